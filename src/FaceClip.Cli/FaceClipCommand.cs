@@ -1,0 +1,40 @@
+using System.CommandLine;
+using FaceClip.Cli.Commands;
+
+namespace FaceClip.Cli;
+
+/// <summary>The <c>faceclip</c> command line: a thin shell over FaceClip.Core.</summary>
+public static class FaceClipCommand
+{
+    /// <summary>Exit code for bad input (no face, unreadable file, missing asset, bad arguments).</summary>
+    public const int UserError = 2;
+
+    public static RootCommand Build(CliContext context)
+    {
+        var root = new RootCommand("FaceClip: detailed 3D faces from one photo, and expressions changed by a sentence.");
+        root.Subcommands.Add(ModelsCommand.Build(context));
+        return root;
+    }
+
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
+    {
+        var context = new CliContext(output, error);
+        var root = Build(context);
+        var parse = root.Parse(args);
+        var config = new InvocationConfiguration { Output = output, Error = error };
+        try
+        {
+            return await parse.InvokeAsync(config, cancellationToken);
+        }
+        catch (CliUserException ex)
+        {
+            await error.WriteLineAsync($"error: {ex.Message}");
+            return UserError;
+        }
+        catch (Core.Runtime.ModelAssetException ex)
+        {
+            await error.WriteLineAsync($"error: {ex.Message}");
+            return UserError;
+        }
+    }
+}

@@ -1,0 +1,3 @@
+using FaceClip.Cli;
+
+return await FaceClipCommand.RunAsync(args, Console.Out, Console.Error);

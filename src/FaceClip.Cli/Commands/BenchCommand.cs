@@ -1,0 +1,14 @@
+using System.CommandLine;
+
+namespace FaceClip.Cli.Commands;
+
+/// <summary><c>faceclip bench ...</c>: measurements that print figures (medians of several runs).</summary>
+public static class BenchCommand
+{
+    public static Command Build(CliContext context)
+    {
+        var bench = new Command("bench", "Benchmarks that print figures: medians of several runs on this machine.");
+        _ = context;
+        return bench;
+    }
+}

@@ -53,7 +53,7 @@ fi
 
 # --- build ---------------------------------------------------------------------------------------------------------
 log "building FaceClip ($configuration)"
-dotnet build FaceClip.Web.sln -c "$configuration" --nologo -v quiet -clp:ErrorsOnly
+dotnet build FaceClip.Web.sln -c "$configuration" --nologo -v quiet -clp:ErrorsOnly -clp:NoSummary
 
 # --- required model assets -----------------------------------------------------------------------------------------
 cli=(dotnet "src/FaceClip.Cli/bin/$configuration/net10.0/faceclip.dll")

@@ -3,9 +3,7 @@
 # Tests read the shared model mirror (../shared/models beside the checkout) unless FACECLIP_MODEL_MIRROR is set.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-if [ -z "${FACECLIP_MODEL_MIRROR:-}" ] && [ -d "$root/../shared/models" ]; then
-  export FACECLIP_MODEL_MIRROR="$(cd "$root/../shared/models" && pwd)"
-fi
+source "$root/scripts/environment.sh"
 bash "$root/scripts/setup.sh"
 cd "$root"
 configuration="${FACECLIP_CONFIGURATION:-Release}"

@@ -3,7 +3,7 @@
 # Extra arguments go to the app, e.g. --urls http://0.0.0.0:8080
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$root/scripts/environment.sh"
 bash "$root/scripts/setup.sh"
 cd "$root"
-export FACECLIP_HOME="$root"
 exec dotnet "src/FaceClip.Web/bin/${FACECLIP_CONFIGURATION:-Release}/net10.0/FaceClip.Web.dll" "$@"

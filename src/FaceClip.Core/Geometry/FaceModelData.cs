@@ -43,7 +43,8 @@ public sealed class FaceModelData
     /// the landmark outwards (derived; see docs/face-model.md). The landmark itself comes first.</summary>
     public required int[][] ContourCandidates { get; init; }
 
-    /// <summary>ICT's fitting vertex set (<c>idx_to_fitting_verts</c>): the front face without ears and neck.</summary>
+    /// <summary>ICT's own fitting vertex set (<c>idx_to_fitting_verts</c>, 7,801 face vertices including ears and
+    /// neck, without the eyelid rims); kept for reference, not used for the fitting mask.</summary>
     public required int[] FittingVertices { get; init; }
 
     /// <summary>Identifies the source files this was imported from (cache key).</summary>
@@ -53,19 +54,53 @@ public sealed class FaceModelData
     public int[] TriangleIdsWhere(Func<FaceRegion, bool> include) =>
         Enumerable.Range(0, TriangleCount).Where(t => include(TriangleRegions[t])).ToArray();
 
-    /// <summary>Face triangles whose three vertices all belong to <see cref="FittingVertices"/>: the region a
-    /// photometric loss compares with the photo.</summary>
+    /// <summary>
+    /// The front face a photometric loss compares with the photo (like Deep3DFaceRecon's skin mask): face-region
+    /// triangles whose three vertices lie above the jaw line (landmarks 0-16, linearly interpolated in x, less 0.2 cm),
+    /// below the brows plus 3.5 cm (forehead without the hairline), within the jaw's width and in front of the jaw
+    /// corners (z ≥ z of landmark 0 - 0.5 cm), which leaves out ears, neck and scalp. Derived from the landmarks; see
+    /// docs/face-model.md.
+    /// </summary>
     public int[] FittingTriangleIds()
     {
-        var fitting = new bool[VertexCount];
-        foreach (var v in FittingVertices)
+        var inside = FrontFaceVertexMask();
+        return Enumerable.Range(0, TriangleCount)
+            .Where(t => TriangleRegions[t] == FaceRegion.Face && inside[Triangles[t * 3]] && inside[Triangles[t * 3 + 1]] && inside[Triangles[t * 3 + 2]])
+            .ToArray();
+    }
+
+    /// <summary>Per vertex: inside the front-face mask of <see cref="FittingTriangleIds"/>.</summary>
+    public bool[] FrontFaceVertexMask()
+    {
+        float X(int landmark) => Neutral[Landmarks[landmark] * 3];
+        float Y(int landmark) => Neutral[Landmarks[landmark] * 3 + 1];
+        var top = Math.Max(Y(19), Y(24)) + 3.5f;
+        var halfWidth = Math.Max(-X(0), X(16));
+        var back = Math.Min(Neutral[Landmarks[0] * 3 + 2], Neutral[Landmarks[16] * 3 + 2]) - 0.5f;
+        var mask = new bool[VertexCount];
+        for (var v = 0; v < VertexCount; v++)
         {
-            fitting[v] = true;
+            float x = Neutral[v * 3], y = Neutral[v * 3 + 1], z = Neutral[v * 3 + 2];
+            if (Math.Abs(x) > halfWidth || y > top || z < back)
+            {
+                continue;
+            }
+
+            var jaw = Y(0);
+            for (var k = 0; k < 16; k++)
+            {
+                if (x >= X(k) && x <= X(k + 1))
+                {
+                    var f = (x - X(k)) / (X(k + 1) - X(k));
+                    jaw = Y(k) + f * (Y(k + 1) - Y(k));
+                    break;
+                }
+            }
+
+            mask[v] = y >= jaw - 0.2f;
         }
 
-        return Enumerable.Range(0, TriangleCount)
-            .Where(t => TriangleRegions[t] == FaceRegion.Face && fitting[Triangles[t * 3]] && fitting[Triangles[t * 3 + 1]] && fitting[Triangles[t * 3 + 2]])
-            .ToArray();
+        return mask;
     }
 
     /// <summary>Skin: the face and the back of the head (no eyes, teeth or lashes).</summary>

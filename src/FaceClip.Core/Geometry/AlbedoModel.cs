@@ -16,9 +16,9 @@ public static class AlbedoModel
     /// <summary>Colour directions and their standard deviations: luminance, redness, yellowness.</summary>
     private static readonly (float[] Axis, float Sigma)[] ColourAxes =
     [
-        ([0.57735f, 0.57735f, 0.57735f], 0.12f),
-        ([0.81650f, -0.40825f, -0.40825f], 0.04f),
-        ([0f, 0.70711f, -0.70711f], 0.03f),
+        ([0.57735f, 0.57735f, 0.57735f], 0.10f),
+        ([0.81650f, -0.40825f, -0.40825f], 0.05f),
+        ([0f, 0.70711f, -0.70711f], 0.04f),
     ];
 
     /// <summary>Mean albedo per vertex, [V*3], by the region of the first triangle that uses the vertex.</summary>

@@ -1,0 +1,114 @@
+namespace FaceClip.Core.Geometry;
+
+/// <summary>
+/// A principled albedo model for a face model without one (ICT-FaceKit has none): a mean albedo per region (skin,
+/// sclera, iris, teeth, gums, lashes) plus a smooth basis over the skin's UV layout. Basis functions are products of a
+/// 2D cosine (DCT-II) function of (u, v), <c>cos(πpu)·cos(πqv)</c>, and one of three orthonormal colour directions
+/// (luminance, red-versus-green/blue, green-versus-blue). Each has standard deviation
+/// <c>s_colour / (1 + sqrt(p²+q²))²</c>; the basis keeps the highest-variance combinations and is pre-scaled by its
+/// standard deviation, so codes are ~N(0,1) like the identity codes. Eyes, teeth, gums and lashes keep their mean.
+/// </summary>
+public static class AlbedoModel
+{
+    /// <summary>Mean skin albedo (display RGB in [0,1]).</summary>
+    public static readonly float[] Skin = [0.80f, 0.60f, 0.50f];
+
+    /// <summary>Colour directions and their standard deviations: luminance, redness, yellowness.</summary>
+    private static readonly (float[] Axis, float Sigma)[] ColourAxes =
+    [
+        ([0.57735f, 0.57735f, 0.57735f], 0.10f),
+        ([0.81650f, -0.40825f, -0.40825f], 0.05f),
+        ([0f, 0.70711f, -0.70711f], 0.04f),
+    ];
+
+    /// <summary>Mean albedo per vertex, [V*3], by the region of the first triangle that uses the vertex.</summary>
+    public static float[] MeanAlbedo(FaceModelData data)
+    {
+        var mean = new float[data.VertexCount * 3];
+        var seen = new bool[data.VertexCount];
+        for (var i = 0; i < data.Triangles.Length; i++)
+        {
+            var v = data.Triangles[i];
+            if (seen[v])
+            {
+                continue;
+            }
+
+            seen[v] = true;
+            var c = RegionColour(data.TriangleRegions[i / 3]);
+            mean[v * 3] = c[0];
+            mean[v * 3 + 1] = c[1];
+            mean[v * 3 + 2] = c[2];
+        }
+
+        return mean;
+    }
+
+    /// <summary>The region's mean albedo.</summary>
+    public static float[] RegionColour(FaceRegion region) => region switch
+    {
+        FaceRegion.Face or FaceRegion.BackHead => Skin,
+        FaceRegion.ScleraLeft or FaceRegion.ScleraRight => [0.85f, 0.82f, 0.78f],
+        FaceRegion.IrisLeft or FaceRegion.IrisRight => [0.30f, 0.20f, 0.12f],
+        FaceRegion.Teeth => [0.88f, 0.85f, 0.76f],
+        FaceRegion.GumsTongue => [0.65f, 0.30f, 0.30f],
+        FaceRegion.EyeLashes => [0.10f, 0.08f, 0.07f],
+        _ => [0.5f, 0.5f, 0.5f],
+    };
+
+    /// <summary>The (p, q, colour axis) triples of the first <paramref name="count"/> modes, by decreasing variance.</summary>
+    public static IReadOnlyList<(int P, int Q, int Axis, float Sigma)> Modes(int count)
+    {
+        var all = new List<(int P, int Q, int Axis, float Sigma)>();
+        for (var p = 0; p <= 16; p++)
+        {
+            for (var q = 0; q <= 16; q++)
+            {
+                for (var a = 0; a < ColourAxes.Length; a++)
+                {
+                    var f = 1 + Math.Sqrt(p * p + q * q);
+                    all.Add((p, q, a, (float)(ColourAxes[a].Sigma / (f * f))));
+                }
+            }
+        }
+
+        return all.OrderByDescending(m => m.Sigma).ThenBy(m => m.P + m.Q).ThenBy(m => m.P).ThenBy(m => m.Axis).Take(count).ToList();
+    }
+
+    /// <summary>The basis, [count, V*3], row m = mode m scaled by its standard deviation; zero off the skin.</summary>
+    public static float[] Basis(FaceModelData data, int count)
+    {
+        var modes = Modes(count);
+        var uv = data.VertexUvs();
+        var skin = new bool[data.VertexCount];
+        for (var i = 0; i < data.Triangles.Length; i++)
+        {
+            if (data.TriangleRegions[i / 3] is FaceRegion.Face or FaceRegion.BackHead)
+            {
+                skin[data.Triangles[i]] = true;
+            }
+        }
+
+        var stride = data.VertexCount * 3;
+        var basis = new float[modes.Count * stride];
+        for (var m = 0; m < modes.Count; m++)
+        {
+            var (p, q, a, sigma) = modes[m];
+            var axis = ColourAxes[a].Axis;
+            for (var v = 0; v < data.VertexCount; v++)
+            {
+                if (!skin[v])
+                {
+                    continue;
+                }
+
+                var phi = (float)(Math.Cos(Math.PI * p * uv[v * 2]) * Math.Cos(Math.PI * q * uv[v * 2 + 1])) * sigma;
+                basis[m * stride + v * 3] = phi * axis[0];
+                basis[m * stride + v * 3 + 1] = phi * axis[1];
+                basis[m * stride + v * 3 + 2] = phi * axis[2];
+            }
+        }
+
+        return basis;
+    }
+}

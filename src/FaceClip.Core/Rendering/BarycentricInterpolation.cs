@@ -1,0 +1,60 @@
+using static TorchSharp.torch;
+
+namespace FaceClip.Core.Rendering;
+
+/// <summary>
+/// The differentiable half of rasterization (nvdiffrast's <c>interpolate</c>): given which triangle covers each pixel,
+/// recompute the perspective-correct barycentric weights from the projected vertices with tensor ops, so gradients flow
+/// to vertex positions, and interpolate any per-vertex attribute with them.
+/// </summary>
+public static class BarycentricInterpolation
+{
+    private static readonly long[] NextCorner = [1, 2, 0];
+    private static readonly long[] PreviousCorner = [2, 0, 1];
+
+    /// <summary>Global vertex ids (b·V + v) of each fragment's triangle corners, [P, 3] int64.</summary>
+    public static Tensor FragmentVertexIds(Tensor triangleTensor, Tensor fragmentTriangles, Tensor fragmentBatch, long vertexCount) =>
+        triangleTensor.index_select(0, fragmentTriangles) + (fragmentBatch * vertexCount).unsqueeze(1);
+
+    /// <summary>
+    /// Perspective-correct barycentrics [P, 3] at pixel centres <paramref name="pixelCentres"/> [P, 2] of the triangles
+    /// with corners <paramref name="vertexIds"/> [P, 3] in <paramref name="screenVertices"/> [B, V, 3] = (u, v, depth).
+    /// Screen-space weights are signed sub-areas over the triangle area; the perspective correction divides each by its
+    /// corner's depth and renormalises.
+    /// </summary>
+    public static Tensor Barycentrics(Tensor screenVertices, Tensor vertexIds, Tensor pixelCentres)
+    {
+        var fragments = vertexIds.shape[0];
+        var corners = screenVertices.reshape(-1, 3).index_select(0, vertexIds.reshape(-1)).view(fragments, 3, 3);
+        var relative = corners.narrow(2, 0, 2) - pixelCentres.unsqueeze(1);
+        var x = relative.select(2, 0);
+        var y = relative.select(2, 1);
+        using var next = tensor(NextCorner, device: x.device);
+        using var previous = tensor(PreviousCorner, device: x.device);
+        var subAreas = x.index_select(1, next) * y.index_select(1, previous) - y.index_select(1, next) * x.index_select(1, previous);
+        var screenWeights = subAreas / subAreas.sum(1, keepdim: true);
+        var perspective = screenWeights / corners.select(2, 2);
+        return perspective / perspective.sum(1, keepdim: true);
+    }
+
+    /// <summary>Interpolates per-vertex attributes [B, V, C] at the fragments: [P, C].</summary>
+    public static Tensor Interpolate(Tensor attributes, Tensor vertexIds, Tensor barycentrics)
+    {
+        var fragments = vertexIds.shape[0];
+        var channels = attributes.shape[^1];
+        var gathered = attributes.reshape(-1, channels).index_select(0, vertexIds.reshape(-1)).view(fragments, 3, channels);
+        return barycentrics.unsqueeze(1).bmm(gathered).squeeze(1);
+    }
+
+    /// <summary>Interpolates per-corner attributes [T, 3, C] (e.g. UVs across seams) at the fragments: [P, C].</summary>
+    public static Tensor InterpolateCorners(Tensor cornerAttributes, Tensor fragmentTriangles, Tensor barycentrics) =>
+        barycentrics.unsqueeze(1).bmm(cornerAttributes.index_select(0, fragmentTriangles)).squeeze(1);
+
+    /// <summary>Scatters fragment values [P, C] into images [B, C, H, W] (zero where nothing is drawn).</summary>
+    public static Tensor ToImage(Tensor values, Tensor pixelIndices, int batch, int height, int width)
+    {
+        var channels = values.shape[1];
+        var flat = zeros(batch * height * width, channels, dtype: values.dtype, device: values.device).index_copy(0, pixelIndices, values);
+        return flat.view(batch, height, width, channels).permute(0, 3, 1, 2);
+    }
+}

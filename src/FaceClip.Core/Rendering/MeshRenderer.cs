@@ -1,0 +1,83 @@
+using static TorchSharp.torch;
+
+namespace FaceClip.Core.Rendering;
+
+/// <summary>
+/// A batched differentiable renderer split as in nvdiffrast: a visibility pass on the CPU
+/// (<see cref="TriangleRasterizer"/>, triangle id per pixel) and tensor ops on the vertices' device for everything
+/// differentiable (<see cref="BarycentricInterpolation"/>, per-pixel Lambertian SH shading). Gradients reach vertex
+/// positions (through barycentrics, normals and depth), albedo, lighting and anything upstream (pose, codes); the
+/// coverage mask itself has no gradient (no silhouette anti-aliasing).
+/// </summary>
+public sealed class MeshRenderer(PerspectiveCamera camera)
+{
+    public PerspectiveCamera Camera { get; } = camera ?? throw new ArgumentNullException(nameof(camera));
+
+    /// <summary>Projects camera-space vertices [B, V, 3] to (u, v, depth) pixels.</summary>
+    public Tensor Project(Tensor cameraVertices) => Camera.Project(cameraVertices);
+
+    /// <summary>
+    /// Renders camera-space vertices [B, V, 3] (<see cref="PerspectiveCamera.ToCameraSpace"/>) with per-vertex albedo
+    /// [B, V, 3] (or [1, V, 3], broadcast) under SH lighting [B, 27]. With <paramref name="uvTexture"/> [B, 3, Ht, Wt]
+    /// (values in [0,1], row 0 = top = v 1) and a topology with corner UVs, albedo is sampled from the texture instead.
+    /// </summary>
+    public RenderOutput Render(Tensor cameraVertices, MeshTopology topology, Tensor albedo, Tensor lighting,
+        Tensor? uvTexture = null, bool cullBackFaces = false)
+    {
+        ArgumentNullException.ThrowIfNull(cameraVertices);
+        ArgumentNullException.ThrowIfNull(topology);
+        var batch = (int)cameraVertices.shape[0];
+        var vertexCount = cameraVertices.shape[1];
+        int width = Camera.Width, height = Camera.Height;
+        var screen = Project(cameraVertices);
+        var fragments = TriangleRasterizer.Rasterize(screen, topology, width, height, cullBackFaces, Camera.Near);
+        var device = cameraVertices.device;
+        var dtype = cameraVertices.dtype;
+
+        var pixelIndex = tensor(fragments.PixelIndices, device: device);
+        var triangleIndex = tensor(fragments.TriangleIndices, device: device);
+        var pixelsPerImage = (long)width * height;
+        var fragmentBatch = pixelIndex.div(pixelsPerImage, rounding_mode: RoundingMode.floor);
+        var inImage = pixelIndex.remainder(pixelsPerImage);
+        var centres = stack([inImage.remainder(width), inImage.div(width, rounding_mode: RoundingMode.floor)], 1).to(dtype) + 0.5;
+
+        var vertexIds = BarycentricInterpolation.FragmentVertexIds(topology.TriangleTensor, triangleIndex, fragmentBatch, vertexCount);
+        var weights = BarycentricInterpolation.Barycentrics(screen, vertexIds, centres);
+
+        var normals = MeshNormals.VertexNormals(cameraVertices, topology.TriangleTensor);
+        var batchedAlbedo = albedo.shape[0] == batch ? albedo : albedo.expand(batch, -1, -1);
+        var depth = screen.narrow(2, 2, 1);
+        var attributes = cat([batchedAlbedo, normals, depth], 2);
+        var interpolated = BarycentricInterpolation.Interpolate(attributes, vertexIds, weights);
+        var pixelAlbedo = interpolated.narrow(1, 0, 3);
+        var pixelNormals = nn.functional.normalize(interpolated.narrow(1, 3, 3), dim: 1, eps: 1e-12);
+        var pixelDepth = interpolated.narrow(1, 6, 1);
+
+        if (uvTexture is not null)
+        {
+            if (topology.CornerUvs is null)
+            {
+                throw new ArgumentException("Textured rendering needs a topology with corner UVs.", nameof(topology));
+            }
+
+            var uv = BarycentricInterpolation.InterpolateCorners(topology.CornerUvs.to(dtype), triangleIndex, weights);
+            var grid = BarycentricInterpolation.ToImage(uv * 2 - 1, pixelIndex, batch, height, width).permute(0, 2, 3, 1);
+            using var flipV = tensor(new[] { 1.0, -1.0 }, dtype: dtype, device: device);
+            var sampled = nn.functional.grid_sample(uvTexture.to(dtype), grid * flipV, align_corners: false);
+            pixelAlbedo = sampled.permute(0, 2, 3, 1).reshape(-1, 3).index_select(0, pixelIndex);
+        }
+
+        var pixelLighting = lighting.index_select(0, fragmentBatch);
+        var colour = SphericalHarmonics.Shade(pixelAlbedo, pixelNormals, pixelLighting);
+
+        var image = BarycentricInterpolation.ToImage(colour, pixelIndex, batch, height, width);
+        var mask = BarycentricInterpolation.ToImage(ones(fragments.Count, 1, dtype: dtype, device: device), pixelIndex, batch, height, width);
+        return new RenderOutput(
+            image,
+            mask,
+            BarycentricInterpolation.ToImage(pixelDepth, pixelIndex, batch, height, width),
+            BarycentricInterpolation.ToImage(pixelNormals, pixelIndex, batch, height, width),
+            BarycentricInterpolation.ToImage(pixelAlbedo, pixelIndex, batch, height, width),
+            fragments);
+    }
+}

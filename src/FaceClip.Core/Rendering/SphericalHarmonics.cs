@@ -1,0 +1,58 @@
+using static TorchSharp.torch;
+
+namespace FaceClip.Core.Rendering;
+
+/// <summary>
+/// Lambertian shading under 2nd-order spherical-harmonic lighting (Ramamoorthi and Hanrahan 2001), with the basis,
+/// constants and ambient default of Deep3DFaceRecon: colour = albedo · Σ_k γ_k·Y_k(n), where Y_k already folds in the
+/// Lambertian kernel (a0 = π, a1 = 2π/√3, a2 = 2π/√8). Normals are in camera space with +z towards the camera.
+/// </summary>
+public static class SphericalHarmonics
+{
+    /// <summary>Added to the first (constant) coefficient of each channel, so zero lighting codes give soft white light.</summary>
+    public const double AmbientOffset = 0.8;
+
+    private static readonly double A0 = Math.PI;
+    private static readonly double A1 = 2 * Math.PI / Math.Sqrt(3.0);
+    private static readonly double A2 = 2 * Math.PI / Math.Sqrt(8.0);
+    private static readonly double C0 = 1 / Math.Sqrt(4 * Math.PI);
+    private static readonly double C1 = Math.Sqrt(3.0) / Math.Sqrt(4 * Math.PI);
+    private static readonly double C2 = 3 * Math.Sqrt(5.0) / Math.Sqrt(12 * Math.PI);
+
+    /// <summary>The 9 kernel-weighted SH basis values of unit normals [..., 3]: [..., 9].</summary>
+    public static Tensor Basis(Tensor normals)
+    {
+        var x = normals.select(-1, 0);
+        var y = normals.select(-1, 1);
+        var z = normals.select(-1, 2);
+        return stack(
+        [
+            ones_like(x) * (A0 * C0),
+            y * (-A1 * C1),
+            z * (A1 * C1),
+            x * (-A1 * C1),
+            x * y * (A2 * C2),
+            y * z * (-A2 * C2),
+            (z * z * 3 - 1) * (0.5 * A2 * C2 / Math.Sqrt(3.0)),
+            x * z * (-A2 * C2),
+            (x * x - y * y) * (0.5 * A2 * C2),
+        ], -1);
+    }
+
+    /// <summary>
+    /// Shades albedo [..., 3] with unit normals [..., 3] and lighting [..., 27] (broadcast against the others;
+    /// channel-major: 9 coefficients for R, then G, then B). Returns [..., 3].
+    /// </summary>
+    public static Tensor Shade(Tensor albedo, Tensor normals, Tensor lighting) => albedo * Irradiance(normals, lighting);
+
+    /// <summary>The irradiance Σ_k γ_k·Y_k(n) per channel, [..., 3].</summary>
+    public static Tensor Irradiance(Tensor normals, Tensor lighting)
+    {
+        var shape = lighting.shape[..^1].Concat(new long[] { 3, 9 }).ToArray();
+        var gamma = lighting.reshape(shape);
+        using var ambient = zeros(9, dtype: lighting.dtype, device: lighting.device);
+        ambient[0] = AmbientOffset;
+        var basis = Basis(normals).unsqueeze(-2);
+        return ((gamma + ambient) * basis).sum(-1);
+    }
+}

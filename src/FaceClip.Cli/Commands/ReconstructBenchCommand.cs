@@ -1,0 +1,122 @@
+using System.CommandLine;
+using System.Diagnostics;
+using FaceClip.Core.Geometry;
+using FaceClip.Core.Reconstruction;
+using FaceClip.Core.Runtime;
+using FaceClip.Core.Vision;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+using SixLabors.ImageSharp.Processing;
+
+namespace FaceClip.Cli.Commands;
+
+/// <summary><c>faceclip bench reconstruct</c>: fits every face of every photo in a folder (default: face-api's six
+/// sample photos) and prints landmark NME, photometric error, descriptor distance, iterations and seconds.</summary>
+public static class ReconstructBenchCommand
+{
+    public static Command Build(CliContext context)
+    {
+        var images = new Option<DirectoryInfo?>("--images") { Description = "Folder of photos (default: the face-api sample photos)." };
+        var iterations = new Option<int?>("--iterations") { Description = "Iterations of the full stage." };
+        var critic = new Option<string>("--critic") { Description = "auto, clip or face.", DefaultValueFactory = _ => "auto" };
+        var pictures = new Option<DirectoryInfo?>("--pictures") { Description = "Write each face's overlay (cropped around the face) here." };
+        var command = new Command("reconstruct", "Reconstruction quality and time on a folder of photos, every face.") { images, iterations, critic, pictures };
+        command.SetAction((parse, ct) => RunAsync(context, parse.GetValue(images), parse.GetValue(iterations), parse.GetValue(critic)!, parse.GetValue(pictures), ct));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(CliContext context, DirectoryInfo? folder, int? iterations, string critic, DirectoryInfo? pictures, CancellationToken ct)
+    {
+        var directory = folder?.FullName ?? Path.Combine(context.Root, "node_modules", "@vladmandic", "face-api", "demo");
+        var files = Directory.GetFiles(directory).Where(f => f.EndsWith(".jpg", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".png", StringComparison.OrdinalIgnoreCase)
+                                                             || f.EndsWith(".jpeg", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".webp", StringComparison.OrdinalIgnoreCase))
+            .Order(StringComparer.Ordinal).ToList();
+        var compute = TorchRuntime.Configure(new ComputeOptions());
+        using var reconstructor = new Reconstructor(FaceModel.Load(context.Store, compute.Device), FacePipeline.Load(context.Store, compute.Device));
+        var rows = new List<(string Name, ReconstructionQuality Q, int Iterations, double Seconds)>();
+        context.Output.WriteLine($"device {compute.Description}");
+        context.Output.WriteLine($"{"face",-16} {"NME",7} {"photo",7} {"desc",7} {"iters",6} {"seconds",8}");
+        var thumbnails = new List<Image<Rgb24>>();
+        foreach (var file in files)
+        {
+            int count;
+            using (var image = FaceImage.Load(file))
+            {
+                count = reconstructor.Faces.Analyse(image).Faces.Count;
+            }
+
+            for (var f = 0; f < count; f++)
+            {
+                var options = new ReconstructionOptions { FaceIndex = f, Critic = critic };
+                if (iterations is { } n)
+                {
+                    options.Iterations = n;
+                }
+
+                var clock = Stopwatch.StartNew();
+                ReconstructionResult result;
+                try
+                {
+                    result = await reconstructor.ReconstructAsync(file, options, cancellationToken: ct);
+                }
+                catch (ReconstructionException ex)
+                {
+                    context.Output.WriteLine($"{Path.GetFileNameWithoutExtension(file)}#{f,-8} skipped: {ex.Message}");
+                    continue;
+                }
+
+                using (result)
+                {
+                    var seconds = clock.Elapsed.TotalSeconds;
+                    var name = $"{Path.GetFileNameWithoutExtension(file)}#{f}";
+                    var total = options.PoseIterations + options.ShapeIterations + options.Iterations;
+                    rows.Add((name, result.Quality, total, seconds));
+                    var q = result.Quality;
+                    context.Output.WriteLine($"{name,-16} {q.LandmarkNme,7:F4} {q.PhotometricError,7:F4} {q.DescriptorDistance,7:F3} {total,6} {seconds,8:F1}");
+                    if (pictures is not null)
+                    {
+                        thumbnails.Add(FaceThumbnail(result));
+                    }
+                }
+            }
+        }
+
+        if (rows.Count == 0)
+        {
+            context.Output.WriteLine("no faces");
+            return 1;
+        }
+
+        static double Median(IEnumerable<double> values)
+        {
+            var sorted = values.Order().ToArray();
+            return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
+        }
+
+        context.Output.WriteLine($"{"median",-16} {Median(rows.Select(r => r.Q.LandmarkNme)),7:F4} {Median(rows.Select(r => r.Q.PhotometricError)),7:F4} " +
+                                 $"{Median(rows.Select(r => r.Q.DescriptorDistance)),7:F3} {Median(rows.Select(r => (double)r.Iterations)),6:F0} {Median(rows.Select(r => r.Seconds)),8:F1}");
+        context.Output.WriteLine($"faces {rows.Count}; descriptor distance < 0.6 on {rows.Count(r => r.Q.DescriptorDistance < 0.6)} of {rows.Count}");
+        if (pictures is not null && thumbnails.Count > 0)
+        {
+            Directory.CreateDirectory(pictures.FullName);
+            var path = Path.Combine(pictures.FullName, "reconstruction-overlays.png");
+            Core.Rendering.ImageFiles.SaveGrid(thumbnails, Math.Min(5, thumbnails.Count), path);
+            context.Output.WriteLine($"wrote {path}");
+            thumbnails.ForEach(t => t.Dispose());
+        }
+
+        return 0;
+    }
+
+    /// <summary>The overlay cropped to the fitted face and scaled to 256 pixels, beside the photo crop.</summary>
+    private static Image<Rgb24> FaceThumbnail(ReconstructionResult result)
+    {
+        using var overlay = Image.Load<Rgb24>(result.OverlayPng);
+        var factor = overlay.Width / (double)result.PhotoWidth;
+        var c = result.Crop;
+        var box = new Rectangle((int)(c.Left * factor), (int)(c.Top * factor), (int)(c.Side * factor), (int)(c.Side * factor));
+        box.Intersect(new Rectangle(0, 0, overlay.Width, overlay.Height));
+        var thumbnail = overlay.Clone(x => x.Crop(box).Resize(256, 256));
+        return thumbnail;
+    }
+}

@@ -1,0 +1,85 @@
+namespace FaceClip.Core.Reconstruction;
+
+/// <summary>Everything the fit can be told. Bound from the <c>Reconstruction</c> section of appsettings.json and
+/// overridden by CLI flags. Defaults follow the paper (loss weights) and Deep3DFaceRecon (landmark weighting).</summary>
+public sealed class ReconstructionOptions
+{
+    public const string SectionName = "Reconstruction";
+
+    /// <summary>Which detected face to fit; null: the largest.</summary>
+    public int? FaceIndex { get; set; }
+
+    /// <summary>Faces whose detection box is smaller than this (pixels, the shorter side) are refused.</summary>
+    public int MinimumFaceSize { get; set; } = 48;
+
+    /// <summary>Side of the aligned crop the fit works on (the paper's 224).</summary>
+    public int CropSize { get; set; } = 224;
+
+    /// <summary>Crop side as a multiple of the landmarks' extent.</summary>
+    public double CropScale { get; set; } = 1.7;
+
+    /// <summary>Iterations of the first stage: pose from landmarks.</summary>
+    public int PoseIterations { get; set; } = 120;
+
+    /// <summary>Iterations of the second stage: shape and expression from landmarks, with pose.</summary>
+    public int ShapeIterations { get; set; } = 120;
+
+    /// <summary>Iterations of the last stage: every code, all losses.</summary>
+    public int Iterations { get; set; } = 160;
+
+    /// <summary><c>auto</c> (CLIP when its weights are installed, else the face-recognition critic), <c>clip</c> or <c>face</c>.</summary>
+    public string Critic { get; set; } = "auto";
+
+    /// <summary>Photometric loss weight (paper: 1).</summary>
+    public double PhotoWeight { get; set; } = 1.0;
+
+    /// <summary>Identity loss weight (paper: 2).</summary>
+    public double IdentityWeight { get; set; } = 2.0;
+
+    /// <summary>Landmark loss weight (paper: 1.7e-3), for squared distances in pixels of the 224-pixel crop, with
+    /// Deep3DFaceRecon's per-landmark weights (20 on the nose ridge and inner mouth), summed and divided by 68.</summary>
+    public double LandmarkWeight { get; set; } = 1.7e-3;
+
+    /// <summary>Regularisation weight (paper: 1e-4) on Σ α² + 0.8 Σ β² + 1.7e-2 Σ t² (Deep3DFaceRecon's balance).</summary>
+    public double RegularizationWeight { get; set; } = 1e-4;
+
+    /// <summary>Feature consistency loss weight (paper: 2).</summary>
+    public double ConsistencyWeight { get; set; } = 2.0;
+
+    /// <summary>Weight of the lighting regulariser that keeps the light close to white (Deep3DFaceRecon: 10).</summary>
+    public double LightingWeight { get; set; } = 10.0;
+
+    /// <summary>Adam learning rate of the codes in the full stage.</summary>
+    public double LearningRate { get; set; } = 0.01;
+
+    /// <summary>Report a preview render and the vertex positions every this many iterations (0: never).</summary>
+    public int PreviewEvery { get; set; } = 10;
+
+    /// <summary>Side of the preview renders in progress reports.</summary>
+    public int PreviewSize { get; set; } = 160;
+
+    /// <summary>Side of the UV texture written with the mesh.</summary>
+    public int TextureSize { get; set; } = 1024;
+
+    /// <summary>Refine a UV displacement map along the normals after the fit (the paper's geometric details).</summary>
+    public bool DetailPass { get; set; }
+
+    /// <summary>Checks the options and says what is wrong.</summary>
+    public void Validate()
+    {
+        void Require(bool ok, string message)
+        {
+            if (!ok)
+            {
+                throw new ArgumentException(message);
+            }
+        }
+
+        Require(CropSize is >= 64 and <= 1024, "CropSize must be 64..1024.");
+        Require(CropScale is > 1 and < 4, "CropScale must be between 1 and 4.");
+        Require(PoseIterations >= 0 && ShapeIterations >= 0 && Iterations >= 0, "Iterations cannot be negative.");
+        Require(Critic is "auto" or "clip" or "face", "Critic must be auto, clip or face.");
+        Require(LearningRate > 0, "LearningRate must be positive.");
+        Require(FaceIndex is null or >= 0, "FaceIndex cannot be negative.");
+    }
+}

@@ -1,0 +1,73 @@
+using FaceClip.Core.Geometry;
+using FaceClip.Core.Rendering;
+using FaceClip.Core.Vision;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+
+namespace FaceClip.Core.Reconstruction;
+
+/// <summary>What a fit produced: the codes, the camera and crop, landmarks in photo pixels, the mesh in model space,
+/// its UV texture and renders, the loss history and the quality measures.</summary>
+public sealed record ReconstructionResult : IDisposable
+{
+    public string ModelId { get; init; } = "ict-facekit";
+    public required FaceCodeLayout Layout { get; init; }
+
+    /// <summary>The whole code vector [Layout.Total] (shape, expression, texture, rotation, translation, lighting).</summary>
+    public required float[] Codes { get; init; }
+
+    public required IReadOnlyList<string> ExpressionNames { get; init; }
+    public required PerspectiveCamera Camera { get; init; }
+    public required FaceCrop Crop { get; init; }
+    public required int PhotoWidth { get; init; }
+    public required int PhotoHeight { get; init; }
+    public required int FaceIndex { get; init; }
+    public required int FaceCount { get; init; }
+    public required FaceBox FaceBox { get; init; }
+
+    /// <summary>The fitted model's 68 landmarks projected into the photo (pixels).</summary>
+    public required (float X, float Y)[] Landmarks2d { get; init; }
+
+    /// <summary>The 68 landmarks the detector found (pixels).</summary>
+    public required (float X, float Y)[] DetectedLandmarks2d { get; init; }
+
+    /// <summary>Per-iteration weighted loss terms with the stage name.</summary>
+    public required IReadOnlyList<(string Stage, IReadOnlyDictionary<string, double> Losses)> LossHistory { get; init; }
+
+    public required string Critic { get; init; }
+    public required string CriticDescription { get; init; }
+    public required string Device { get; init; }
+
+    /// <summary>Seconds per stage and in total.</summary>
+    public required IReadOnlyDictionary<string, double> Timings { get; init; }
+
+    /// <summary>Unposed vertex positions (identity and expression applied), model units, V*3.</summary>
+    public required float[] Vertices { get; init; }
+
+    /// <summary>Posed vertex positions (the fitted rotation and translation applied), V*3.</summary>
+    public required float[] PosedVertices { get; init; }
+
+    /// <summary>Per-vertex albedo in [0, 1], V*3.</summary>
+    public required float[] VertexColors { get; init; }
+
+    /// <summary>The UV texture: the photo where the face was visible, the fitted albedo elsewhere.</summary>
+    public required Image<Rgb24> Texture { get; init; }
+
+    /// <summary>The crop as rendered (shaded, textured, over a neutral background), PNG.</summary>
+    public required byte[] RenderPng { get; init; }
+
+    /// <summary>The render blended over the original photo, PNG.</summary>
+    public required byte[] OverlayPng { get; init; }
+
+    public required ReconstructionQuality Quality { get; init; }
+
+    public ReadOnlySpan<float> Slice(int offset, int length) => Codes.AsSpan(offset, length);
+
+    public void Dispose() => Texture.Dispose();
+}
+
+/// <summary>How well the fit matches the photo.</summary>
+/// <param name="LandmarkNme">Mean distance between fitted and detected landmarks over the outer-eye-corner distance.</param>
+/// <param name="PhotometricError">Mean absolute colour error on the rendered face region, 0..1.</param>
+/// <param name="DescriptorDistance">Euclidean distance of face descriptors of photo crop and render (same person below 0.6).</param>
+public sealed record ReconstructionQuality(double LandmarkNme, double PhotometricError, double DescriptorDistance);

@@ -1,0 +1,103 @@
+using FaceClip.Core.Geometry;
+using FaceClip.Core.Losses;
+using FaceClip.Core.Rendering;
+using FaceClip.Core.Vision;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+using static TorchSharp.torch;
+
+namespace FaceClip.Core.Reconstruction;
+
+/// <summary>The end of a fit: final renders, the UV texture, landmarks in photo pixels and the quality measures.</summary>
+public sealed partial class Reconstructor
+{
+    private ReconstructionResult Finish(FaceImage image, FaceAnalysis analysis, int faceIndex, DetectedFace face, FaceCrop crop,
+        Tensor photo, PerspectiveCamera camera, IFeatureCritic critic, FaceBox idBox, RecognitionFeatures photoFeatures,
+        Tensor rotation, Tensor translation, Tensor shape, Tensor expression, Tensor texture, Tensor lighting,
+        long[] landmarkIds, List<(string, IReadOnlyDictionary<string, double>)> history, Dictionary<string, double> timings,
+        ReconstructionOptions o)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var device = Model.Device;
+        var unposed = Model.ComputeShape(shape, expression);
+        var posed = FaceModel.ApplyPose(unposed, FaceModel.ComputeRotation(rotation), translation);
+        var cameraVertices = camera.ToCameraSpace(posed);
+        var albedo = Model.ComputeAlbedo(texture).clamp(0, 1);
+        var renderer = new MeshRenderer(camera);
+
+        // Quality on the fitting region.
+        var fit = renderer.Render(cameraVertices, _fitting, albedo, lighting, cullBackFaces: true);
+        var coverage = fit.Mask.sum().clamp_min(1);
+        var photometric = ((photo - fit.Image).abs().mean([1], keepdim: true) * fit.Mask).sum() / coverage;
+        var composite = (fit.Image * fit.Mask) + (photo * (1 - fit.Mask));
+        var renderDescriptor = Faces.RecognitionNet.Descriptors(FaceCrop.CropResize(composite, idBox, FaceRecognitionNet.InputSize));
+        var descriptorDistance = IdentityLoss.Distance(photoFeatures.Descriptors.cpu().data<float>().ToArray(), renderDescriptor.cpu().data<float>().ToArray());
+
+        using var ids = tensor(landmarkIds, device: device);
+        var projected = camera.Project(cameraVertices.index_select(1, ids)).narrow(2, 0, 2)[0].cpu().data<float>().ToArray();
+        var landmarks = new (float X, float Y)[68];
+        for (var i = 0; i < 68; i++)
+        {
+            var (x, y) = crop.ToPhoto(projected[2 * i], projected[(2 * i) + 1]);
+            landmarks[i] = ((float)x, (float)y);
+        }
+
+        var detected = face.Landmarks.ToArray();
+        var eyeDistance = Math.Sqrt(Math.Pow(detected[36].X - detected[45].X, 2) + Math.Pow(detected[36].Y - detected[45].Y, 2));
+        var nme = landmarks.Zip(detected, (a, b) => Math.Sqrt(Math.Pow(a.X - b.X, 2) + Math.Pow(a.Y - b.Y, 2))).Average() / Math.Max(eyeDistance, 1e-6);
+
+        // Texture, then the textured whole-head render and the overlay on the photo.
+        var displayIds = Model.Data.DisplayTriangleIds();
+        var uvTexture = TextureBaker.Bake(Model, displayIds, cameraVertices, camera, crop, image.Pixels.to(device), albedo, lighting, o.TextureSize);
+        var shown = renderer.Render(cameraVertices, _display, albedo, lighting, uvTexture, cullBackFaces: true);
+        var renderPng = Png(shown.Image, shown.Mask, background: 0.5f);
+        var overlay = PhotoOverlay.Blend(image.Pixels.to(device), shown.Image, shown.Mask, crop);
+        var overlayPng = Png(overlay, null, 1f);
+
+        var codes = new float[Model.Layout.Total];
+        void Put(Tensor part, int offset) => part.cpu().data<float>().ToArray().CopyTo(codes, offset);
+        Put(shape, Model.Layout.ShapeOffset);
+        Put(expression, Model.Layout.ExpressionOffset);
+        Put(texture, Model.Layout.TextureOffset);
+        Put(rotation, Model.Layout.RotationOffset);
+        Put(translation, Model.Layout.TranslationOffset);
+        Put(lighting, Model.Layout.LightingOffset);
+
+        return new ReconstructionResult
+        {
+            Layout = Model.Layout,
+            Codes = codes,
+            ExpressionNames = Model.Data.ExpressionNames,
+            Camera = camera,
+            Crop = crop,
+            PhotoWidth = image.Width,
+            PhotoHeight = image.Height,
+            FaceIndex = faceIndex,
+            FaceCount = analysis.Faces.Count,
+            FaceBox = face.Box,
+            Landmarks2d = landmarks,
+            DetectedLandmarks2d = detected,
+            LossHistory = history,
+            Critic = critic.Kind,
+            CriticDescription = critic.Description,
+            Device = Runtime.TorchRuntime.Describe(device),
+            Timings = timings,
+            Vertices = unposed.cpu().data<float>().ToArray(),
+            PosedVertices = posed.cpu().data<float>().ToArray(),
+            VertexColors = albedo.cpu().data<float>().ToArray(),
+            Texture = ImageFiles.ToRgbImage(uvTexture[0]),
+            RenderPng = renderPng,
+            OverlayPng = overlayPng,
+            Quality = new ReconstructionQuality(nme, photometric.item<float>(), descriptorDistance),
+        };
+    }
+
+    private static byte[] Png(Tensor image01, Tensor? mask, float background)
+    {
+        using var img = ImageFiles.ToRgbImage(image01[0], mask?[0], background);
+        using var stream = new MemoryStream();
+        img.SaveAsPng(stream);
+        return stream.ToArray();
+    }
+}

@@ -1,0 +1,447 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using FaceClip.Core.Geometry;
+using FaceClip.Core.Losses;
+using FaceClip.Core.Rendering;
+using FaceClip.Core.Runtime;
+using FaceClip.Core.Vision;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace FaceClip.Core.Reconstruction;
+
+/// <summary>
+/// Photo → 3D face by analysis-by-synthesis: detect, pick a face, crop it around its landmarks, then optimise the
+/// codes (α, β, t, ρ, l) in three stages — pose from landmarks; shape and expression from landmarks; everything with
+/// the photometric, landmark, identity, regularisation and feature-consistency losses through the differentiable
+/// renderer — and finally bake a UV texture from the photo. Progress streams as <see cref="FitProgress"/>.
+/// </summary>
+public sealed partial class Reconstructor : IDisposable
+{
+    private readonly Func<IFeatureCritic>? _clipCritic;
+    private readonly MeshTopology _fitting;
+    private readonly MeshTopology _display;
+
+    public Reconstructor(FaceModel model, FacePipeline faces, Func<IFeatureCritic>? clipCriticFactory = null)
+    {
+        Model = model ?? throw new ArgumentNullException(nameof(model));
+        Faces = faces ?? throw new ArgumentNullException(nameof(faces));
+        _clipCritic = clipCriticFactory;
+        _fitting = model.CreateFittingTopology();
+        _display = model.CreateDisplayTopology();
+    }
+
+    public FaceModel Model { get; }
+
+    public FacePipeline Faces { get; }
+
+    /// <summary>Whether the CLIP critic can run (its weights are installed).</summary>
+    public bool ClipAvailable => _clipCritic is not null;
+
+    /// <summary>Fits the face in an image file. Yields progress while it runs; the last item carries the result.</summary>
+    public IAsyncEnumerable<FitProgress> RunAsync(string imagePath, ReconstructionOptions options, CancellationToken cancellationToken = default) =>
+        RunCoreAsync(() => FaceImage.Load(imagePath), options, cancellationToken);
+
+    /// <summary>Fits the face in a decoded image (the caller keeps ownership of it).</summary>
+    public IAsyncEnumerable<FitProgress> RunAsync(FaceImage image, ReconstructionOptions options, CancellationToken cancellationToken = default) =>
+        RunCoreAsync(() => image, options, cancellationToken, ownsImage: false);
+
+    private async IAsyncEnumerable<FitProgress> RunCoreAsync(Func<FaceImage> open, ReconstructionOptions options,
+        [EnumeratorCancellation] CancellationToken cancellationToken, bool ownsImage = true)
+    {
+        options.Validate();
+        var channel = Channel.CreateBounded<FitProgress>(new BoundedChannelOptions(8) { SingleReader = true, SingleWriter = true });
+        var worker = Task.Run(() =>
+        {
+            try
+            {
+                var image = open();
+                try
+                {
+                    Fit(image, options, p => channel.Writer.WriteAsync(p, cancellationToken).AsTask().GetAwaiter().GetResult(), cancellationToken);
+                }
+                finally
+                {
+                    if (ownsImage)
+                    {
+                        image.Dispose();
+                    }
+                }
+
+                channel.Writer.Complete();
+            }
+            catch (Exception ex)
+            {
+                channel.Writer.Complete(ex);
+            }
+        }, CancellationToken.None);
+
+        await foreach (var progress in channel.Reader.ReadAllAsync(CancellationToken.None))
+        {
+            yield return progress;
+        }
+
+        await worker;
+    }
+
+    /// <summary>Runs a fit to the end and returns its result (progress is passed to <paramref name="report"/>).</summary>
+    public async Task<ReconstructionResult> ReconstructAsync(string imagePath, ReconstructionOptions options,
+        Action<FitProgress>? report = null, CancellationToken cancellationToken = default)
+    {
+        ReconstructionResult? result = null;
+        await foreach (var p in RunAsync(imagePath, options, cancellationToken))
+        {
+            report?.Invoke(p);
+            result = p.Result ?? result;
+        }
+
+        return result ?? throw new InvalidOperationException("The fit ended without a result.");
+    }
+
+    private IFeatureCritic CreateCritic(string requested)
+    {
+        if (requested == "clip" || (requested == "auto" && _clipCritic is not null))
+        {
+            return _clipCritic?.Invoke() ?? throw new ModelAssetException("clip",
+                "The CLIP critic needs OpenAI's CLIP weights (RN50x4.pt and ViT-B-32.pt). Run `faceclip models fetch clip`, or use --critic face.");
+        }
+
+        return new FaceFeatureCritic();
+    }
+
+    private void Fit(FaceImage image, ReconstructionOptions o, Action<FitProgress> report, CancellationToken ct)
+    {
+        var clock = Stopwatch.StartNew();
+        var timings = new Dictionary<string, double>();
+        var analysis = Faces.Analyse(image);
+        timings["detection"] = clock.Elapsed.TotalSeconds;
+        var (faceIndex, face) = PickFace(analysis, o);
+
+        using var critic = CreateCritic(o.Critic);
+        using var scope = NewDisposeScope();
+        var device = Model.Device;
+        var crop = FaceCrop.Around(face.Landmarks, o.CropSize, o.CropScale);
+        var photo = crop.Extract(image.Pixels.to(device));
+        var target = crop.LandmarksToCrop(face.Landmarks, device);
+        var camera = new PerspectiveCamera(o.CropSize, o.CropSize, Focal: 1015.0 * o.CropSize / 224, Distance: 125);
+        var renderer = new MeshRenderer(camera);
+        var lmWeights = tensor(LandmarkLoss.DefaultWeights(), device: device);
+        var idBox = IdentityBox(target);
+
+        var layout = Model.Layout;
+        var rotation = Leaf(zeros(1, FaceCodeLayout.Rotation, device: device));
+        var translation = Leaf(InitialTranslation(target, camera));
+        var shape = Leaf(zeros(1, layout.Shape, device: device));
+        var expression = Leaf(zeros(1, layout.Expression, device: device));
+        var texture = Leaf(zeros(1, layout.Texture, device: device));
+        var lighting = Leaf(zeros(1, FaceCodeLayout.Lighting, device: device));
+
+        var landmarkIds = Model.Data.Landmarks.Select(i => (long)i).ToArray();
+        var history = new List<(string, IReadOnlyDictionary<string, double>)>();
+        var total = o.PoseIterations + o.ShapeIterations + o.Iterations;
+        var done = 0;
+
+        Tensor Posed() => FaceModel.ApplyPose(Model.ComputeShape(shape, expression), FaceModel.ComputeRotation(rotation), translation);
+
+        Tensor ProjectedLandmarks(Tensor cameraVertices)
+        {
+            using var ids = tensor(landmarkIds, device: device);
+            return camera.Project(cameraVertices.index_select(1, ids)).narrow(2, 0, 2);
+        }
+
+        void Report(string stage, int iteration, int stageIterations, Dictionary<string, double> losses, Func<(byte[]?, float[]?)>? preview)
+        {
+            history.Add((stage, losses));
+            done++;
+            var (png, vertices) = preview?.Invoke() ?? (null, null);
+            report(new FitProgress
+            {
+                Stage = stage,
+                Iteration = iteration,
+                StageIterations = stageIterations,
+                Fraction = total == 0 ? 1 : done / (double)total,
+                Elapsed = clock.Elapsed,
+                Losses = losses,
+                PreviewPng = png,
+                Vertices = vertices,
+            });
+        }
+
+        bool PreviewDue(int iteration, int stageIterations) =>
+            o.PreviewEvery > 0 && (iteration % o.PreviewEvery == 0 || iteration == stageIterations);
+
+        (byte[]?, float[]?) Preview(Tensor? compositeCrop)
+        {
+            using var previewScope = NewDisposeScope();
+            using var noGrad = no_grad();
+            var posed = Posed();
+            byte[]? png = null;
+            if (compositeCrop is not null)
+            {
+                var small = nn.functional.interpolate(compositeCrop, [o.PreviewSize, o.PreviewSize], mode: InterpolationMode.Bilinear, align_corners: false);
+                png = Png(small, null, 1f);
+            }
+
+            return (png, posed.cpu().data<float>().ToArray());
+        }
+
+        // Stage 1: rigid pose from the landmarks. Stage 2: shape and expression from the landmarks.
+        var stages = new (string Name, int Iterations, (Parameter Param, double Lr)[] Groups)[]
+        {
+            ("pose", o.PoseIterations, [(rotation, 0.02), (translation, 0.3)]),
+            ("shape", o.ShapeIterations, [(rotation, 0.005), (translation, 0.1), (shape, 0.05), (expression, 0.02)]),
+        };
+        foreach (var (stageName, iterations, groups) in stages)
+        {
+            var stageClock = Stopwatch.StartNew();
+            using var optimizer = Adam(groups);
+            for (var it = 1; it <= iterations; it++)
+            {
+                ct.ThrowIfCancellationRequested();
+                using var step = NewDisposeScope();
+                optimizer.zero_grad();
+                var cameraVertices = camera.ToCameraSpace(Posed());
+                if (it % 10 == 1)
+                {
+                    UpdateContour(cameraVertices, camera, target, landmarkIds);
+                }
+
+                var lm = LandmarkLoss.Compute(ProjectedLandmarks(cameraVertices), target, lmWeights) * o.LandmarkWeight;
+                var reg = CodeRegularization.Codes(shape, expression, texture) * o.RegularizationWeight;
+                var loss = lm + reg;
+                loss.backward();
+                optimizer.step();
+                ClampExpression(expression);
+                var losses = new Dictionary<string, double> { ["landmarks"] = lm.item<float>(), ["regularization"] = reg.item<float>(), ["total"] = loss.item<float>() };
+                Report(stageName, it, iterations, losses, PreviewDue(it, iterations) ? () => Preview(null) : null);
+            }
+
+            timings[stageName] = stageClock.Elapsed.TotalSeconds;
+        }
+
+        // Stage 3: every code, all losses.
+        var fullClock = Stopwatch.StartNew();
+        var recognition = Faces.RecognitionNet;
+        var photoIdentity = recognition.ForwardWithFeatures(FaceCrop.CropResize(photo, idBox, FaceRecognitionNet.InputSize));
+        var photoFeatures = new RecognitionFeatures(photoIdentity.Descriptors.detach(), photoIdentity.Features.Select(f => f.detach()).ToList());
+        critic.SetTarget(photo, photoFeatures);
+        Tensor skin;
+        using (no_grad())
+        {
+            var first = renderer.Render(camera.ToCameraSpace(Posed()), _fitting, Model.ComputeAlbedo(texture), lighting, cullBackFaces: true);
+            skin = SkinProbability(photo, first.Mask).detach();
+        }
+
+        using (var optimizer = Adam([
+                   (rotation, o.LearningRate * 0.5), (translation, o.LearningRate * 10), (shape, o.LearningRate),
+                   (expression, o.LearningRate), (texture, o.LearningRate * 3), (lighting, o.LearningRate * 2)]))
+        {
+            for (var it = 1; it <= o.Iterations; it++)
+            {
+                ct.ThrowIfCancellationRequested();
+                using var step = NewDisposeScope();
+                optimizer.zero_grad();
+                var cameraVertices = camera.ToCameraSpace(Posed());
+                if (it % 10 == 1)
+                {
+                    UpdateContour(cameraVertices, camera, target, landmarkIds);
+                }
+
+                var rendered = renderer.Render(cameraVertices, _fitting, Model.ComputeAlbedo(texture), lighting, cullBackFaces: true);
+                var mask = rendered.Mask;
+                var composite = (rendered.Image * mask) + (photo * (1 - mask));
+                var weights = PhotometricLoss.RobustWeights(photo, rendered.Image, mask) * skin;
+                var photoLoss = PhotometricLoss.Compute(photo, rendered.Image, weights) * o.PhotoWeight;
+                var lm = LandmarkLoss.Compute(ProjectedLandmarks(cameraVertices), target, lmWeights) * o.LandmarkWeight;
+                var identity = recognition.ForwardWithFeatures(FaceCrop.CropResize(composite, idBox, FaceRecognitionNet.InputSize));
+                var renderFeatures = new RecognitionFeatures(identity.Descriptors, identity.Features);
+                var id = IdentityLoss.Compute(photoFeatures.Descriptors, renderFeatures.Descriptors) * o.IdentityWeight;
+                var cl = critic.Loss(composite, renderFeatures) * o.ConsistencyWeight;
+                var reg = CodeRegularization.Codes(shape, expression, texture) * o.RegularizationWeight;
+                var light = CodeRegularization.MonochromeLighting(lighting) * o.LightingWeight * o.RegularizationWeight;
+                var loss = photoLoss + lm + id + cl + reg + light;
+                loss.backward();
+                optimizer.step();
+                ClampExpression(expression);
+                var losses = new Dictionary<string, double>
+                {
+                    ["photo"] = photoLoss.item<float>(),
+                    ["landmarks"] = lm.item<float>(),
+                    ["identity"] = id.item<float>(),
+                    ["consistency"] = cl.item<float>(),
+                    ["regularization"] = reg.item<float>(),
+                    ["lighting"] = light.item<float>(),
+                    ["total"] = loss.item<float>(),
+                };
+                var due = PreviewDue(it, o.Iterations);
+                Report("full", it, o.Iterations, losses, due ? () => Preview(composite.detach()) : null);
+            }
+        }
+
+        timings["full"] = fullClock.Elapsed.TotalSeconds;
+
+        var finishing = Stopwatch.StartNew();
+        var result = Finish(image, analysis, faceIndex, face, crop, photo, camera, critic, idBox, photoFeatures,
+            rotation, translation, shape, expression, texture, lighting, landmarkIds, history, timings, o);
+        timings["texture"] = finishing.Elapsed.TotalSeconds;
+        timings["total"] = clock.Elapsed.TotalSeconds;
+        report(new FitProgress
+        {
+            Stage = "done",
+            Iteration = 0,
+            StageIterations = 0,
+            Fraction = 1,
+            Elapsed = clock.Elapsed,
+            Losses = history.Count > 0 ? history[^1].Item2 : new Dictionary<string, double>(),
+            PreviewPng = result.RenderPng,
+            Vertices = result.PosedVertices,
+            Result = result,
+        });
+    }
+
+    private static (int, DetectedFace) PickFace(FaceAnalysis analysis, ReconstructionOptions o)
+    {
+        if (analysis.Faces.Count == 0)
+        {
+            throw new ReconstructionException("No face was found in the image.");
+        }
+
+        int index;
+        if (o.FaceIndex is { } wanted)
+        {
+            if (wanted >= analysis.Faces.Count)
+            {
+                throw new ReconstructionException(
+                    $"Face {wanted} does not exist: {analysis.Faces.Count} face(s) were found (indices 0 to {analysis.Faces.Count - 1}).");
+            }
+
+            index = wanted;
+        }
+        else
+        {
+            index = Enumerable.Range(0, analysis.Faces.Count).MaxBy(i => analysis.Faces[i].Box.Area);
+        }
+
+        var face = analysis.Faces[index];
+        var side = Math.Min(face.Box.Width, face.Box.Height);
+        if (side < o.MinimumFaceSize)
+        {
+            throw new ReconstructionException(
+                $"Face {index} is too small ({face.Box.Width:F0}x{face.Box.Height:F0} pixels); the minimum is {o.MinimumFaceSize} pixels.");
+        }
+
+        return (index, face);
+    }
+
+    /// <summary>An optimisable code part (a parameter that owns a copy of <paramref name="initial"/>).</summary>
+    private static Parameter Leaf(Tensor initial) => new(initial.detach().clone(), requires_grad: true);
+
+    private static optim.Optimizer Adam(IEnumerable<(Parameter Param, double Lr)> groups) =>
+        optim.Adam(groups.Select(g => new Adam.ParamGroup(new[] { g.Param }, g.Lr)).ToArray());
+
+    private static void ClampExpression(Tensor expression)
+    {
+        using var noGrad = no_grad();
+        expression.clamp_(0, 1);
+    }
+
+    /// <summary>Places the model so its landmarks' spread and centre match the detected ones (weak perspective).</summary>
+    private Tensor InitialTranslation(Tensor target, PerspectiveCamera camera)
+    {
+        using var scope = NewDisposeScope();
+        var device = Model.Device;
+        using var ids = tensor(Model.Data.Landmarks.Select(i => (long)i).ToArray(), device: device);
+        var model = Model.MeanShape.index_select(0, ids);
+        var modelXy = model.narrow(1, 0, 2);
+        var modelSpread = (modelXy - modelXy.mean([0])).square().sum(1).mean().sqrt().item<float>();
+        var points = target[0];
+        var centre = points.mean([0]);
+        var spread = (points - centre).square().sum(1).mean().sqrt().item<float>();
+        var depth = camera.Focal * modelSpread / Math.Max(spread, 1e-3);
+        var mean = model.mean([0]);
+        var u = centre[0].item<float>();
+        var v = centre[1].item<float>();
+        var tx = ((u - camera.CenterX) * depth / camera.Focal) - mean[0].item<float>();
+        var ty = (-(v - camera.CenterY) * depth / camera.Focal) - mean[1].item<float>();
+        var tz = camera.Distance - depth - mean[2].item<float>();
+        return tensor(new[] { (float)tx, (float)ty, (float)tz }, device: device).view(1, 3).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>For each jaw-line landmark, the candidate contour vertex whose projection is nearest the detected
+    /// point (the visible silhouette moves along the jaw as the head turns).</summary>
+    private void UpdateContour(Tensor cameraVertices, PerspectiveCamera camera, Tensor target, long[] landmarkIds)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var candidates = Model.Data.ContourCandidates;
+        var flat = candidates.SelectMany(c => c).Select(i => (long)i).ToArray();
+        var projected = camera.Project(cameraVertices[0].index_select(0, tensor(flat, device: cameraVertices.device))).cpu().data<float>().ToArray();
+        var goal = target[0].cpu().data<float>().ToArray();
+        var offset = 0;
+        for (var k = 0; k < candidates.Length; k++)
+        {
+            var best = double.MaxValue;
+            for (var j = 0; j < candidates[k].Length; j++)
+            {
+                var du = projected[(offset + j) * 3] - goal[2 * k];
+                var dv = projected[((offset + j) * 3) + 1] - goal[(2 * k) + 1];
+                var d = (du * du) + (dv * dv);
+                if (d < best)
+                {
+                    best = d;
+                    landmarkIds[k] = candidates[k][j];
+                }
+            }
+
+            offset += candidates[k].Length;
+        }
+    }
+
+    /// <summary>face-api's descriptor crop (a square around the eyes and mouth) in crop pixels.</summary>
+    private static FaceBox IdentityBox(Tensor target)
+    {
+        var p = target[0].cpu().data<float>().ToArray();
+        var points = Enumerable.Range(0, 68).Select(i => (X: (double)p[2 * i], Y: (double)p[(2 * i) + 1])).ToArray();
+        return FaceAlignment.DescriptorBox(points);
+    }
+
+    /// <summary>
+    /// Probability that a crop pixel shows skin, from the photo's own skin colour: the median and spread of the
+    /// chroma (Cb, Cr) under the rendered face region, then a soft Gaussian of the distance to it. Hair, glasses, hands
+    /// and background fall outside; any skin tone and white balance work.
+    /// </summary>
+    internal static Tensor SkinProbability(Tensor photo01, Tensor faceMask)
+    {
+        using var scope = NewDisposeScope();
+        var r = photo01.select(1, 0);
+        var g = photo01.select(1, 1);
+        var b = photo01.select(1, 2);
+        var cb = (-0.168736 * r) - (0.331264 * g) + (0.5 * b);
+        var cr = (0.5 * r) - (0.418688 * g) - (0.081312 * b);
+        var inside = faceMask.select(1, 0) > 0.5;
+        if (inside.sum().item<long>() < 50)
+        {
+            return ones_like(faceMask).MoveToOuterDisposeScope();
+        }
+
+        Tensor Normalised(Tensor channel)
+        {
+            var values = channel.masked_select(inside);
+            var median = values.median();
+            var mad = (values - median).abs().median().clamp_min(0.004) * 1.4826;
+            return (channel - median) / mad;
+        }
+
+        var d2 = Normalised(cb).square() + Normalised(cr).square();
+        var probability = (-d2 / (2 * 2.5 * 2.5)).exp();
+        return probability.unsqueeze(1).MoveToOuterDisposeScope();
+    }
+
+    public void Dispose()
+    {
+        _fitting.Dispose();
+        _display.Dispose();
+    }
+}

@@ -1,0 +1,95 @@
+using FaceClip.Core.Geometry;
+using FaceClip.Core.Rendering;
+using static TorchSharp.torch;
+
+namespace FaceClip.Core.Reconstruction;
+
+/// <summary>
+/// Bakes the UV texture of a fitted face: every texel is located on the mesh (rasterizing the mesh in UV space),
+/// projected into the photo, and takes the photo's colour where that point was visible and facing the camera; the
+/// rest is completed from the fitted albedo under the mean light of the visible part, blended by how squarely the texel faced the
+/// camera so no seam shows. Row 0 of the result is v = 1 (the top of the texture image).
+/// </summary>
+public static class TextureBaker
+{
+    public static Tensor Bake(FaceModel model, IReadOnlyList<int> triangleIds, Tensor cameraVertices, PerspectiveCamera camera,
+        FaceCrop crop, Tensor photo255, Tensor albedo, Tensor lighting, int size)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var data = model.Data;
+        var device = cameraVertices.device;
+
+        // The mesh laid out in UV space: one "vertex" per UV coordinate, triangles by their UV indices.
+        var uvCount = data.Uvs.Length / 2;
+        var uvScreen = new float[uvCount * 3];
+        for (var i = 0; i < uvCount; i++)
+        {
+            uvScreen[3 * i] = data.Uvs[2 * i] * size;
+            uvScreen[(3 * i) + 1] = (1 - data.Uvs[(2 * i) + 1]) * size;
+            uvScreen[(3 * i) + 2] = 1;
+        }
+
+        var uvTriangles = new int[triangleIds.Count * 3];
+        var vertexTriangles = new long[triangleIds.Count * 3];
+        for (var t = 0; t < triangleIds.Count; t++)
+        {
+            for (var c = 0; c < 3; c++)
+            {
+                uvTriangles[(3 * t) + c] = data.TriangleUvIndices[(3 * triangleIds[t]) + c];
+                vertexTriangles[(3 * t) + c] = data.Triangles[(3 * triangleIds[t]) + c];
+            }
+        }
+
+        var fragments = TriangleRasterizer.Rasterize(uvScreen, 1, uvCount, uvTriangles, size, size, cullBackFaces: false, near: 1e-6);
+        var pixel = tensor(fragments.PixelIndices, device: device);
+        var triangle = tensor(fragments.TriangleIndices, device: device);
+        var uvIds = tensor(uvTriangles.Select(i => (long)i).ToArray(), device: device).view(-1, 3).index_select(0, triangle);
+        var centres = stack([pixel.remainder(size), pixel.div(size, rounding_mode: RoundingMode.floor)], 1).to(float32) + 0.5;
+        var weights = BarycentricInterpolation.Barycentrics(tensor(uvScreen, device: device).view(1, uvCount, 3), uvIds, centres);
+        var vertexIds = tensor(vertexTriangles, device: device).view(-1, 3).index_select(0, triangle);
+
+        var normals = MeshNormals.VertexNormals(cameraVertices, tensor(vertexTriangles, device: device).view(-1, 3));
+        var position = BarycentricInterpolation.Interpolate(cameraVertices, vertexIds, weights);
+        var normal = nn.functional.normalize(BarycentricInterpolation.Interpolate(normals, vertexIds, weights), dim: 1);
+        var texelAlbedo = BarycentricInterpolation.Interpolate(albedo, vertexIds, weights);
+        var irradiance = SphericalHarmonics.Irradiance(normal, lighting);
+
+        // Visibility: compare each texel's depth with a depth buffer of the whole head at twice the crop resolution.
+        var fine = camera with { Width = camera.Width * 2, Height = camera.Height * 2, Focal = camera.Focal * 2, CenterX = camera.CenterX * 2, CenterY = camera.CenterY * 2 };
+        var topology = new MeshTopology(vertexTriangles.Select(i => (int)i).ToArray(), model.VertexCount, device);
+        var depthBuffer = new MeshRenderer(fine).Render(cameraVertices, topology, albedo, lighting, cullBackFaces: true);
+        topology.Dispose();
+        var screen = fine.Project(position.unsqueeze(0))[0];
+        var grid = ((screen.narrow(1, 0, 2) / tensor(new[] { (float)fine.Width, (float)fine.Height }, device: device)) * 2) - 1;
+        var bufferDepth = nn.functional.grid_sample(depthBuffer.Depth, grid.view(1, 1, -1, 2), mode: GridSampleMode.Nearest, align_corners: false).view(-1);
+        var covered = nn.functional.grid_sample(depthBuffer.Mask, grid.view(1, 1, -1, 2), mode: GridSampleMode.Nearest, align_corners: false).view(-1);
+        var visible = (covered > 0.5) & (screen.select(1, 2) <= bufferDepth + 0.4);
+        var towards = (normal * (-position / position.norm(1, keepdim: true))).sum(1);
+        var facing = ((towards - 0.2) / 0.4).clamp(0, 1);
+
+        // Photo colour at the texel's projection (crop pixels → photo pixels → normalised grid).
+        var photoHeight = photo255.shape[2];
+        var photoWidth = photo255.shape[3];
+        var cropPixels = camera.Project(position.unsqueeze(0))[0].narrow(1, 0, 2);
+        var photoX = (cropPixels.select(1, 0) * crop.Scale) + crop.Left;
+        var photoY = (cropPixels.select(1, 1) * crop.Scale) + crop.Top;
+        var photoGrid = stack([((photoX / photoWidth) * 2) - 1, ((photoY / photoHeight) * 2) - 1], 1);
+        var inside = (photoGrid.abs() < 1).all(1);
+        var colour = nn.functional.grid_sample(photo255 / 255, photoGrid.view(1, 1, -1, 2), mode: GridSampleMode.Bilinear, align_corners: false)
+            .view(3, -1).t();
+        var blend = (facing * visible.to(float32) * inside.to(float32)).unsqueeze(1);
+
+        // Where the photo did not see the surface, the fitted albedo under the light the visible part received on
+        // average: second-order SH extrapolates badly to normals the photo never showed (under the chin, in the ears).
+        var seen = blend.sum().clamp_min(1);
+        var meanIrradiance = (irradiance * blend).sum(0) / seen;
+        var shaded = (texelAlbedo * meanIrradiance).clamp(0, 1);
+        var texel = (colour * blend) + (shaded * (1 - blend));
+
+        // Texels no triangle covers take the mean colour, so filtering near UV seams does not pull in black.
+        var fill = texel.mean([0]);
+        var flat = fill.view(1, 3).expand(size * size, 3).clone().index_copy(0, pixel, texel);
+        return flat.view(1, size, size, 3).permute(0, 3, 1, 2).contiguous().MoveToOuterDisposeScope();
+    }
+}

@@ -20,12 +20,14 @@ public static class ReconstructBenchCommand
         var iterations = new Option<int?>("--iterations") { Description = "Iterations of the full stage." };
         var critic = new Option<string>("--critic") { Description = "auto, clip or face.", DefaultValueFactory = _ => "auto" };
         var pictures = new Option<DirectoryInfo?>("--pictures") { Description = "Write each face's overlay (cropped around the face) here." };
-        var command = new Command("reconstruct", "Reconstruction quality and time on a folder of photos, every face.") { images, iterations, critic, pictures };
-        command.SetAction((parse, ct) => RunAsync(context, parse.GetValue(images), parse.GetValue(iterations), parse.GetValue(critic)!, parse.GetValue(pictures), ct));
+        var weights = new Option<string[]>("--weight") { Description = "Override a loss weight, e.g. --weight landmarks=0.004." };
+        var command = new Command("reconstruct", "Reconstruction quality and time on a folder of photos, every face.") { images, iterations, critic, pictures, weights };
+        command.SetAction((parse, ct) => RunAsync(context, parse.GetValue(images), parse.GetValue(iterations), parse.GetValue(critic)!, parse.GetValue(pictures),
+            parse.GetValue(weights) ?? [], ct));
         return command;
     }
 
-    private static async Task<int> RunAsync(CliContext context, DirectoryInfo? folder, int? iterations, string critic, DirectoryInfo? pictures, CancellationToken ct)
+    private static async Task<int> RunAsync(CliContext context, DirectoryInfo? folder, int? iterations, string critic, DirectoryInfo? pictures, string[] weights, CancellationToken ct)
     {
         var directory = folder?.FullName ?? Path.Combine(context.Root, "node_modules", "@vladmandic", "face-api", "demo");
         var files = Directory.GetFiles(directory).Where(f => f.EndsWith(".jpg", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".png", StringComparison.OrdinalIgnoreCase)
@@ -51,6 +53,11 @@ public static class ReconstructBenchCommand
                 if (iterations is { } n)
                 {
                     options.Iterations = n;
+                }
+
+                foreach (var w in weights)
+                {
+                    ReconstructCommand.ApplyWeight(options, w);
                 }
 
                 var clock = Stopwatch.StartNew();
@@ -117,6 +124,34 @@ public static class ReconstructBenchCommand
         var box = new Rectangle((int)(c.Left * factor), (int)(c.Top * factor), (int)(c.Side * factor), (int)(c.Side * factor));
         box.Intersect(new Rectangle(0, 0, overlay.Width, overlay.Height));
         var thumbnail = overlay.Clone(x => x.Crop(box).Resize(256, 256));
+        var scale = 256.0 / (c.Side * factor);
+        void Dot((float X, float Y) p, Rgb24 colour)
+        {
+            var x0 = (int)Math.Round(((p.X * factor) - box.X) * scale);
+            var y0 = (int)Math.Round(((p.Y * factor) - box.Y) * scale);
+            for (var dy = -1; dy <= 1; dy++)
+            {
+                for (var dx = -1; dx <= 1; dx++)
+                {
+                    if (x0 + dx >= 0 && y0 + dy >= 0 && x0 + dx < 256 && y0 + dy < 256)
+                    {
+                        thumbnail[x0 + dx, y0 + dy] = colour;
+                    }
+                }
+            }
+        }
+
+        // Detected landmarks in green, the fitted model's in red.
+        foreach (var p in result.DetectedLandmarks2d)
+        {
+            Dot(p, new Rgb24(40, 220, 60));
+        }
+
+        foreach (var p in result.Landmarks2d)
+        {
+            Dot(p, new Rgb24(230, 40, 40));
+        }
+
         return thumbnail;
     }
 }

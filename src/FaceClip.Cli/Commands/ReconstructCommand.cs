@@ -19,9 +19,14 @@ public static class ReconstructCommand
         var critic = new Option<string>("--critic") { Description = "auto, clip or face.", DefaultValueFactory = _ => "auto" };
         critic.AcceptOnlyFromAmong("auto", "clip", "face");
         var device = new Option<string>("--device") { Description = "auto, cpu or cuda.", DefaultValueFactory = _ => "auto" };
+        var weights = new Option<string[]>("--weight")
+        {
+            Description = "Override a loss weight, e.g. --weight landmarks=0.004 (photo, identity, landmarks, regularization, consistency, lighting).",
+            AllowMultipleArgumentsPerToken = false,
+        };
         var command = new Command("reconstruct", "Fit a 3D face to a photo and write params.json, meshes, texture and renders.")
         {
-            image, output, face, iterations, critic, device,
+            image, output, face, iterations, critic, device, weights,
         };
         command.SetAction((parse, ct) =>
         {
@@ -31,9 +36,36 @@ public static class ReconstructCommand
                 options.Iterations = n;
             }
 
+            foreach (var w in parse.GetValue(weights) ?? [])
+            {
+                ApplyWeight(options, w);
+            }
+
             return RunAsync(context, parse.GetValue(image)!, parse.GetValue(output)!, options, parse.GetValue(device)!, ct);
         });
         return command;
+    }
+
+    /// <summary>Applies one <c>name=value</c> loss weight.</summary>
+    internal static void ApplyWeight(ReconstructionOptions options, string assignment)
+    {
+        var parts = assignment.Split('=', 2);
+        if (parts.Length != 2 || !double.TryParse(parts[1], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var value) || value < 0)
+        {
+            throw new CliUserException($"--weight expects name=value with a non-negative number, got '{assignment}'.");
+        }
+
+        switch (parts[0].Trim().ToLowerInvariant())
+        {
+            case "photo": options.PhotoWeight = value; break;
+            case "identity" or "id": options.IdentityWeight = value; break;
+            case "landmarks" or "landmark" or "lm": options.LandmarkWeight = value; break;
+            case "regularization" or "reg": options.RegularizationWeight = value; break;
+            case "consistency" or "cl": options.ConsistencyWeight = value; break;
+            case "lighting": options.LightingWeight = value; break;
+            case "pose-rate": options.PoseRate = value; break;
+            default: throw new CliUserException($"Unknown loss '{parts[0]}': expected photo, identity, landmarks, regularization, consistency or lighting.");
+        }
     }
 
     private static async Task<int> RunAsync(CliContext context, FileInfo image, DirectoryInfo output, ReconstructionOptions options, string deviceName, CancellationToken ct)

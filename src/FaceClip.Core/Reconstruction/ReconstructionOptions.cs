@@ -49,6 +49,9 @@ public sealed class ReconstructionOptions
     /// <summary>Weight of the lighting regulariser that keeps the light close to white (Deep3DFaceRecon: 10).</summary>
     public double LightingWeight { get; set; } = 10.0;
 
+    /// <summary>Learning rate of the pose (rotation, translation) in the full stage relative to <see cref="LearningRate"/>.</summary>
+    public double PoseRate { get; set; } = 1.0;
+
     /// <summary>Adam learning rate of the codes in the full stage.</summary>
     public double LearningRate { get; set; } = 0.01;
 

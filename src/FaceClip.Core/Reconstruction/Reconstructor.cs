@@ -235,7 +235,7 @@ public sealed partial class Reconstructor : IDisposable
         }
 
         using (var optimizer = Adam([
-                   (rotation, o.LearningRate * 0.5), (translation, o.LearningRate * 10), (shape, o.LearningRate),
+                   (rotation, o.LearningRate * 0.5 * o.PoseRate), (translation, o.LearningRate * 10 * o.PoseRate), (shape, o.LearningRate),
                    (expression, o.LearningRate), (texture, o.LearningRate * 3), (lighting, o.LearningRate * 2)]))
         {
             for (var it = 1; it <= o.Iterations; it++)

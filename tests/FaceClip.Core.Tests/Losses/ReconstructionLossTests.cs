@@ -1,0 +1,85 @@
+using FaceClip.Core.Losses;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace FaceClip.Core.Tests.Losses;
+
+public sealed class ReconstructionLossTests
+{
+    [Fact]
+    public void LandmarkLossWeighsNoseAndInnerMouthTwentyTimes()
+    {
+        var target = zeros(1, 68, 2);
+        var off = zeros(1, 68, 2);
+        off[0, 0, 0] = 2; // jaw point, weight 1: 4
+        off[0, 30, 1] = 1; // nose, weight 20: 20
+        var loss = LandmarkLoss.Compute(off, target, tensor(LandmarkLoss.DefaultWeights())).item<float>();
+        Assert.Equal((4f + 20f) / 68f, loss, 5);
+    }
+
+    [Fact]
+    public void PhotometricLossAveragesColourDistanceOverTheWeightedMask()
+    {
+        var photo = zeros(1, 3, 2, 2);
+        var render = zeros(1, 3, 2, 2);
+        render[0, 0, 0, 0] = 0.3f;
+        render[0, 1, 0, 0] = 0.4f; // distance 0.5 at (0,0)
+        render[0, 2, 1, 1] = 1f; // distance 1 at (1,1), masked out below
+        var mask = ones(1, 1, 2, 2);
+        mask[0, 0, 1, 1] = 0;
+        var loss = PhotometricLoss.Compute(photo, render, mask, eps: 0).item<float>();
+        Assert.Equal(0.5f / 3f, loss, 5);
+    }
+
+    [Fact]
+    public void RobustWeightsSilenceOutliersButKeepTypicalPixels()
+    {
+        var photo = full(1, 3, 10, 10, 0.5f);
+        var render = photo + 0.02f;
+        render[0, .., 0, 0] = 1f; // an occluder: far off
+        var weights = PhotometricLoss.RobustWeights(photo, render, ones(1, 1, 10, 10));
+        Assert.Equal(1f, weights[0, 0, 5, 5].item<float>(), 5);
+        Assert.True(weights[0, 0, 0, 0].item<float>() < 0.05f);
+    }
+
+    [Fact]
+    public void SkinProbabilityFollowsThePhotosOwnSkinColour()
+    {
+        // Left half a dark skin tone, right half green; the face mask covers mostly the skin.
+        var photo = zeros(1, 3, 16, 16);
+        photo[0, 0, .., ..8] = 0.45f;
+        photo[0, 1, .., ..8] = 0.30f;
+        photo[0, 2, .., ..8] = 0.22f;
+        photo[0, 1, .., 8..] = 0.8f;
+        var mask = zeros(1, 1, 16, 16);
+        mask[0, 0, .., ..10] = 1;
+        var p = FaceClip.Core.Reconstruction.Reconstructor.SkinProbability(photo, mask);
+        Assert.True(p[0, 0, 3, 1].item<float>() > 0.9f);
+        Assert.True(p[0, 0, 3, 12].item<float>() < 0.05f);
+    }
+
+    [Fact]
+    public void RegularisationIsZeroAtTheMeanAndGrowsWithTheCodes()
+    {
+        Assert.Equal(0f, CodeRegularization.Codes(zeros(1, 80), zeros(1, 53), zeros(1, 80)).item<float>());
+        var loss = CodeRegularization.Codes(ones(1, 80), zeros(1, 53), zeros(1, 80)).item<float>();
+        Assert.Equal(80f, loss, 3);
+        var white = CodeRegularization.MonochromeLighting(cat([ones(1, 9), ones(1, 9), ones(1, 9)], 1)).item<float>();
+        var tinted = CodeRegularization.MonochromeLighting(cat([ones(1, 9), zeros(1, 9), zeros(1, 9)], 1)).item<float>();
+        Assert.Equal(0f, white);
+        Assert.True(tinted > 0.1f);
+    }
+
+    [Fact]
+    public void FaceCriticIsZeroForTheTargetAndGrowsAwayFromIt()
+    {
+        using var critic = new FaceFeatureCritic();
+        var descriptor = randn(1, 128);
+        var features = Enumerable.Range(0, 5).Select(i => randn(1, 8, 4, 4)).ToList();
+        critic.SetTarget(zeros(1, 3, 8, 8), new RecognitionFeatures(descriptor, features));
+        var same = critic.Loss(zeros(1, 3, 8, 8), new RecognitionFeatures(descriptor, features)).item<float>();
+        var other = critic.Loss(zeros(1, 3, 8, 8), new RecognitionFeatures(randn(1, 128), features.Select(f => f + randn_like(f)).ToList())).item<float>();
+        Assert.Equal(0f, same, 5);
+        Assert.True(other > 0.5f);
+    }
+}

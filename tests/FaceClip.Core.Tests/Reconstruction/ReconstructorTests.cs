@@ -1,0 +1,167 @@
+using System.Text.Json;
+using FaceClip.Core.Reconstruction;
+using FaceClip.Core.Vision;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+
+namespace FaceClip.Core.Tests.Reconstruction;
+
+public sealed class ReconstructorTests(ReconstructorFixture fixture) : IClassFixture<ReconstructorFixture>
+{
+    [Fact]
+    public void FitsTheLargestFaceWithLandmarksOnTheDetectedOnes()
+    {
+        var r = fixture.Result;
+        Assert.Equal(3, r.FaceCount);
+        using var image = FaceImage.Load(ReconstructorFixture.SamplePhoto);
+        var faces = fixture.Reconstructor.Faces.Analyse(image).Faces;
+        var largest = Enumerable.Range(0, faces.Count).MaxBy(i => faces[i].Box.Area);
+        Assert.Equal(largest, r.FaceIndex);
+        Assert.InRange(r.Quality.LandmarkNme, 0, 0.06);
+        var eyes = Math.Abs(r.DetectedLandmarks2d[45].X - r.DetectedLandmarks2d[36].X);
+        Assert.InRange(Math.Abs(r.Landmarks2d[30].X - r.DetectedLandmarks2d[30].X), 0, eyes * 0.1); // nose tip
+        Assert.InRange(Math.Abs(r.Landmarks2d[8].Y - r.DetectedLandmarks2d[8].Y), 0, eyes * 0.15); // chin
+    }
+
+    [Fact]
+    public void StagesRunInOrderAndTheLossesFall()
+    {
+        var stages = fixture.Progress.Select(p => p.Stage).Distinct().ToList();
+        Assert.Equal(["pose", "shape", "full", "done"], stages);
+        var pose = fixture.Progress.Where(p => p.Stage == "pose").ToList();
+        Assert.True(pose[^1].Losses["landmarks"] < pose[0].Losses["landmarks"] * 0.2, "the pose stage must reduce the landmark loss");
+        var full = fixture.Progress.Where(p => p.Stage == "full").ToList();
+        Assert.Equal(fixture.Options.Iterations, full.Count);
+        Assert.True(full[^1].Losses["photo"] < full[0].Losses["photo"], "the full stage must reduce the photometric loss");
+        Assert.All(full, p => Assert.Equal(["consistency", "identity", "landmarks", "lighting", "photo", "regularization", "total"], p.Losses.Keys.Order()));
+        Assert.Equal(1.0, fixture.Progress[^1].Fraction, 6);
+        Assert.NotNull(fixture.Progress[^1].Result);
+    }
+
+    [Fact]
+    public void PreviewsAndVerticesArriveEveryFewIterations()
+    {
+        var full = fixture.Progress.Where(p => p.Stage == "full").ToList();
+        var withPreview = full.Where(p => p.PreviewPng is not null).Select(p => p.Iteration).ToList();
+        Assert.Equal([4, 8, 12], withPreview);
+        using var preview = Image.Load<Rgb24>(full[3].PreviewPng!);
+        Assert.Equal(fixture.Options.PreviewSize, preview.Width);
+        Assert.Equal(fixture.Reconstructor.Model.VertexCount * 3, full[3].Vertices!.Length);
+    }
+
+    [Fact]
+    public void ExpressionsStayInTheBlendshapeRangeAndTheCodesHaveTheLayout()
+    {
+        var r = fixture.Result;
+        Assert.Equal(r.Layout.Total, r.Codes.Length);
+        var expression = r.Codes.AsSpan(r.Layout.ExpressionOffset, r.Layout.Expression).ToArray();
+        Assert.All(expression, e => Assert.InRange(e, 0f, 1f));
+        Assert.Contains(expression, e => e > 0.05f); // the subject smiles
+        Assert.Equal(53, r.ExpressionNames.Count);
+    }
+
+    [Fact]
+    public void WritesParamsTextureAndPictures()
+    {
+        var folder = Directory.CreateTempSubdirectory("faceclip-recon-").FullName;
+        try
+        {
+            var files = ReconstructionWriter.Write(fixture.Result, folder, "sample1.jpg");
+            Assert.Equal(["params.json", "texture.png", "render.png", "overlay.png"], files);
+            using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "params.json")));
+            var root = doc.RootElement;
+            Assert.Equal("ict-facekit", root.GetProperty("model").GetString());
+            Assert.Equal(68, root.GetProperty("landmarks2d").GetArrayLength());
+            Assert.Equal(68, root.GetProperty("detected_landmarks2d").GetArrayLength());
+            Assert.Equal(53, root.GetProperty("codes").GetProperty("expression").EnumerateObject().Count());
+            Assert.Equal("face", root.GetProperty("critic").GetString());
+            Assert.True(root.GetProperty("loss_history").GetArrayLength() > 100);
+            using var overlay = Image.Load<Rgb24>(Path.Combine(folder, "overlay.png"));
+            Assert.Equal((fixture.Result.PhotoWidth, fixture.Result.PhotoHeight), (overlay.Width, overlay.Height));
+            Assert.Empty(Directory.GetFiles(folder, "*.tmp*"));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void TheTextureTakesTheSkinColourOfThePhoto()
+    {
+        using var texture = fixture.Result.Texture.Clone();
+        double r = 0, g = 0, b = 0;
+        var n = 0;
+        texture.ProcessPixelRows(rows =>
+        {
+            for (var y = 0; y < rows.Height; y++)
+            {
+                foreach (var p in rows.GetRowSpan(y))
+                {
+                    r += p.R;
+                    g += p.G;
+                    b += p.B;
+                    n++;
+                }
+            }
+        });
+        Assert.True(r / n > b / n, "skin is redder than it is blue");
+        Assert.InRange(r / n, 60, 240);
+    }
+
+    [Fact]
+    public async Task APhotoWithNoFaceIsAClearError()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"noface-{Guid.NewGuid():N}.png");
+        using (var blank = new Image<Rgb24>(320, 240, new Rgb24(90, 120, 160)))
+        {
+            await blank.SaveAsPngAsync(path);
+        }
+
+        try
+        {
+            var ex = await Assert.ThrowsAsync<ReconstructionException>(() => fixture.Reconstructor.ReconstructAsync(path, ReconstructorFixture.ShortFit()));
+            Assert.Equal("No face was found in the image.", ex.Message);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public async Task AFaceIndexOutOfRangeSaysHowManyWereFound()
+    {
+        var options = ReconstructorFixture.ShortFit();
+        options.FaceIndex = 7;
+        var ex = await Assert.ThrowsAsync<ReconstructionException>(() => fixture.Reconstructor.ReconstructAsync(ReconstructorFixture.SamplePhoto, options));
+        Assert.Contains("3 face(s) were found", ex.Message);
+    }
+
+    [Fact]
+    public async Task AFaceBelowTheMinimumSizeIsRefusedNamingTheMinimum()
+    {
+        var options = ReconstructorFixture.ShortFit();
+        options.MinimumFaceSize = 5000;
+        var ex = await Assert.ThrowsAsync<ReconstructionException>(() => fixture.Reconstructor.ReconstructAsync(ReconstructorFixture.SamplePhoto, options));
+        Assert.Contains("the minimum is 5000 pixels", ex.Message);
+    }
+
+    [Fact]
+    public async Task CancellationStopsTheFit()
+    {
+        using var cancel = new CancellationTokenSource();
+        var seen = 0;
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
+        {
+            await foreach (var p in fixture.Reconstructor.RunAsync(ReconstructorFixture.SamplePhoto, ReconstructorFixture.ShortFit(), cancel.Token))
+            {
+                if (++seen == 5)
+                {
+                    cancel.Cancel();
+                }
+            }
+        });
+        Assert.InRange(seen, 5, 20);
+    }
+}

@@ -218,6 +218,13 @@ public sealed partial class ClipTokenizer
         return torch.tensor(data, new long[] { texts.Count, contextLength }, torch.int64);
     }
 
+    /// <summary>The vocabulary entry of an id, in the byte-level alphabet (e.g. <c>face&lt;/w&gt;</c>).</summary>
+    public string TokenOf(int id)
+    {
+        var decoder = _decoder ??= _encoder.ToDictionary(kv => kv.Value, kv => kv.Key);
+        return decoder.TryGetValue(id, out var token) ? token : throw new ArgumentOutOfRangeException(nameof(id), id, "Not a token id of this vocabulary.");
+    }
+
     /// <summary>Turns ids back into text (special tokens included as written, <c>&lt;/w&gt;</c> as spaces).</summary>
     public string Decode(IEnumerable<int> ids)
     {

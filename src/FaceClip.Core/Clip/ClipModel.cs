@@ -22,7 +22,11 @@ public sealed class ClipModel : nn.Module
     private readonly Parameter logit_scale;
 
     /// <summary>Builds a randomly initialised model of the given size (on the CPU, in eval mode).</summary>
-    public ClipModel(ClipConfig config) : base("CLIP")
+    public ClipModel(ClipConfig config) : this(config, initialize: true)
+    {
+    }
+
+    private ClipModel(ClipConfig config, bool initialize) : base("CLIP")
     {
         Config = config;
         visual = config.IsVisionTransformer
@@ -35,8 +39,9 @@ public sealed class ClipModel : nn.Module
             positional_embedding = new Parameter(empty(text.ContextLength, text.Width));
             ln_final = new ClipLayerNorm(text.Width);
             text_projection = new Parameter(empty(text.Width, config.EmbedDim));
-            using (no_grad())
+            if (initialize)
             {
+                using var noGrad = no_grad();
                 nn.init.normal_(token_embedding.weight!, std: 0.02);
                 nn.init.normal_(positional_embedding, std: 0.01);
                 nn.init.normal_(text_projection, std: Math.Pow(text.Width, -0.5));
@@ -206,6 +211,30 @@ public sealed class ClipModel : nn.Module
         var perText = perImage.t();
         return (perImage.MoveToOuterDisposeScope(), perText.MoveToOuterDisposeScope());
     }
+
+    /// <summary>Builds the model on PyTorch's <c>meta</c> device (shapes only, no memory for values) and counts its
+    /// parameters: the whole model and the image tower. LibTorch's default device is process-wide, so this must
+    /// not run while other threads create tensors (use <see cref="ClipConfig.CountParameters"/> there).</summary>
+    public static long CountParametersOnMeta(ClipConfig config, out long visual)
+    {
+        lock (MetaGate)
+        {
+            var previous = get_default_device();
+            set_default_device(META);
+            try
+            {
+                using var model = new ClipModel(config, initialize: false);
+                visual = model.Visual.parameters().Sum(p => p.numel());
+                return model.CountAllocatedParameters();
+            }
+            finally
+            {
+                set_default_device(previous);
+            }
+        }
+    }
+
+    private static readonly Lock MetaGate = new();
 
     /// <summary>The number of parameter values actually allocated (compare <see cref="ClipConfig.CountParameters"/>).</summary>
     public long CountAllocatedParameters() => parameters().Sum(p => p.numel());

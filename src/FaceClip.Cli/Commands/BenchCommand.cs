@@ -8,7 +8,7 @@ public static class BenchCommand
     public static Command Build(CliContext context)
     {
         var bench = new Command("bench", "Benchmarks that print figures: medians of several runs on this machine.");
-        _ = context;
+        bench.Subcommands.Add(ClipBenchCommand.Build(context));
         return bench;
     }
 }

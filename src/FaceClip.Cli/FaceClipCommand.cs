@@ -23,7 +23,7 @@ public static class FaceClipCommand
         var context = new CliContext(output, error);
         var root = Build(context);
         var parse = root.Parse(args);
-        var config = new InvocationConfiguration { Output = output, Error = error };
+        var config = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
         try
         {
             return await parse.InvokeAsync(config, cancellationToken);
@@ -33,10 +33,15 @@ public static class FaceClipCommand
             await error.WriteLineAsync($"error: {ex.Message}");
             return UserError;
         }
-        catch (Core.Runtime.ModelAssetException ex)
+        catch (Exception ex) when (ex is Core.Runtime.ModelAssetException or KeyNotFoundException or FileNotFoundException or InvalidDataException)
         {
             await error.WriteLineAsync($"error: {ex.Message}");
             return UserError;
+        }
+        catch (OperationCanceledException)
+        {
+            await error.WriteLineAsync("cancelled");
+            return 130;
         }
     }
 }

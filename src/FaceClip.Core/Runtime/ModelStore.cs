@@ -84,25 +84,24 @@ public sealed class ModelStore
             $"'{asset.Directory}/'. Source: {DescribeSource(asset)}.");
     }
 
-    /// <summary>Makes the asset available under <c>models/</c>: copies it from the mirror, or downloads it from its
-    /// source. An asset already found anywhere is left as it is.</summary>
+    /// <summary>Makes the asset available under <c>models/</c>: imports (copies) it from the mirror, or downloads it
+    /// from its source. An asset already in <c>models/</c> or in an installed npm package is left as it is.</summary>
     public async Task<AssetStatus> FetchAsync(string id, IProgress<FetchProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         var status = GetStatus(id);
-        if (status.Found)
+        if (status.Found && status.Location is AssetLocation.ModelsDirectory or AssetLocation.NpmPackage)
         {
             return status;
         }
 
         var asset = status.Asset;
         var target = Path.Combine(_options.Directory, asset.Directory);
-        var mirrorRoot = _options.Mirror is null ? null : Path.Combine(_options.Mirror, asset.Directory);
-        if (mirrorRoot is not null && asset.Files.All(f => File.Exists(Path.Combine(mirrorRoot, f.Path))))
+        if (status is { Found: true, Location: AssetLocation.Mirror, Root: not null })
         {
             foreach (var file in asset.Files)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                await using var source = File.OpenRead(Path.Combine(mirrorRoot, file.Path));
+                await using var source = File.OpenRead(Path.Combine(status.Root, file.Path));
                 await InstallAsync(asset, file, source, target, progress, cancellationToken);
             }
         }
@@ -128,7 +127,7 @@ public sealed class ModelStore
         }
 
         var after = GetStatus(id);
-        if (!after.Found)
+        if (!after.Found || after.Location != AssetLocation.ModelsDirectory)
         {
             throw new ModelAssetException(asset.Id, $"Model asset '{asset.Id}' was fetched but is still not usable: {after.Problem ?? "files missing"}.");
         }

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Sets up what is missing, then runs the whole test suite and prints one summary line.
+# Tests read the shared model mirror (../shared/models beside the checkout) unless FACECLIP_MODEL_MIRROR is set.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$root/scripts/environment.sh"
+bash "$root/scripts/setup.sh"
+cd "$root"
+configuration="${FACECLIP_CONFIGURATION:-Release}"
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+set +e
+dotnet test FaceClip.Web.sln -c "$configuration" --no-build --nologo "$@" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+awk '/(Passed|Failed)! +- +Failed:/ {
+       for (i = 1; i <= NF; i++) { gsub(",", "", $(i+1)); if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1) }
+     } END { printf "%d passed, %d failed, %d skipped\n", p, f, s }' "$log"
+exit "$status"

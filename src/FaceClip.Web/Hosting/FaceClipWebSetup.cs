@@ -1,0 +1,107 @@
+using FaceClip.Core.Runtime;
+using FaceClip.Web.Components;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+using MudBlazor.Services;
+
+namespace FaceClip.Web.Hosting;
+
+/// <summary>Service registration and the request pipeline of the web app, in one place.</summary>
+public static class FaceClipWebSetup
+{
+    public static IServiceCollection AddFaceClip(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.Configure<ComputeOptions>(configuration.GetSection(ComputeOptions.SectionName));
+        services.Configure<ModelStoreOptions>(configuration.GetSection(ModelStoreOptions.SectionName));
+        services.AddSingleton(sp =>
+        {
+            var env = sp.GetRequiredService<IWebHostEnvironment>();
+            return ModelStore.Open(env.ContentRootPath, sp.GetRequiredService<IOptions<ModelStoreOptions>>().Value);
+        });
+        services.AddSingleton(sp => TorchRuntime.Configure(sp.GetRequiredService<IOptions<ComputeOptions>>().Value));
+        services.AddHostedService<StartupReport>();
+        services.AddHealthChecks().AddCheck<ModelAssetsHealthCheck>("models");
+        services.AddProblemDetails();
+        services.AddRazorComponents().AddInteractiveServerComponents();
+        services.AddMudServices();
+        return services;
+    }
+
+    public static WebApplication UseFaceClip(this WebApplication app)
+    {
+        if (!app.Environment.IsDevelopment())
+        {
+            app.UseExceptionHandler("/error", createScopeForErrors: true);
+        }
+
+        app.UseStatusCodePages();
+        app.UseStaticFiles();
+        app.UseAntiforgery();
+        app.MapHealthChecks("/health");
+        app.MapModelsApi();
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        return app;
+    }
+
+    private static void MapModelsApi(this IEndpointRouteBuilder endpoints)
+    {
+        var api = endpoints.MapGroup("/api");
+        api.MapGet("/models", (ModelStore store, ComputeContext compute) => Results.Ok(new
+        {
+            device = compute.Description,
+            threads = compute.Threads,
+            assets = store.GetStatuses().Select(s => new
+            {
+                id = s.Asset.Id,
+                title = s.Asset.Title,
+                required = s.Asset.Required,
+                found = s.Found,
+                location = s.Location.ToString(),
+                verified = s.Verified,
+                problem = s.Problem,
+                license = s.Asset.License,
+            }),
+        }));
+    }
+
+    /// <summary>Logs the device, thread count and asset status once the app has started.</summary>
+    private sealed class StartupReport(ComputeContext compute, ModelStore store, ILogger<StartupReport> logger) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            logger.LogInformation("Compute device: {Device}; LibTorch threads: {Threads}", compute.Description, compute.Threads);
+            foreach (var status in store.GetStatuses())
+            {
+                if (status.Found)
+                {
+                    logger.LogInformation("Model asset {Asset}: {Location} {Root}", status.Asset.Id, status.Location, status.Root);
+                }
+                else if (status.Asset.Required)
+                {
+                    logger.LogError("Required model asset {Asset} is unavailable ({Problem}); run `faceclip models fetch {Asset}`",
+                        status.Asset.Id, status.Problem ?? "missing", status.Asset.Id);
+                }
+                else
+                {
+                    logger.LogInformation("Optional model asset {Asset} is not installed", status.Asset.Id);
+                }
+            }
+
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+
+    /// <summary>Healthy when every required asset is found and verified.</summary>
+    private sealed class ModelAssetsHealthCheck(ModelStore store) : IHealthCheck
+    {
+        public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+        {
+            var missing = store.GetStatuses().Where(s => s.Asset.Required && !s.Found).Select(s => s.Asset.Id).ToList();
+            return Task.FromResult(missing.Count == 0
+                ? HealthCheckResult.Healthy("All required model assets are installed.")
+                : HealthCheckResult.Unhealthy($"Missing model assets: {string.Join(", ", missing)}. Run `faceclip models fetch`."));
+        }
+    }
+}

@@ -1,0 +1,128 @@
+using FaceClip.Core.Runtime;
+using Microsoft.Extensions.Options;
+
+namespace FaceClip.Web.Jobs;
+
+/// <summary>The hosted worker of the compute device: takes jobs off the queue (several at once where configured),
+/// runs them through the executor, persists how they ended and publishes every event.</summary>
+public sealed class JobWorker(
+    JobQueue queue,
+    JobStore store,
+    JobEvents events,
+    IJobExecutor executor,
+    ComputeContext compute,
+    IOptions<JobOptions> options,
+    ILogger<JobWorker> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        foreach (var id in await store.RecoverAsync(stoppingToken))
+        {
+            if (!queue.TryEnqueue(id))
+            {
+                logger.LogWarning("Job {Job} could not be queued again after a restart: the queue is full", id);
+            }
+        }
+
+        var workers = Enumerable.Range(0, Math.Max(1, options.Value.ConcurrentJobs))
+            .Select(_ => Task.Run(() => ConsumeAsync(stoppingToken), stoppingToken));
+        await Task.WhenAll(workers);
+    }
+
+    private async Task ConsumeAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await foreach (var id in queue.ReadAllAsync(stoppingToken))
+            {
+                await RunAsync(id, stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task RunAsync(string id, CancellationToken stoppingToken)
+    {
+        var record = await store.GetAsync(id, stoppingToken);
+        if (record is null || record.Status != JobStatus.Queued)
+        {
+            queue.Release(id);
+            return;
+        }
+
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, queue.TokenFor(id));
+        var reporter = new Reporter(id, record, events, compute.Description);
+        try
+        {
+            if (linked.IsCancellationRequested)
+            {
+                throw new OperationCanceledException(linked.Token);
+            }
+
+            await store.MarkRunningAsync(id, stoppingToken);
+            await events.StateAsync(JobStateMapper.ToMessage(record with { Status = JobStatus.Running }, "starting", compute.Description));
+            var folder = store.JobDirectory(id);
+            var artifacts = await executor.ExecuteAsync(
+                new JobExecution(id, Path.Combine(folder, record.InputFileName), folder, record.Request), reporter, linked.Token);
+            await FinishAsync(record, JobStatus.Completed, null, artifacts, reporter);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Shutting down: the job stays Running in the store and becomes Interrupted at the next start.
+            logger.LogWarning("Job {Job} interrupted by shutdown", id);
+        }
+        catch (OperationCanceledException)
+        {
+            await FinishAsync(record, JobStatus.Cancelled, "Cancelled by the user.", [], reporter);
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "Job {Job} failed", id);
+            await FinishAsync(record, JobStatus.Failed, ex.Message, [], reporter);
+        }
+        finally
+        {
+            queue.Release(id);
+        }
+    }
+
+    private async Task FinishAsync(JobRecord record, JobStatus status, string? error, IReadOnlyList<string> artifacts, Reporter reporter)
+    {
+        await store.MarkFinishedAsync(record.Id, status, error, artifacts, CancellationToken.None);
+        var final = record with { Status = status, Error = error, Artifacts = artifacts };
+        await events.StateAsync(JobStateMapper.ToMessage(final, reporter.Stage, reporter.Device, reporter.Critic));
+    }
+
+    private sealed class Reporter(string id, JobRecord record, JobEvents events, string device) : IJobReporter
+    {
+        public string? Stage { get; private set; }
+        public string Device { get; private set; } = device;
+        public string? Critic { get; private set; }
+
+        public Task StageAsync(string stage, string? deviceDescription = null, string? critic = null)
+        {
+            Stage = stage;
+            Device = deviceDescription ?? Device;
+            Critic = critic ?? Critic;
+            return events.StateAsync(JobStateMapper.ToMessage(record with { Status = JobStatus.Running }, Stage, Device, Critic));
+        }
+
+        public Task ProgressAsync(ProgressMessage progress)
+        {
+            progress.JobId = id;
+            return events.ProgressAsync(progress);
+        }
+
+        public Task RenderAsync(string stage, int iteration, byte[] png) =>
+            events.RenderAsync(new RenderMessage { JobId = id, Stage = stage, Iteration = iteration, Png = png });
+
+        public Task VerticesAsync(string stage, int iteration, ReadOnlyMemory<float> positions)
+        {
+            var bytes = new byte[positions.Length * sizeof(float)];
+            System.Runtime.InteropServices.MemoryMarshal.AsBytes(positions.Span).CopyTo(bytes);
+            return events.VerticesAsync(new VerticesMessage { JobId = id, Stage = stage, Iteration = iteration, VertexCount = positions.Length / 3, Positions = bytes });
+        }
+    }
+}

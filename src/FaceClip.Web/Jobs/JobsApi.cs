@@ -1,0 +1,226 @@
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+
+namespace FaceClip.Web.Jobs;
+
+/// <summary>REST endpoints for jobs: submit, read, list, download an artifact, cancel.</summary>
+public static partial class JobsApi
+{
+    public static RouteGroupBuilder MapJobsApi(this IEndpointRouteBuilder endpoints)
+    {
+        var jobs = endpoints.MapGroup("/api/jobs").WithTags("Jobs");
+        jobs.MapPost("/", SubmitAsync).DisableAntiforgery().WithName("SubmitJob");
+        jobs.MapGet("/", ListAsync).WithName("ListJobs");
+        jobs.MapGet("/{id}", GetAsync).WithName("GetJob");
+        jobs.MapGet("/{id}/artifacts/{name}", ArtifactAsync).WithName("GetArtifact");
+        jobs.MapDelete("/{id}", CancelAsync).WithName("CancelJob");
+        return jobs;
+    }
+
+    /// <summary>Artifact names are fixed by the executor: one plain file name, no folders.</summary>
+    [GeneratedRegex("^[a-z0-9][a-z0-9_.-]{0,80}$")]
+    private static partial Regex ArtifactName();
+
+    private static readonly Dictionary<string, string> ContentTypes = new(StringComparer.OrdinalIgnoreCase)
+    {
+        [".obj"] = "text/plain",
+        [".mtl"] = "text/plain",
+        [".png"] = "image/png",
+        [".jpg"] = "image/jpeg",
+        [".webp"] = "image/webp",
+        [".glb"] = "model/gltf-binary",
+        [".ply"] = "application/octet-stream",
+        [".json"] = "application/json",
+        [".zip"] = "application/zip",
+        [".csv"] = "text/csv",
+    };
+
+    private static async Task<IResult> SubmitAsync(
+        HttpRequest request, JobStore store, JobQueue queue, UploadValidator validator, IOptions<JobOptions> options, CancellationToken cancellationToken)
+    {
+        var limits = options.Value;
+        if (!request.HasFormContentType)
+        {
+            return Problem(StatusCodes.Status415UnsupportedMediaType, "Send multipart/form-data with an 'image' file.");
+        }
+
+        IFormCollection form;
+        try
+        {
+            form = await request.ReadFormAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is InvalidDataException or BadHttpRequestException)
+        {
+            return Problem(StatusCodes.Status413PayloadTooLarge, $"The upload was refused: {ex.Message}");
+        }
+
+        var file = form.Files.GetFile("image");
+        if (file is null)
+        {
+            return Problem(StatusCodes.Status400BadRequest, "The form has no 'image' file.");
+        }
+
+        var prompts = form["prompts"].Where(p => !string.IsNullOrWhiteSpace(p)).Select(p => p!.Trim()).ToList();
+        if (prompts.Count > limits.MaxPrompts || prompts.Any(p => p.Length > limits.MaxPromptLength))
+        {
+            return Problem(StatusCodes.Status400BadRequest, $"At most {limits.MaxPrompts} prompts of at most {limits.MaxPromptLength} characters.");
+        }
+
+        if (!TryParseRequest(form, prompts, limits, out var jobRequest, out var problem))
+        {
+            return Problem(StatusCodes.Status400BadRequest, problem!);
+        }
+
+        if (queue.Waiting >= limits.QueueCapacity)
+        {
+            return QueueFull(request.HttpContext, limits);
+        }
+
+        await using var buffered = new MemoryStream();
+        await using (var upload = file.OpenReadStream())
+        {
+            await upload.CopyToAsync(buffered, cancellationToken);
+        }
+
+        var (extension, invalid) = await validator.ValidateAsync(buffered, buffered.Length, cancellationToken);
+        if (invalid is not null)
+        {
+            return Problem(invalid.StartsWith("The uploaded file is ", StringComparison.Ordinal) && buffered.Length > limits.MaxUploadBytes
+                ? StatusCodes.Status413PayloadTooLarge
+                : StatusCodes.Status422UnprocessableEntity, invalid);
+        }
+
+        var record = await store.CreateAsync("input" + extension, buffered, jobRequest!, cancellationToken);
+        if (!queue.TryEnqueue(record.Id))
+        {
+            await store.MarkFinishedAsync(record.Id, JobStatus.Failed, "The queue was full.", [], CancellationToken.None);
+            return QueueFull(request.HttpContext, limits);
+        }
+
+        return Results.Accepted($"/api/jobs/{record.Id}", Describe(record));
+    }
+
+    private static bool TryParseRequest(IFormCollection form, IReadOnlyList<string> prompts, JobOptions limits, out JobRequest? request, out string? problem)
+    {
+        request = null;
+        problem = null;
+        int? face = null, iterations = null;
+        if (form.TryGetValue("face", out var faceText) && !string.IsNullOrEmpty(faceText))
+        {
+            if (!int.TryParse(faceText, out var f) || f < 0)
+            {
+                problem = "'face' must be a face index (0 or more).";
+                return false;
+            }
+
+            face = f;
+        }
+
+        if (form.TryGetValue("iterations", out var iterText) && !string.IsNullOrEmpty(iterText))
+        {
+            if (!int.TryParse(iterText, out var n) || n < 1 || n > limits.MaxIterations)
+            {
+                problem = $"'iterations' must be between 1 and {limits.MaxIterations}.";
+                return false;
+            }
+
+            iterations = n;
+        }
+
+        var critic = form.TryGetValue("critic", out var c) && !string.IsNullOrEmpty(c) ? c.ToString().ToLowerInvariant() : "auto";
+        if (critic is not ("auto" or "clip" or "face"))
+        {
+            problem = "'critic' must be auto, clip or face.";
+            return false;
+        }
+
+        var detail = form.TryGetValue("detail", out var d) && bool.TryParse(d, out var dv) && dv;
+        request = new JobRequest { FaceIndex = face, Iterations = iterations, Critic = critic, DetailPass = detail, Prompts = prompts };
+        return true;
+    }
+
+    private static async Task<IResult> GetAsync(string id, JobStore store, JobEvents events, CancellationToken cancellationToken)
+    {
+        var record = await store.GetAsync(id, cancellationToken);
+        if (record is null)
+        {
+            return Problem(StatusCodes.Status404NotFound, "No such job.");
+        }
+
+        var live = events.CurrentState(id);
+        return Results.Ok(Describe(record, live));
+    }
+
+    private static async Task<IResult> ListAsync(JobStore store, CancellationToken cancellationToken) =>
+        Results.Ok((await store.ListAsync(100, cancellationToken)).Select(r => Describe(r)));
+
+    private static async Task<IResult> ArtifactAsync(string id, string name, JobStore store, CancellationToken cancellationToken)
+    {
+        if (!ArtifactName().IsMatch(name) || name.Contains(".."))
+        {
+            return Problem(StatusCodes.Status404NotFound, "No such artifact.");
+        }
+
+        var record = await store.GetAsync(id, cancellationToken);
+        if (record is null || !record.Artifacts.Contains(name, StringComparer.Ordinal))
+        {
+            return Problem(StatusCodes.Status404NotFound, "No such artifact.");
+        }
+
+        var path = Path.Combine(store.JobDirectory(record.Id), name);
+        if (!File.Exists(path))
+        {
+            return Problem(StatusCodes.Status404NotFound, "The artifact's file is gone.");
+        }
+
+        var type = ContentTypes.GetValueOrDefault(Path.GetExtension(name), "application/octet-stream");
+        return Results.File(path, type, fileDownloadName: name);
+    }
+
+    private static async Task<IResult> CancelAsync(string id, JobStore store, JobQueue queue, CancellationToken cancellationToken)
+    {
+        var record = await store.GetAsync(id, cancellationToken);
+        if (record is null)
+        {
+            return Problem(StatusCodes.Status404NotFound, "No such job.");
+        }
+
+        if (record.IsFinished)
+        {
+            return Problem(StatusCodes.Status409Conflict, $"The job has already ended ({record.Status}).");
+        }
+
+        queue.Cancel(id);
+        return Results.Accepted($"/api/jobs/{id}", Describe(record));
+    }
+
+    private static object Describe(JobRecord record, JobStateMessage? live = null) => new
+    {
+        id = record.Id,
+        status = live?.Status ?? record.Status.ToString(),
+        stage = live?.Stage,
+        device = live?.Device,
+        critic = live?.Critic,
+        createdAt = record.CreatedAt,
+        startedAt = record.StartedAt,
+        finishedAt = record.FinishedAt,
+        error = record.Error,
+        request = record.Request,
+        urls = new
+        {
+            self = $"/api/jobs/{record.Id}",
+            hub = "/hubs/jobs",
+            artifacts = record.Artifacts.ToDictionary(a => a, a => $"/api/jobs/{record.Id}/artifacts/{a}"),
+        },
+    };
+
+    private static IResult QueueFull(HttpContext context, JobOptions limits)
+    {
+        context.Response.Headers.RetryAfter = limits.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return Problem(StatusCodes.Status429TooManyRequests, "The job queue is full; try again later.");
+    }
+
+    private static IResult Problem(int status, string detail) => Results.Problem(detail: detail, statusCode: status);
+}

@@ -33,8 +33,7 @@ public static class ClipAssets
 
         var released = ReleasedFile(nameOrPath)
                        ?? throw new FileNotFoundException($"CLIP weights '{nameOrPath}' not found: give a .pt or .safetensors file, or ViT-B/32 or RN50x4 (installed by `faceclip models fetch {ModelsAssetId}`).", nameOrPath);
-        var status = store.Require(ModelsAssetId);
-        return Path.Combine(status.Root!, released);
+        return Path.Combine(Require(store, ModelsAssetId, released).Root!, released);
     }
 
     /// <summary>The tokenizer file: <paramref name="path"/> when given, else the vocabulary beside the weights, else
@@ -57,7 +56,21 @@ public static class ClipAssets
             }
         }
 
-        var status = store.Require(VocabularyAssetId);
-        return Path.Combine(status.Root!, VocabularyFile);
+        return Path.Combine(Require(store, VocabularyAssetId, VocabularyFile).Root!, VocabularyFile);
+    }
+
+    /// <summary>The store's <see cref="ModelStore.Require"/>, its message extended with the one file needed here and
+    /// that file's own download address.</summary>
+    private static AssetStatus Require(ModelStore store, string assetId, string file)
+    {
+        try
+        {
+            return store.Require(assetId);
+        }
+        catch (ModelAssetException ex)
+        {
+            var url = store.Manifest[assetId].Files.FirstOrDefault(f => f.Path == file)?.Url;
+            throw new ModelAssetException(assetId, $"{ex.Message} This needs '{file}'" + (url is null ? "." : $", from {url}."), ex);
+        }
     }
 }

@@ -121,7 +121,8 @@ public sealed class ClipModel : nn.Module
         }
 
         var unexpected = stateDict.Keys
-            .Where(k => !own.ContainsKey(k) && !IgnoredKeys.Contains(k) && !k.EndsWith(".num_batches_tracked", StringComparison.Ordinal))
+            .Where(k => !own.ContainsKey(k) && !IgnoredKeys.Contains(k) && !k.EndsWith(".num_batches_tracked", StringComparison.Ordinal)
+                        && !k.EndsWith(".attn_mask", StringComparison.Ordinal)) // a constant some TorchScript archives keep as an attribute
             .ToList();
         if (missing.Count > 0 || badShape.Count > 0 || unexpected.Count > 0)
         {
@@ -173,6 +174,20 @@ public sealed class ClipModel : nn.Module
     public ModifiedResNetFeatures EncodeImageFeatures(Tensor normalizedImages, int lastLayer = 5) => visual is ModifiedResNet rn
         ? rn.ForwardFeatures(normalizedImages, lastLayer)
         : throw new InvalidOperationException("Layer outputs are only available for a ModifiedResNet (RN50, RN50x4, ...) image tower, not a ViT.");
+
+    /// <summary>Every stage of a ModifiedResNet image tower for images in [0, 1] of any size (resized and normalised
+    /// differentiably first).</summary>
+    public ModifiedResNetFeatures EncodeImageFeatures01(Tensor images01, int lastLayer = 5)
+    {
+        using var scope = NewDisposeScope();
+        var features = EncodeImageFeatures(ClipPreprocess.PrepareTensor(images01, ImageResolution), lastLayer);
+        foreach (var t in new[] { features.Stem, features.Layer1, features.Layer2, features.Layer3, features.Layer4, features.Pooled })
+        {
+            t.MoveToOuterDisposeScope();
+        }
+
+        return features;
+    }
 
     /// <summary>Text embeddings (not normalised) of token ids [N, context] (<see cref="ClipTokenizer.Tokenize"/>):
     /// the final-layer feature at the end token (the largest id in each row) through the text projection.</summary>

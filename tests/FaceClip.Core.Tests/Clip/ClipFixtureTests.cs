@@ -68,6 +68,9 @@ public sealed class ClipFixtureTests(ITestOutputHelper output)
 
         AssertClose(e["rn_image_features"], f.Pooled, "rn_image_features");
         AssertClose(e["rn_image_features"], model.EncodeImage(e["images_normalized"]), "EncodeImage");
+        using var from01 = model.EncodeImageFeatures01(e["images_01"], lastLayer: 3);
+        AssertClose(e["rn_layer3"], from01.Layer3, "rn_layer3 from [0,1]");
+        Assert.Equal(0, from01.Layer4.numel()); // stages after lastLayer are skipped
         Assert.Throws<InvalidOperationException>(() => model.EncodeText(e["text_tokens"]));
     }
 

@@ -88,10 +88,11 @@ public static class ClipBenchCommand
                         return x.grad!;
                     });
                 });
-                rows.Add(new Row(name, config.ImageResolution, batch, forward, backward));
+                rows.Add(new Row(name, config.ImageResolution, batch, forward.WallMs, backward.WallMs, forward.CpuMs, backward.CpuMs));
                 if (!asJson)
                 {
-                    context.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {name} batch {batch}: forward {forward:F1} ms, forward+backward {backward:F1} ms"));
+                    context.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"  {name} batch {batch}: forward {forward.WallMs:F1} ms (cpu {forward.CpuMs:F0} ms), forward+backward {backward.WallMs:F1} ms (cpu {backward.CpuMs:F0} ms)"));
                 }
             }
         }
@@ -102,18 +103,18 @@ public static class ClipBenchCommand
             {
                 device = compute.Description,
                 runs,
-                results = rows.Select(r => new { model = r.Model, resolution = r.Resolution, batch = r.Batch, forward_ms = r.ForwardMs, forward_backward_ms = r.BackwardMs }),
+                results = rows.Select(r => new { model = r.Model, resolution = r.Resolution, batch = r.Batch, forward_ms = r.ForwardMs, forward_backward_ms = r.BackwardMs, forward_cpu_ms = r.ForwardCpuMs, forward_backward_cpu_ms = r.BackwardCpuMs }),
             }, new JsonSerializerOptions { WriteIndented = true }));
         }
         else
         {
-            context.Console.MarkupLine($"Device: [bold]{Markup.Escape(compute.Description)}[/], median of {runs} run(s) after a warm-up, random weights, gradient to the input image");
-            var table = new Table().AddColumns("image encoder", "input", "batch", "forward ms", "forward+backward ms", "fwd ms/image");
+            context.Console.MarkupLine($"Device: [bold]{Markup.Escape(compute.Description)}[/], median of {runs} run(s) after a warm-up, random weights, gradient to the input image; cpu = process CPU time over all threads");
+            var table = new Table().AddColumns("image encoder", "input", "batch", "forward ms", "forward+backward ms", "fwd cpu ms", "fwd+bwd cpu ms");
             foreach (var r in rows)
             {
                 table.AddRow(Markup.Escape(r.Model), $"{r.Resolution}x{r.Resolution}", r.Batch.ToString(CultureInfo.InvariantCulture),
                     r.ForwardMs.ToString("F1", CultureInfo.InvariantCulture), r.BackwardMs.ToString("F1", CultureInfo.InvariantCulture),
-                    (r.ForwardMs / r.Batch).ToString("F1", CultureInfo.InvariantCulture));
+                    r.ForwardCpuMs.ToString("F0", CultureInfo.InvariantCulture), r.BackwardCpuMs.ToString("F0", CultureInfo.InvariantCulture));
             }
 
             context.Console.Write(table);
@@ -122,23 +123,35 @@ public static class ClipBenchCommand
         return 0;
     }
 
-    private sealed record Row(string Model, int Resolution, int Batch, double ForwardMs, double BackwardMs);
+    private sealed record Row(string Model, int Resolution, int Batch, double ForwardMs, double BackwardMs, double ForwardCpuMs, double BackwardCpuMs);
 
-    private static double Median(int runs, Func<double> measure)
+    private static (double WallMs, double CpuMs) Median(int runs, Func<(double, double)> measure)
     {
         measure(); // warm-up
-        var times = Enumerable.Range(0, runs).Select(_ => measure()).Order().ToArray();
-        return times.Length % 2 == 1 ? times[times.Length / 2] : (times[(times.Length / 2) - 1] + times[times.Length / 2]) / 2;
+        var samples = Enumerable.Range(0, runs).Select(_ => measure()).ToArray();
+        return (MedianOf(samples.Select(s => s.Item1)), MedianOf(samples.Select(s => s.Item2)));
     }
 
-    private static double Time(Device device, Func<Tensor> work)
+    private static double MedianOf(IEnumerable<double> values)
+    {
+        var v = values.Order().ToArray();
+        return v.Length % 2 == 1 ? v[v.Length / 2] : (v[(v.Length / 2) - 1] + v[v.Length / 2]) / 2;
+    }
+
+    /// <summary>Wall-clock time and this process's CPU time (all threads) of one run; on a shared machine the CPU time
+    /// divided by the thread count is the steadier figure.</summary>
+    private static (double WallMs, double CpuMs) Time(Device device, Func<Tensor> work)
     {
         Synchronize(device);
+        using var process = Process.GetCurrentProcess();
+        var cpu = process.TotalProcessorTime;
         var watch = Stopwatch.StartNew();
         var result = work();
         _ = result.sum().item<float>(); // forces completion on any device
         Synchronize(device);
-        return watch.Elapsed.TotalMilliseconds;
+        var wall = watch.Elapsed.TotalMilliseconds;
+        process.Refresh();
+        return (wall, (process.TotalProcessorTime - cpu).TotalMilliseconds);
     }
 
     private static void Synchronize(Device device)

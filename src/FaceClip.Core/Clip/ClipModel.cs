@@ -84,6 +84,14 @@ public sealed class ClipModel : nn.Module
             model.Dispose();
             throw;
         }
+        finally
+        {
+            var originals = new HashSet<Tensor>(stateDict.Values, ReferenceEqualityComparer.Instance);
+            foreach (var converted in normalized.Values.Where(t => !originals.Contains(t)))
+            {
+                converted.Dispose(); // float32 copies of fp16 weights, already copied into the model
+            }
+        }
 
         return model;
     }

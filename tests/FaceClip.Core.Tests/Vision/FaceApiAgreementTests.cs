@@ -4,7 +4,8 @@ using Xunit.Abstractions;
 namespace FaceClip.Core.Tests.Vision;
 
 /// <summary>Our TorchSharp port against face-api itself (reference JSON from tools/face-api-reference/reference.mjs).</summary>
-public sealed class FaceApiAgreementTests : IClassFixture<FacePipelineFixture>
+[Collection(FacePipelineCollection.Name)]
+public sealed class FaceApiAgreementTests
 {
     private readonly FacePipelineFixture _fx;
     private readonly ITestOutputHelper _out;

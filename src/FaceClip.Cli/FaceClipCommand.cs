@@ -14,6 +14,7 @@ public static class FaceClipCommand
         var root = new RootCommand("FaceClip: detailed 3D faces from one photo, and expressions changed by a sentence.");
         root.Subcommands.Add(ModelsCommand.Build(context));
         root.Subcommands.Add(BenchCommand.Build(context));
+        root.Subcommands.Add(FacesCommand.Build(context));
         return root;
     }
 

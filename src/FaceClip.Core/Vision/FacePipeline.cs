@@ -64,7 +64,9 @@ public sealed class FacePipeline : IDisposable
         return Analyse(image);
     }
 
-    public FaceAnalysis Analyse(FaceImage image)
+    /// <summary>Analyses a decoded image. <paramref name="expressions"/> false skips the expression net (zero probabilities),
+    /// <paramref name="descriptors"/> false skips the recognition net (zero descriptors).</summary>
+    public FaceAnalysis Analyse(FaceImage image, bool expressions = true, bool descriptors = true)
     {
         ArgumentNullException.ThrowIfNull(image);
         var detections = Detector.Detect(image);
@@ -102,7 +104,7 @@ public sealed class FacePipeline : IDisposable
         var descIdx = Enumerable.Range(0, kept.Count).Where(f => descBoxes[f].ClipFloor(image.Width, image.Height) is { Width: > 0, Height: > 0 }).ToList();
 
         var probs = new float[kept.Count][];
-        if (exprIdx.Count > 0)
+        if (expressions && exprIdx.Count > 0)
         {
             var input = torch.cat(exprIdx.Select(f => CropSquare(pixels, exprBoxes[f].ClipFloor(image.Width, image.Height), FaceExpressionNet.InputSize)).ToArray(), 0);
             var p = ExpressionNet.forward(input).softmax(1).cpu().data<float>().ToArray();
@@ -112,14 +114,14 @@ public sealed class FacePipeline : IDisposable
             }
         }
 
-        var descriptors = new float[kept.Count][];
-        if (descIdx.Count > 0)
+        var descriptorValues = new float[kept.Count][];
+        if (descriptors && descIdx.Count > 0)
         {
             var input = torch.cat(descIdx.Select(f => CropSquare(pixels, descBoxes[f].ClipFloor(image.Width, image.Height), FaceRecognitionNet.InputSize)).ToArray(), 0);
             var d = RecognitionNet.forward(input).cpu().data<float>().ToArray();
             for (var i = 0; i < descIdx.Count; i++)
             {
-                descriptors[descIdx[i]] = d.AsSpan(i * 128, 128).ToArray();
+                descriptorValues[descIdx[i]] = d.AsSpan(i * 128, 128).ToArray();
             }
         }
 
@@ -130,7 +132,7 @@ public sealed class FacePipeline : IDisposable
                 kept[f].Det.Box,
                 kept[f].Det.Score,
                 landmarks[f].Select(p => ((float)p.X, (float)p.Y)).ToArray(),
-                descriptors[f] ?? new float[128],
+                descriptorValues[f] ?? new float[128],
                 new FaceExpressions(probs[f] ?? new float[7]))
             {
                 DescriptorCrop = descBoxes[f],

@@ -103,7 +103,8 @@ async function main() {
       times.sort((a, b) => a - b);
       medianMs[path.basename(file)] = times[Math.floor(times.length / 2)];
     }
-    process.stdout.write(`${JSON.stringify({ backend: tf.getBackend(), faceapi: faceapi.version, tfjs: tf.version_core, medianMs })}\n`);
+    const flags = { simd: await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'), threads: await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT') };
+    process.stdout.write(`${JSON.stringify({ backend: tf.getBackend(), wasm: flags, faceapi: faceapi.version, tfjs: tf.version_core, medianMs })}\n`);
     return;
   }
 

@@ -136,7 +136,10 @@ public static class FacesBenchCommand
 
             using var doc = JsonDocument.Parse(stdout.Trim().Split('\n').Last());
             var times = doc.RootElement.GetProperty("medianMs").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetDouble());
-            var note = $"@vladmandic/face-api {doc.RootElement.GetProperty("faceapi").GetString()}, tfjs {doc.RootElement.GetProperty("tfjs").GetString()} ({doc.RootElement.GetProperty("backend").GetString()} backend), same photos, same runs";
+            var wasm = doc.RootElement.TryGetProperty("wasm", out var w)
+                ? $", simd {w.GetProperty("simd")}, threads {w.GetProperty("threads")}"
+                : string.Empty;
+            var note = $"@vladmandic/face-api {doc.RootElement.GetProperty("faceapi").GetString()}, tfjs {doc.RootElement.GetProperty("tfjs").GetString()} ({doc.RootElement.GetProperty("backend").GetString()} backend{wasm}), same photos, same runs";
             return (times, note);
         }
         catch (System.ComponentModel.Win32Exception ex)

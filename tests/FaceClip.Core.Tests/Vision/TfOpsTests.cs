@@ -45,4 +45,16 @@ public sealed class TfOpsTests
         var down = TfOps.ResizeBilinearLegacy(torch.arange(16, dtype: torch.float32).view(1, 1, 4, 4), 2, 2);
         Assert.Equal(new[] { 0f, 2f, 8f, 10f }, down.flatten().data<float>().ToArray());
     }
+
+    [Fact]
+    public void VirtualPaddingResizeEqualsPaddingThenResizing()
+    {
+        using var scope = torch.NewDisposeScope();
+        var x = torch.rand(1, 3, 37, 53) * 255;
+        var padded = torch.nn.functional.pad(x, new long[] { 0, 0, 0, 16 });
+        var expected = TfOps.ResizeBilinearLegacy(padded, 24, 24);
+        var actual = TfOps.ResizeBilinearLegacy(x, 24, 24, 53, 53);
+        Assert.True((expected - actual).abs().max().item<float>() < 1e-3f);
+        Assert.True(expected[0, 0, 20].abs().sum().item<float>() == 0, "rows from the padding are zero");
+    }
 }

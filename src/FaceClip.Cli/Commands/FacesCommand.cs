@@ -16,15 +16,17 @@ public static class FacesCommand
         var json = new Option<bool>("--json") { Description = "Print JSON (boxes, scores, landmarks, expressions, descriptors)." };
         var overlay = new Option<FileInfo?>("--overlay") { Description = "Write a PNG with the boxes and landmarks drawn." };
         var device = new Option<string>("--device") { Description = "auto, cpu, cuda or cuda:N.", DefaultValueFactory = _ => "auto" };
+        var detector = new Option<string>("--detector") { Description = "ssd (SSD MobileNetV1, default) or tiny (tiny face detector).", DefaultValueFactory = _ => "ssd" };
+        detector.AcceptOnlyFromAmong("ssd", "tiny");
         var command = new Command("faces", "Detect faces with face-api's networks (TorchSharp port): boxes, 68 landmarks, expressions, identity descriptors.")
         {
-            image, json, overlay, device,
+            image, json, overlay, device, detector,
         };
-        command.SetAction(parse => Run(context, parse.GetValue(image)!, parse.GetValue(json), parse.GetValue(overlay), parse.GetValue(device)));
+        command.SetAction(parse => Run(context, parse.GetValue(image)!, parse.GetValue(json), parse.GetValue(overlay), parse.GetValue(device), parse.GetValue(detector) == "tiny"));
         return command;
     }
 
-    private static int Run(CliContext context, FileInfo file, bool asJson, FileInfo? overlay, string? deviceSpec)
+    private static int Run(CliContext context, FileInfo file, bool asJson, FileInfo? overlay, string? deviceSpec, bool tiny)
     {
         ComputeContext compute;
         FaceImage image;
@@ -48,7 +50,7 @@ public static class FacesCommand
                 return FaceClipCommand.UserError;
             }
 
-            var analysis = pipeline.Analyse(image);
+            var analysis = tiny ? pipeline.Analyse(image, pipeline.TinyDetector.Detect(image)) : pipeline.Analyse(image);
             if (overlay is not null)
             {
                 FaceOverlay.Write(image, analysis, overlay.FullName);

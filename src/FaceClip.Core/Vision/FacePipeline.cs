@@ -12,9 +12,10 @@ namespace FaceClip.Core.Vision;
 /// </summary>
 public sealed class FacePipeline : IDisposable
 {
-    private FacePipeline(SsdMobileNetV1 detector, FaceLandmarkNet landmarks, FaceRecognitionNet recognition, FaceExpressionNet expressions, Device device)
+    private FacePipeline(SsdMobileNetV1 detector, TinyFaceDetector tiny, FaceLandmarkNet landmarks, FaceRecognitionNet recognition, FaceExpressionNet expressions, Device device)
     {
         Detector = new FaceDetector(detector);
+        TinyDetector = tiny;
         LandmarkNet = landmarks;
         RecognitionNet = recognition;
         ExpressionNet = expressions;
@@ -22,6 +23,9 @@ public sealed class FacePipeline : IDisposable
     }
 
     public FaceDetector Detector { get; }
+
+    /// <summary>face-api's tiny face detector: faster, less accurate; use with <see cref="Analyse(FaceImage, IReadOnlyList{FaceDetection}, bool, bool)"/>.</summary>
+    public TinyFaceDetector TinyDetector { get; }
 
     public FaceLandmarkNet LandmarkNet { get; }
 
@@ -37,16 +41,17 @@ public sealed class FacePipeline : IDisposable
         device ??= CPU;
         string M(string name) => Path.Combine(modelDirectory, $"{name}-weights_manifest.json");
         var ssd = new SsdMobileNetV1(TfjsWeightMap.Load(M("ssd_mobilenetv1_model")));
+        var tiny = new TinyFaceDetector(TfjsWeightMap.Load(M("tiny_face_detector_model")));
         var lm = new FaceLandmarkNet(TfjsWeightMap.Load(M("face_landmark_68_model")));
         var rec = new FaceRecognitionNet(TfjsWeightMap.Load(M("face_recognition_model")));
         var expr = new FaceExpressionNet(TfjsWeightMap.Load(M("face_expression_model")));
-        foreach (nn.Module m in new nn.Module[] { ssd, lm, rec, expr })
+        foreach (nn.Module m in new nn.Module[] { ssd, tiny, lm, rec, expr })
         {
             m.to(device);
             m.eval();
         }
 
-        return new FacePipeline(ssd, lm, rec, expr, device);
+        return new FacePipeline(ssd, tiny, lm, rec, expr, device);
     }
 
     /// <summary>Loads from the model store's <c>face-api</c> asset (node_modules/@vladmandic/face-api/model).</summary>
@@ -69,7 +74,14 @@ public sealed class FacePipeline : IDisposable
     public FaceAnalysis Analyse(FaceImage image, bool expressions = true, bool descriptors = true)
     {
         ArgumentNullException.ThrowIfNull(image);
-        var detections = Detector.Detect(image);
+        return Analyse(image, Detector.Detect(image), expressions, descriptors);
+    }
+
+    /// <summary>Landmarks, expressions and descriptors for given detections (e.g. from <see cref="TinyDetector"/>).</summary>
+    public FaceAnalysis Analyse(FaceImage image, IReadOnlyList<FaceDetection> detections, bool expressions = true, bool descriptors = true)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        ArgumentNullException.ThrowIfNull(detections);
         using var scope = torch.NewDisposeScope();
         using var noGrad = torch.no_grad();
         var pixels = image.Pixels.to(Device);
@@ -227,6 +239,7 @@ public sealed class FacePipeline : IDisposable
     public void Dispose()
     {
         Detector.Net.Dispose();
+        TinyDetector.Dispose();
         LandmarkNet.Dispose();
         RecognitionNet.Dispose();
         ExpressionNet.Dispose();

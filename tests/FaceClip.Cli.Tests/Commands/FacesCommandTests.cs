@@ -58,6 +58,17 @@ public sealed class FacesCommandTests
     }
 
     [Fact]
+    public async Task TheTinyDetectorCanBeChosen()
+    {
+        var (code, output, err) = await Run("faces", Sample(3), "--detector", "tiny", "--json", "--device", "cpu");
+        Assert.True(code == 0, err);
+        using var doc = JsonDocument.Parse(output);
+        Assert.Equal(3, doc.RootElement.GetProperty("faces").GetArrayLength());
+        var (bad, _, _) = await Run("faces", Sample(3), "--detector", "yolo");
+        Assert.NotEqual(0, bad);
+    }
+
+    [Fact]
     public async Task ACorruptImageIsAUserErrorWithAClearMessage()
     {
         var bad = Path.Combine(Path.GetTempPath(), $"faceclip-bad-{Guid.NewGuid():N}.jpg");

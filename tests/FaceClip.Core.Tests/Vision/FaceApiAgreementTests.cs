@@ -57,6 +57,31 @@ public sealed class FaceApiAgreementTests
     }
 
     [Fact]
+    public void TinyDetectorFindsTheSameFacesAsFaceApisTinyDetector()
+    {
+        var worst = 1.0;
+        var worstScore = 0.0;
+        var count = 0;
+        foreach (var img in _fx.Reference.Images)
+        {
+            using var image = FaceImage.FromRgb(_fx.Images[img.File].Rgb, img.Width, img.Height);
+            var ours = _fx.Pipeline.TinyDetector.Detect(image);
+            Assert.Equal(img.TinyFaces.Length, ours.Count);
+            foreach (var r in img.TinyFaces)
+            {
+                var box = new FaceBox(r.X, r.Y, r.Width, r.Height);
+                var best = ours.MaxBy(o => o.Box.IoU(box));
+                worst = Math.Min(worst, best.Box.IoU(box));
+                worstScore = Math.Max(worstScore, Math.Abs(best.Score - r.Score));
+                count++;
+            }
+        }
+
+        _out.WriteLine($"tiny detector: {count} faces, worst IoU {worst:F5}, worst score difference {worstScore:F5}");
+        Assert.True(worst > 0.9, $"worst IoU {worst}");
+    }
+
+    [Fact]
     public void LandmarksAgreeWithinOnePercentOfTheBoxSize()
     {
         var worst = 0.0;

@@ -30,8 +30,12 @@ public sealed class FaceNetsTests
         var single = net.Descriptors(crops.detach()[1..2]);
         Assert.True((batch[1] - single[0]).abs().max().item<float>() < 1e-4f);
 
-        // identity loss between the two faces: gradient reaches every image of the batch, finite and non-zero
-        var loss = 1 - torch.nn.functional.cosine_similarity(batch[0..1], batch[1..2]).sum();
+        // identity loss of both crops against the first face: zero for itself, positive for the other person;
+        // the gradient reaches every image of the batch, finite and non-zero
+        var perItem = net.IdentityLoss(crops, batch[0..1].detach());
+        Assert.True(perItem[0].item<float>() < 1e-5f);
+        Assert.True(perItem[1].item<float>() > 0.01f);
+        var loss = perItem.sum() + (1 - torch.nn.functional.cosine_similarity(batch[0..1], batch[1..2]).sum());
         loss.backward();
         var g = crops.grad!;
         Assert.True(g.isfinite().all().item<bool>());

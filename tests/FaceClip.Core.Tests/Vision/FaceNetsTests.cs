@@ -14,7 +14,7 @@ public sealed class FaceNetsTests
     /// <summary>Two aligned 150 x 150 crops in [0, 1] from sample1.</summary>
     private torch.Tensor TwoCrops()
     {
-        using var image = FaceImage.Load(Path.Combine(TestPaths.SamplePhotos, "sample1.jpg"));
+        using var image = Decoded("sample1.jpg");
         var faces = _fx.Results["sample1.jpg"].Faces;
         return torch.cat(faces.Take(2).Select(f => FaceAligner.Crop(image, f, 150, 0.2).Crop).ToArray(), 0);
     }
@@ -85,7 +85,7 @@ public sealed class FaceNetsTests
     public void AlignedCropPutsTheFivePointsOnTheTemplate()
     {
         using var scope = torch.NewDisposeScope();
-        using var image = FaceImage.Load(Path.Combine(TestPaths.SamplePhotos, "sample2.jpg"));
+        using var image = Decoded("sample2.jpg");
         foreach (var face in _fx.Results["sample2.jpg"].Faces)
         {
             var (crop, m) = FaceAligner.Crop(image, face, 112);
@@ -116,7 +116,7 @@ public sealed class FaceNetsTests
         var own = 0;
         foreach (var (file, result) in _fx.Results)
         {
-            using var image = FaceImage.Load(Path.Combine(TestPaths.SamplePhotos, file));
+            using var image = Decoded(file);
             foreach (var face in result.Faces)
             {
                 var d = _fx.Pipeline.RecognitionNet.Descriptors(FaceAligner.Crop(image, face, 150, template112: FaceAligner.RecognitionTemplate112).Crop)[0].data<float>().ToArray();
@@ -127,6 +127,12 @@ public sealed class FaceNetsTests
 
         Console.WriteLine($"aligned crops whose nearest face-api descriptor is their own face: {own} of {all.Count}");
         Assert.True(own >= all.Count * 0.8, $"{own} of {all.Count}");
+    }
+
+    private FaceImage Decoded(string file)
+    {
+        var (w, h, rgb) = _fx.Images[file];
+        return FaceImage.FromRgb(rgb, w, h);
     }
 
     private static double Dist(float[] a, float[] b) => Math.Sqrt(a.Select((v, i) => Math.Pow(v - b[i], 2)).Sum());

@@ -15,6 +15,7 @@ public static class FaceClipCommand
         root.Subcommands.Add(ModelsCommand.Build(context));
         root.Subcommands.Add(BenchCommand.Build(context));
         root.Subcommands.Add(ClipCommand.Build(context));
+        root.Subcommands.Add(FacesCommand.Build(context));
         return root;
     }
 

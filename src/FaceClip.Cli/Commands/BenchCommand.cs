@@ -9,6 +9,7 @@ public static class BenchCommand
     {
         var bench = new Command("bench", "Benchmarks that print figures: medians of several runs on this machine.");
         bench.Subcommands.Add(ClipBenchCommand.Build(context));
+        bench.Subcommands.Add(FacesBenchCommand.Build(context));
         return bench;
     }
 }

@@ -16,6 +16,7 @@ public static class FaceClipCommand
         root.Subcommands.Add(BenchCommand.Build(context));
         root.Subcommands.Add(ReconstructCommand.Build(context));
         root.Subcommands.Add(ClipCommand.Build(context));
+        root.Subcommands.Add(FacesCommand.Build(context));
         return root;
     }
 

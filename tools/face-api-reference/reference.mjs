@@ -82,6 +82,7 @@ async function main() {
   await tf.ready();
   const modelDir = path.join(root, 'node_modules/@vladmandic/face-api/model');
   await faceapi.nets.ssdMobilenetv1.loadFromDisk(modelDir);
+  await faceapi.nets.tinyFaceDetector.loadFromDisk(modelDir);
   await faceapi.nets.faceLandmark68Net.loadFromDisk(modelDir);
   await faceapi.nets.faceRecognitionNet.loadFromDisk(modelDir);
   await faceapi.nets.faceExpressionNet.loadFromDisk(modelDir);
@@ -103,7 +104,8 @@ async function main() {
       times.sort((a, b) => a - b);
       medianMs[path.basename(file)] = times[Math.floor(times.length / 2)];
     }
-    process.stdout.write(`${JSON.stringify({ backend: tf.getBackend(), faceapi: faceapi.version, tfjs: tf.version_core, medianMs })}\n`);
+    const flags = { simd: await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'), threads: await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT') };
+    process.stdout.write(`${JSON.stringify({ backend: tf.getBackend(), wasm: flags, faceapi: faceapi.version, tfjs: tf.version_core, medianMs })}\n`);
     return;
   }
 
@@ -113,6 +115,7 @@ async function main() {
     const img = args.rgbDir ? readRgb(args.rgbDir, file) : jpegJs;
     const tensor = tf.tensor3d(img.data, [img.height, img.width, 3], 'int32');
     const results = await analyse(tensor);
+    const tiny = await faceapi.detectAllFaces(tensor, new faceapi.TinyFaceDetectorOptions());
     tensor.dispose();
     images.push({
       file: path.basename(file),
@@ -120,6 +123,10 @@ async function main() {
       height: img.height,
       rgbSha256: crypto.createHash('sha256').update(img.data).digest('hex'),
       jpegJs: args.rgbDir ? compare(img, jpegJs) : null,
+      tinyFaces: tiny.map((d) => ({
+        score: round(d.score),
+        box: { x: round(d.box.x, 3), y: round(d.box.y, 3), width: round(d.box.width, 3), height: round(d.box.height, 3) },
+      })),
       faces: results.map((r) => ({
         score: round(r.detection.score),
         box: { x: round(r.detection.box.x, 3), y: round(r.detection.box.y, 3), width: round(r.detection.box.width, 3), height: round(r.detection.box.height, 3) },
@@ -136,6 +143,7 @@ async function main() {
     backend: tf.getBackend(),
     decoder: args.rgbDir ? 'ImageSharp 2.1.13 via decode-rgb.cs (EXIF auto-orient), the pixels FaceImage decodes' : 'jpeg-js 0.4.4 (no EXIF orientation)',
     detector: { minConfidence: 0.5, maxResults: 100 },
+    tinyDetector: { inputSize: 416, scoreThreshold: 0.5 },
     expressionOrder: EXPRESSIONS,
     images,
   };

@@ -11,6 +11,7 @@ public static class BenchCommand
         bench.Subcommands.Add(RenderBenchCommand.Build(context));
         bench.Subcommands.Add(ReconstructBenchCommand.Build(context));
         bench.Subcommands.Add(ClipBenchCommand.Build(context));
+        bench.Subcommands.Add(FacesBenchCommand.Build(context));
         return bench;
     }
 }

@@ -27,8 +27,7 @@ public sealed class FaceDetector
         var h = pixels.shape[2];
         var w = pixels.shape[3];
         var side = Math.Max(h, w);
-        var square = nn.functional.pad(pixels, new[] { 0, side - w, 0, side - h });
-        return TfOps.ResizeBilinearLegacy(square, SsdMobileNetV1.InputSize, SsdMobileNetV1.InputSize);
+        return TfOps.ResizeBilinearLegacy(pixels, SsdMobileNetV1.InputSize, SsdMobileNetV1.InputSize, side, side);
     }
 
     public IReadOnlyList<FaceDetection> Detect(FaceImage image)

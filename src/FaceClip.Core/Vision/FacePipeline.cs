@@ -12,9 +12,10 @@ namespace FaceClip.Core.Vision;
 /// </summary>
 public sealed class FacePipeline : IDisposable
 {
-    private FacePipeline(SsdMobileNetV1 detector, FaceLandmarkNet landmarks, FaceRecognitionNet recognition, FaceExpressionNet expressions, Device device)
+    private FacePipeline(SsdMobileNetV1 detector, TinyFaceDetector tiny, FaceLandmarkNet landmarks, FaceRecognitionNet recognition, FaceExpressionNet expressions, Device device)
     {
         Detector = new FaceDetector(detector);
+        TinyDetector = tiny;
         LandmarkNet = landmarks;
         RecognitionNet = recognition;
         ExpressionNet = expressions;
@@ -22,6 +23,9 @@ public sealed class FacePipeline : IDisposable
     }
 
     public FaceDetector Detector { get; }
+
+    /// <summary>face-api's tiny face detector: faster, less accurate; use with <see cref="Analyse(FaceImage, IReadOnlyList{FaceDetection}, bool, bool)"/>.</summary>
+    public TinyFaceDetector TinyDetector { get; }
 
     public FaceLandmarkNet LandmarkNet { get; }
 
@@ -37,16 +41,17 @@ public sealed class FacePipeline : IDisposable
         device ??= CPU;
         string M(string name) => Path.Combine(modelDirectory, $"{name}-weights_manifest.json");
         var ssd = new SsdMobileNetV1(TfjsWeightMap.Load(M("ssd_mobilenetv1_model")));
+        var tiny = new TinyFaceDetector(TfjsWeightMap.Load(M("tiny_face_detector_model")));
         var lm = new FaceLandmarkNet(TfjsWeightMap.Load(M("face_landmark_68_model")));
         var rec = new FaceRecognitionNet(TfjsWeightMap.Load(M("face_recognition_model")));
         var expr = new FaceExpressionNet(TfjsWeightMap.Load(M("face_expression_model")));
-        foreach (nn.Module m in new nn.Module[] { ssd, lm, rec, expr })
+        foreach (nn.Module m in new nn.Module[] { ssd, tiny, lm, rec, expr })
         {
             m.to(device);
             m.eval();
         }
 
-        return new FacePipeline(ssd, lm, rec, expr, device);
+        return new FacePipeline(ssd, tiny, lm, rec, expr, device);
     }
 
     /// <summary>Loads from the model store's <c>face-api</c> asset (node_modules/@vladmandic/face-api/model).</summary>
@@ -64,10 +69,19 @@ public sealed class FacePipeline : IDisposable
         return Analyse(image);
     }
 
-    public FaceAnalysis Analyse(FaceImage image)
+    /// <summary>Analyses a decoded image. <paramref name="expressions"/> false skips the expression net (zero probabilities),
+    /// <paramref name="descriptors"/> false skips the recognition net (zero descriptors).</summary>
+    public FaceAnalysis Analyse(FaceImage image, bool expressions = true, bool descriptors = true)
     {
         ArgumentNullException.ThrowIfNull(image);
-        var detections = Detector.Detect(image);
+        return Analyse(image, Detector.Detect(image), expressions, descriptors);
+    }
+
+    /// <summary>Landmarks, expressions and descriptors for given detections (e.g. from <see cref="TinyDetector"/>).</summary>
+    public FaceAnalysis Analyse(FaceImage image, IReadOnlyList<FaceDetection> detections, bool expressions = true, bool descriptors = true)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        ArgumentNullException.ThrowIfNull(detections);
         using var scope = torch.NewDisposeScope();
         using var noGrad = torch.no_grad();
         var pixels = image.Pixels.to(Device);
@@ -102,7 +116,7 @@ public sealed class FacePipeline : IDisposable
         var descIdx = Enumerable.Range(0, kept.Count).Where(f => descBoxes[f].ClipFloor(image.Width, image.Height) is { Width: > 0, Height: > 0 }).ToList();
 
         var probs = new float[kept.Count][];
-        if (exprIdx.Count > 0)
+        if (expressions && exprIdx.Count > 0)
         {
             var input = torch.cat(exprIdx.Select(f => CropSquare(pixels, exprBoxes[f].ClipFloor(image.Width, image.Height), FaceExpressionNet.InputSize)).ToArray(), 0);
             var p = ExpressionNet.forward(input).softmax(1).cpu().data<float>().ToArray();
@@ -112,14 +126,14 @@ public sealed class FacePipeline : IDisposable
             }
         }
 
-        var descriptors = new float[kept.Count][];
-        if (descIdx.Count > 0)
+        var descriptorValues = new float[kept.Count][];
+        if (descriptors && descIdx.Count > 0)
         {
             var input = torch.cat(descIdx.Select(f => CropSquare(pixels, descBoxes[f].ClipFloor(image.Width, image.Height), FaceRecognitionNet.InputSize)).ToArray(), 0);
             var d = RecognitionNet.forward(input).cpu().data<float>().ToArray();
             for (var i = 0; i < descIdx.Count; i++)
             {
-                descriptors[descIdx[i]] = d.AsSpan(i * 128, 128).ToArray();
+                descriptorValues[descIdx[i]] = d.AsSpan(i * 128, 128).ToArray();
             }
         }
 
@@ -130,7 +144,7 @@ public sealed class FacePipeline : IDisposable
                 kept[f].Det.Box,
                 kept[f].Det.Score,
                 landmarks[f].Select(p => ((float)p.X, (float)p.Y)).ToArray(),
-                descriptors[f] ?? new float[128],
+                descriptorValues[f] ?? new float[128],
                 new FaceExpressions(probs[f] ?? new float[7]))
             {
                 DescriptorCrop = descBoxes[f],
@@ -225,6 +239,7 @@ public sealed class FacePipeline : IDisposable
     public void Dispose()
     {
         Detector.Net.Dispose();
+        TinyDetector.Dispose();
         LandmarkNet.Dispose();
         RecognitionNet.Dispose();
         ExpressionNet.Dispose();

@@ -48,8 +48,14 @@ public sealed class FaceRecognitionNet : nn.Module<Tensor, Tensor>
     /// face-api-aligned crops for descriptors comparable with face-api's). Differentiable with respect to <paramref name="images"/>.</summary>
     public Tensor Descriptors(Tensor images) => Run(FaceNets.ToPixels(images, InputSize), null);
 
-    /// <summary>Descriptors plus the feature maps after the stem and each residual stage
-    /// (B x 32 x 35 x 35, B x 64 x 17 x 17, B x 128 x 8 x 8, B x 256 x 4 x 4, B x 256 x 2 x 2 for 150 x 150 input).</summary>
+    /// <summary>Identity loss per batch item: 1 - cosine(descriptor(<paramref name="images"/>), <paramref name="targetDescriptors"/>).
+    /// <paramref name="images"/>: B x 3 x H x W in [0, 1] (e.g. rendered faces warped with <see cref="FaceAligner.Warp"/> and
+    /// <see cref="FaceAligner.RecognitionTemplate112"/>); targets: B x 128 or 1 x 128 (broadcast). Differentiable in the images.</summary>
+    public Tensor IdentityLoss(Tensor images, Tensor targetDescriptors) =>
+        1 - nn.functional.cosine_similarity(Descriptors(images), targetDescriptors.to(images.device), 1);
+
+    /// <summary>Descriptors plus six feature maps: after the stem (conv + max pool) and after each residual stage
+    /// (B x 32 x 35 x 35 twice, B x 64 x 17 x 17, B x 128 x 8 x 8, B x 256 x 4 x 4, B x 256 x 2 x 2 for 150 x 150 input).</summary>
     public (Tensor Descriptors, IReadOnlyList<Tensor> Features) ForwardWithFeatures(Tensor images)
     {
         var features = new List<Tensor>();

@@ -52,12 +52,12 @@ public sealed class SsdMobileNetV1 : nn.Module<Tensor, (Tensor Boxes, Tensor Sco
     {
         using var scope = torch.NewDisposeScope();
         var x = (pixels / 127.5) - 1;
-        x = backbone[0].forward(x).clamp(0, 6);
+        x = backbone[0].forward(x).clamp_(0, 6);
         Tensor? conv11 = null;
         for (var i = 1; i <= 13; i++)
         {
-            x = backbone[(2 * i) - 1].forward(x).clamp(0, 6);
-            x = backbone[2 * i].forward(x).clamp(0, 6);
+            x = backbone[(2 * i) - 1].forward(x).clamp_(0, 6);
+            x = backbone[2 * i].forward(x).clamp_(0, 6);
             if (i == 11)
             {
                 conv11 = x;
@@ -70,7 +70,7 @@ public sealed class SsdMobileNetV1 : nn.Module<Tensor, (Tensor Boxes, Tensor Sco
         var y = x;
         for (var i = 0; i <= 7; i++)
         {
-            y = extra[i].forward(y).clamp(0, 6);
+            y = extra[i].forward(y).clamp_(0, 6);
             if (i % 2 == 1)
             {
                 maps[2 + (i / 2)] = y;

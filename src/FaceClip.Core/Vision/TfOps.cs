@@ -31,37 +31,48 @@ internal static class TfOps
 
     /// <summary>tf.image.resizeBilinear(x, [h, w], alignCorners=false, halfPixelCenters=false) on NCHW:
     /// source = dest * (in / out), neighbours clamped to the last row/column. Differentiable.</summary>
-    public static Tensor ResizeBilinearLegacy(Tensor x, long outH, long outW)
+    public static Tensor ResizeBilinearLegacy(Tensor x, long outH, long outW) => ResizeBilinearLegacy(x, outH, outW, x.shape[2], x.shape[3]);
+
+    /// <summary>As <see cref="ResizeBilinearLegacy(Tensor, long, long)"/> applied to <paramref name="x"/> zero-padded at the
+    /// bottom/right to <paramref name="paddedH"/> x <paramref name="paddedW"/>, without materialising the padded tensor.</summary>
+    public static Tensor ResizeBilinearLegacy(Tensor x, long outH, long outW, long paddedH, long paddedW)
     {
         var inH = x.shape[2];
         var inW = x.shape[3];
-        if (inH == outH && inW == outW)
+        if (paddedH == inH && paddedW == inW && inH == outH && inW == outW)
         {
             return x;
         }
 
-        var (y0, y1, fy) = Taps(inH, outH, x.device);
-        var (x0, x1, fx) = Taps(inW, outW, x.device);
-        var rows = (x.index_select(2, y0) * (1 - fy.view(1, 1, -1, 1))) + (x.index_select(2, y1) * fy.view(1, 1, -1, 1));
-        return (rows.index_select(3, x0) * (1 - fx.view(1, 1, 1, -1))) + (rows.index_select(3, x1) * fx.view(1, 1, 1, -1));
+        var (y0, y1, wy0, wy1) = Taps(paddedH, inH, outH, x.device);
+        var (x0, x1, wx0, wx1) = Taps(paddedW, inW, outW, x.device);
+        var rows = (x.index_select(2, y0) * wy0.view(1, 1, -1, 1)) + (x.index_select(2, y1) * wy1.view(1, 1, -1, 1));
+        return (rows.index_select(3, x0) * wx0.view(1, 1, 1, -1)) + (rows.index_select(3, x1) * wx1.view(1, 1, 1, -1));
     }
 
-    private static (Tensor I0, Tensor I1, Tensor Frac) Taps(long inSize, long outSize, Device device)
+    /// <summary>Legacy bilinear taps over a virtual input of <paramref name="inSize"/> whose first <paramref name="validSize"/>
+    /// entries exist (the rest are zero padding): indices clamped into the valid range, weights zeroed on padding.</summary>
+    private static (Tensor I0, Tensor I1, Tensor W0, Tensor W1) Taps(long inSize, long validSize, long outSize, Device device)
     {
         var scale = (float)inSize / outSize;
         var i0 = new long[outSize];
         var i1 = new long[outSize];
-        var frac = new float[outSize];
+        var w0 = new float[outSize];
+        var w1 = new float[outSize];
         for (var i = 0; i < outSize; i++)
         {
             var src = i * scale;
             var lo = (long)Math.Floor(src);
-            i0[i] = Math.Min(lo, inSize - 1);
-            i1[i] = Math.Min(lo + 1, inSize - 1);
-            frac[i] = src - lo;
+            var a = Math.Min(lo, inSize - 1);
+            var b = Math.Min(lo + 1, inSize - 1);
+            var frac = src - lo;
+            i0[i] = Math.Min(a, validSize - 1);
+            i1[i] = Math.Min(b, validSize - 1);
+            w0[i] = a < validSize ? 1 - frac : 0;
+            w1[i] = b < validSize ? frac : 0;
         }
 
-        return (torch.tensor(i0, device: device), torch.tensor(i1, device: device), torch.tensor(frac, device: device));
+        return (torch.tensor(i0, device: device), torch.tensor(i1, device: device), torch.tensor(w0, device: device), torch.tensor(w1, device: device));
     }
 
     /// <summary>HWIO (TF conv filter) to OIHW (PyTorch).</summary>

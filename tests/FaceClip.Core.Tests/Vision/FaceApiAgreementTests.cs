@@ -4,7 +4,8 @@ using Xunit.Abstractions;
 namespace FaceClip.Core.Tests.Vision;
 
 /// <summary>Our TorchSharp port against face-api itself (reference JSON from tools/face-api-reference/reference.mjs).</summary>
-public sealed class FaceApiAgreementTests : IClassFixture<FacePipelineFixture>
+[Collection(FacePipelineCollection.Name)]
+public sealed class FaceApiAgreementTests
 {
     private readonly FacePipelineFixture _fx;
     private readonly ITestOutputHelper _out;
@@ -52,6 +53,31 @@ public sealed class FaceApiAgreementTests : IClassFixture<FacePipelineFixture>
         var worst = Matches().Min(m => m.IoU);
         var worstScore = Matches().Max(m => Math.Abs(m.Ours.Score - m.Ref.Score));
         _out.WriteLine($"faces: {Matches().Count()}, worst IoU: {worst:F5}, worst score difference: {worstScore:F5}");
+        Assert.True(worst > 0.9, $"worst IoU {worst}");
+    }
+
+    [Fact]
+    public void TinyDetectorFindsTheSameFacesAsFaceApisTinyDetector()
+    {
+        var worst = 1.0;
+        var worstScore = 0.0;
+        var count = 0;
+        foreach (var img in _fx.Reference.Images)
+        {
+            using var image = FaceImage.FromRgb(_fx.Images[img.File].Rgb, img.Width, img.Height);
+            var ours = _fx.Pipeline.TinyDetector.Detect(image);
+            Assert.Equal(img.TinyFaces.Length, ours.Count);
+            foreach (var r in img.TinyFaces)
+            {
+                var box = new FaceBox(r.X, r.Y, r.Width, r.Height);
+                var best = ours.MaxBy(o => o.Box.IoU(box));
+                worst = Math.Min(worst, best.Box.IoU(box));
+                worstScore = Math.Max(worstScore, Math.Abs(best.Score - r.Score));
+                count++;
+            }
+        }
+
+        _out.WriteLine($"tiny detector: {count} faces, worst IoU {worst:F5}, worst score difference {worstScore:F5}");
         Assert.True(worst > 0.9, $"worst IoU {worst}");
     }
 

@@ -30,20 +30,27 @@ public sealed class FaceApiReference
                     f.GetProperty("expressions").EnumerateArray().Select(v => v.GetSingle()).ToArray()));
             }
 
+            var tiny = img.GetProperty("tinyFaces").EnumerateArray().Select(f =>
+            {
+                var b = f.GetProperty("box");
+                return (f.GetProperty("score").GetDouble(), b.GetProperty("x").GetDouble(), b.GetProperty("y").GetDouble(), b.GetProperty("width").GetDouble(), b.GetProperty("height").GetDouble());
+            }).ToArray();
             images.Add(new ReferenceImage(
                 img.GetProperty("file").GetString()!,
                 img.GetProperty("width").GetInt32(),
                 img.GetProperty("height").GetInt32(),
                 img.GetProperty("rgbSha256").GetString()!,
                 img.TryGetProperty("jpegJs", out var j) && j.ValueKind == JsonValueKind.Object ? j.GetProperty("meanAbsDiff").GetDouble() : double.NaN,
-                faces));
+                faces,
+                tiny));
         }
 
         return new FaceApiReference { Images = images };
     }
 }
 
-public sealed record ReferenceImage(string File, int Width, int Height, string RgbSha256, double JpegJsMeanAbsDiff, IReadOnlyList<ReferenceFace> Faces);
+public sealed record ReferenceImage(string File, int Width, int Height, string RgbSha256, double JpegJsMeanAbsDiff, IReadOnlyList<ReferenceFace> Faces,
+    (double Score, double X, double Y, double Width, double Height)[] TinyFaces);
 
 public sealed record ReferenceFace(
     double Score,

@@ -1,0 +1,99 @@
+using System.Text.Json;
+using FaceClip.Core.Runtime;
+
+namespace FaceClip.Cli.Tests.Commands;
+
+public sealed class FacesCommandTests
+{
+    private static string Sample(int i) => Path.Combine(ProductPaths.FindRoot(AppContext.BaseDirectory), "node_modules", "@vladmandic", "face-api", "demo", $"sample{i}.jpg");
+
+    private static async Task<(int Code, string Out, string Err)> Run(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var code = await FaceClipCommand.RunAsync(args, output, error);
+        return (code, output.ToString(), error.ToString());
+    }
+
+    [Fact]
+    public async Task JsonListsEveryFaceWithBoxLandmarksExpressionsAndDescriptor()
+    {
+        var (code, output, err) = await Run("faces", Sample(1), "--json", "--device", "cpu");
+        Assert.True(code == 0, err);
+        using var doc = JsonDocument.Parse(output);
+        var faces = doc.RootElement.GetProperty("faces");
+        Assert.Equal(3, faces.GetArrayLength());
+        Assert.Equal(1920, doc.RootElement.GetProperty("width").GetInt32());
+        foreach (var f in faces.EnumerateArray())
+        {
+            Assert.InRange(f.GetProperty("score").GetDouble(), 0.5, 1);
+            Assert.Equal(68, f.GetProperty("landmarks").GetArrayLength());
+            Assert.Equal(128, f.GetProperty("descriptor").GetArrayLength());
+            var sum = f.GetProperty("expressions").EnumerateObject().Sum(p => p.Value.GetDouble());
+            Assert.InRange(sum, 0.999, 1.001);
+            var box = f.GetProperty("box");
+            var (x, y) = (f.GetProperty("landmarks")[30][0].GetDouble(), f.GetProperty("landmarks")[30][1].GetDouble());
+            Assert.InRange(x, box.GetProperty("x").GetDouble(), box.GetProperty("x").GetDouble() + box.GetProperty("width").GetDouble());
+            Assert.InRange(y, box.GetProperty("y").GetDouble(), box.GetProperty("y").GetDouble() + box.GetProperty("height").GetDouble());
+        }
+    }
+
+    [Fact]
+    public async Task TableAndOverlayAreWritten()
+    {
+        var overlay = Path.Combine(Path.GetTempPath(), $"faceclip-overlay-{Guid.NewGuid():N}.png");
+        try
+        {
+            var (code, output, err) = await Run("faces", Sample(5), "--overlay", overlay, "--device", "cpu");
+            Assert.True(code == 0, err);
+            Assert.Contains("5 face(s)", output);
+            Assert.Contains("happy", output);
+            using var png = SixLabors.ImageSharp.Image.Load<SixLabors.ImageSharp.PixelFormats.Rgb24>(overlay);
+            Assert.Equal((1920, 1398), (png.Width, png.Height));
+        }
+        finally
+        {
+            File.Delete(overlay);
+        }
+    }
+
+    [Fact]
+    public async Task TheTinyDetectorCanBeChosen()
+    {
+        var (code, output, err) = await Run("faces", Sample(3), "--detector", "tiny", "--json", "--device", "cpu");
+        Assert.True(code == 0, err);
+        using var doc = JsonDocument.Parse(output);
+        Assert.Equal(3, doc.RootElement.GetProperty("faces").GetArrayLength());
+        var (bad, _, _) = await Run("faces", Sample(3), "--detector", "yolo");
+        Assert.NotEqual(0, bad);
+    }
+
+    [Fact]
+    public async Task ACorruptImageIsAUserErrorWithAClearMessage()
+    {
+        var bad = Path.Combine(Path.GetTempPath(), $"faceclip-bad-{Guid.NewGuid():N}.jpg");
+        await File.WriteAllBytesAsync(bad, new byte[] { 0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3 });
+        try
+        {
+            var (code, _, err) = await Run("faces", bad);
+            Assert.Equal(FaceClipCommand.UserError, code);
+            Assert.StartsWith("error: ", err);
+            Assert.Contains(Path.GetFileName(bad), err);
+            Assert.DoesNotContain("   at ", err);
+        }
+        finally
+        {
+            File.Delete(bad);
+        }
+    }
+
+    [Fact]
+    public async Task BenchFacesPrintsMedianTimesPerPhoto()
+    {
+        var (code, output, err) = await Run("bench", "faces", "--runs", "1", "--no-node", "--device", "cpu", Sample(6));
+        Assert.True(code == 0, err);
+        Assert.Contains("sample6.jpg", output);
+        Assert.Contains("FaceClip ms", output);
+        Assert.Contains("skipped (--no-node)", output);
+    }
+}

@@ -34,7 +34,7 @@ public static class ReconstructBenchCommand
                                                              || f.EndsWith(".jpeg", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".webp", StringComparison.OrdinalIgnoreCase))
             .Order(StringComparer.Ordinal).ToList();
         var compute = TorchRuntime.Configure(new ComputeOptions());
-        using var reconstructor = new Reconstructor(FaceModel.Load(context.Store, compute.Device), FacePipeline.Load(context.Store, compute.Device));
+        using var reconstructor = Reconstructor.Load(context.Store, compute.Device);
         var rows = new List<(string Name, ReconstructionQuality Q, int Iterations, double Seconds)>();
         context.Output.WriteLine($"device {compute.Description}");
         context.Output.WriteLine($"{"face",-16} {"NME",7} {"photo",7} {"desc",7} {"iters",6} {"seconds",8}");

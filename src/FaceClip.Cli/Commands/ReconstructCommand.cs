@@ -76,9 +76,7 @@ public static class ReconstructCommand
         }
 
         var compute = TorchRuntime.Configure(new ComputeOptions { Device = deviceName });
-        using var reconstructor = new Reconstructor(
-            FaceModel.Load(context.Store, compute.Device),
-            FacePipeline.Load(context.Store, compute.Device));
+        using var reconstructor = Reconstructor.Load(context.Store, compute.Device);
         ReconstructionResult? result = null;
         try
         {

@@ -10,7 +10,7 @@ namespace FaceClip.Core.Losses;
 /// </summary>
 public sealed class FaceFeatureCritic : IFeatureCritic
 {
-    private static readonly (int Index, double Weight)[] Layers = [(1, 1.0), (2, 0.5)];
+    private static readonly (int Index, double Weight)[] Layers = [(2, 1.0), (3, 0.5)];
     private Tensor[] _targets = [];
     private Tensor? _targetDescriptor;
 

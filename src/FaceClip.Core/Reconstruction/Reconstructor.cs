@@ -33,6 +33,21 @@ public sealed partial class Reconstructor : IDisposable
         _display = model.CreateDisplayTopology();
     }
 
+    /// <summary>Loads the face model and the face networks from the store, and the CLIP critic when OpenAI's CLIP
+    /// weights are installed (loaded the first time a fit asks for it).</summary>
+    public static Reconstructor Load(ModelStore store, Device device)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        Func<IFeatureCritic>? clip = null;
+        if (store.GetStatus("clip").Found)
+        {
+            var models = new Lazy<(Clip.ClipModel ResNet, Clip.ClipModel Vit)>(() => ClipFeatureCritic.LoadModels(store, device));
+            clip = () => new ClipFeatureCritic(new ClipGeometricLoss(models.Value.ResNet), new ClipSemanticLoss(models.Value.Vit));
+        }
+
+        return new Reconstructor(FaceModel.Load(store, device), FacePipeline.Load(store, device), clip);
+    }
+
     public FaceModel Model { get; }
 
     public FacePipeline Faces { get; }
@@ -404,7 +419,7 @@ public sealed partial class Reconstructor : IDisposable
     {
         var p = target[0].cpu().data<float>().ToArray();
         var points = Enumerable.Range(0, 68).Select(i => (X: (double)p[2 * i], Y: (double)p[(2 * i) + 1])).ToArray();
-        return FaceAlignment.DescriptorBox(points);
+        return FaceAligner.DescriptorBox(points);
     }
 
     /// <summary>

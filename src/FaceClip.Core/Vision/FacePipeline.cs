@@ -209,31 +209,14 @@ public sealed class FacePipeline : IDisposable
         return new FaceBox(minX - (w * 0.2 / 2), minY - (h * 0.2 / 2), w * 1.2, h * 1.2);
     }
 
-    /// <summary>FaceLandmarks.alignDlib(): a square around the eye and mouth centres, sized from the eye-to-mouth distance.</summary>
+    /// <summary>face-api's FaceLandmarks.alignDlib() box (<see cref="FaceAligner.DescriptorBox"/>), clipped as face-api
+    /// clips it: the corner at the image origin at least, the size no larger than the landmark crop allows.</summary>
     private static FaceBox DlibBox((double X, double Y)[] p, FaceBox landmarkCrop)
     {
-        (double X, double Y) Center(int from, int to)
-        {
-            double sx = 0, sy = 0;
-            for (var i = from; i < to; i++)
-            {
-                sx += p[i].X;
-                sy += p[i].Y;
-            }
-
-            return (sx / (to - from), sy / (to - from));
-        }
-
-        var le = Center(36, 42);
-        var re = Center(42, 48);
-        var mouth = Center(48, 68);
-        double Dist((double X, double Y) a) => Math.Sqrt(((mouth.X - a.X) * (mouth.X - a.X)) + ((mouth.Y - a.Y) * (mouth.Y - a.Y)));
-        var size = Math.Floor(((Dist(le) + Dist(re)) / 2) / 0.45);
-        var refX = (le.X + re.X + mouth.X) / 3;
-        var refY = (le.Y + re.Y + mouth.Y) / 3;
-        var x = Math.Floor(Math.Max(0, refX - (0.5 * size)));
-        var y = Math.Floor(Math.Max(0, refY - (0.43 * size)));
-        return new FaceBox(x, y, Math.Min(size, landmarkCrop.Width + x), Math.Min(size, landmarkCrop.Height + y));
+        var box = FaceAligner.DescriptorBox(p);
+        var x = Math.Max(0, box.X);
+        var y = Math.Max(0, box.Y);
+        return new FaceBox(x, y, Math.Min(box.Width, landmarkCrop.Width + x), Math.Min(box.Height, landmarkCrop.Height + y));
     }
 
     public void Dispose()

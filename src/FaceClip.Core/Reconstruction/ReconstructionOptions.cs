@@ -70,6 +70,9 @@ public sealed class ReconstructionOptions
     /// <summary>Refine a UV displacement map along the normals after the fit (the paper's geometric details).</summary>
     public bool DetailPass { get; set; }
 
+    /// <summary>A copy to adjust per request without touching the configured defaults.</summary>
+    public ReconstructionOptions Clone() => (ReconstructionOptions)MemberwiseClone();
+
     /// <summary>Checks the options and says what is wrong.</summary>
     public void Validate()
     {

@@ -27,6 +27,9 @@ public sealed class ExportMesh
 
     public IReadOnlyList<MorphTarget> MorphTargets { get; init; } = [];
 
+    /// <summary>For meshes cut from a face model: the model vertex each exported vertex came from.</summary>
+    public int[]? SourceVertices { get; init; }
+
     public int VertexCount => Positions.Length / 3;
 
     public int TriangleCount => Triangles.Length / 3;

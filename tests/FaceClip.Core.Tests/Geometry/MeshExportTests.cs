@@ -21,9 +21,26 @@ public sealed class MeshExportTests(IctFaceKitFixture fixture) : IClassFixture<I
         Assert.InRange(mesh.VertexCount, 20_000, 26_718);
         Assert.Equal(fixture.Data.DisplayTriangleIds().Length, mesh.TriangleCount);
         Assert.Equal(53, mesh.MorphTargets.Count);
-        Assert.Equal(256, mesh.Texture!.Width);
-        // The texel under a cheek vertex has the skin albedo, the texel under an iris vertex the iris colour.
-        Assert.Equal(Skin(), TexelAt(mesh, fixture.Data.Landmarks[3]), 2);
+        Assert.Equal(4 * 128, mesh.Texture!.Width);
+        Assert.Equal(2 * 128, mesh.Texture.Height);
+        Assert.All(mesh.Uvs!, uv => Assert.InRange(uv, 0f, 1f));
+        // ICT's regions share UV tiles; in the export atlas each texel shows its own region's albedo.
+        var data = fixture.Data;
+        int VertexOf(FaceRegion region) => data.Triangles[data.TriangleIdsWhere(r => r == region)[10] * 3];
+        foreach (var (vertex, region) in new[]
+                 {
+                     (data.Landmarks[3], FaceRegion.Face), (VertexOf(FaceRegion.BackHead), FaceRegion.BackHead),
+                     (VertexOf(FaceRegion.IrisLeft), FaceRegion.IrisLeft), (VertexOf(FaceRegion.ScleraRight), FaceRegion.ScleraRight),
+                     (VertexOf(FaceRegion.Teeth), FaceRegion.Teeth), (VertexOf(FaceRegion.GumsTongue), FaceRegion.GumsTongue),
+                 })
+        {
+            var expected = AlbedoModel.RegionColour(region);
+            var texel = TexelAt(mesh, vertex);
+            for (var k = 0; k < 3; k++)
+            {
+                Assert.InRange(texel[k], expected[k] - 0.01f, expected[k] + 0.01f);
+            }
+        }
     }
 
     [Fact]
@@ -144,19 +161,21 @@ public sealed class MeshExportTests(IctFaceKitFixture fixture) : IClassFixture<I
         using var model = new FaceModel(fixture.Data);
         using var scope = NewDisposeScope();
         jaw = Array.IndexOf(fixture.Data.ExpressionNames, "jawOpen");
-        return FaceMeshExport.Create(model, model.MeanShape, textureSize: 256);
+        return FaceMeshExport.Create(model, model.MeanShape, textureSize: 128);
     }
 
     private Vector3 Position(ExportMesh mesh, int v) => new(mesh.Positions[v * 3], mesh.Positions[v * 3 + 1], mesh.Positions[v * 3 + 2]);
 
-    private static float Skin() => MathF.Round(AlbedoModel.Skin[0] * 255f) / 255f;
-
-    private float TexelAt(ExportMesh mesh, int sourceVertex)
+    /// <summary>The texture colour at the UV of one corner of the exported copy of a model vertex.</summary>
+    private static float[] TexelAt(ExportMesh mesh, int sourceVertex)
     {
-        var data = fixture.Data;
-        var corner = Array.IndexOf(data.Triangles, sourceVertex);
-        var uv = data.TriangleUvIndices[corner];
-        var (x, y) = ((int)(data.Uvs[uv * 2] * 256), (int)((1 - data.Uvs[uv * 2 + 1]) * 256));
-        return mesh.Texture![Math.Min(x, 255), Math.Min(y, 255)].R / 255f;
+        var exported = Array.IndexOf(mesh.SourceVertices!, sourceVertex);
+        var corner = Array.IndexOf(mesh.Triangles, exported);
+        var uv = mesh.TriangleUvIndices![corner];
+        var texture = mesh.Texture!;
+        var x = Math.Min((int)(mesh.Uvs![uv * 2] * texture.Width), texture.Width - 1);
+        var y = Math.Min((int)((1 - mesh.Uvs[uv * 2 + 1]) * texture.Height), texture.Height - 1);
+        var p = texture[x, y];
+        return [p.R / 255f, p.G / 255f, p.B / 255f];
     }
 }

@@ -190,6 +190,17 @@ public static class RenderBenchCommand
 
         ImageFiles.SaveGrid(identities, 4, Path.Combine(folder, "face-identities.png"));
 
+        // The albedo of the last identity sample baked into the export texture atlas.
+        var last = model.ZeroCodes(1);
+        for (var k = 0; k < model.Layout.Texture; k++)
+        {
+            last[0, model.Layout.TextureOffset + k] = (float)Normal(generator);
+        }
+
+        var lastSplit = model.SplitCodes(last);
+        var export = FaceMeshExport.Create(model, model.MeanShape, model.ComputeAlbedo(lastSplit.Texture), textureSize: 256, includeExpressions: false);
+        export.Texture!.SaveAsPng(Path.Combine(folder, "face-albedo-atlas.png"));
+
         var expressions = new List<Image<Rgb24>>();
         string[][] sets = [["jawOpen"], ["mouthSmile_L", "mouthSmile_R", "cheekSquint_L", "cheekSquint_R"], ["eyeBlink_L", "eyeBlink_R", "browDown_L", "browDown_R"], ["browInnerUp_L", "browInnerUp_R", "browOuterUp_L", "browOuterUp_R", "eyeWide_L", "eyeWide_R", "jawOpen"]];
         foreach (var set in sets)

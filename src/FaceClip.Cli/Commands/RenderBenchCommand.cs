@@ -38,7 +38,13 @@ public static class RenderBenchCommand
         var renderer = new MeshRenderer(new PerspectiveCamera());
         context.Output.WriteLine($"device: {compute.Description}, torch threads {compute.Threads}, .NET processors {Environment.ProcessorCount}; " +
                                  $"fitting region {topology.TriangleCount} triangles, image {renderer.Camera.Width}x{renderer.Camera.Height}, runs {runs}");
-        context.Output.WriteLine("batch  covered px  visibility ms  forward ms  forward+backward ms  codes->image fwd+bwd ms");
+        if (File.Exists("/proc/loadavg"))
+        {
+            context.Output.WriteLine($"load average before: {File.ReadAllText("/proc/loadavg").Trim()}");
+        }
+
+        context.Output.WriteLine("times in ms: median (minimum)");
+        context.Output.WriteLine("batch  covered px     visibility        forward     forward+backward  codes->image fwd+bwd");
         foreach (var batch in batches)
         {
             Measure(context, model, topology, renderer, batch, runs);
@@ -108,7 +114,7 @@ public static class RenderBenchCommand
             output.Image.square().mean().backward();
             ClearGradients(codesParameter);
         });
-        context.Output.WriteLine($"{batch,5}  {covered,10}  {visibility,13:F2}  {forward,10:F2}  {backward,19:F2}  {fromCodes,23:F2}");
+        context.Output.WriteLine($"{batch,5}  {covered,10}  {visibility,13}  {forward,13}  {backward,19}  {fromCodes,23}");
     }
 
     private static void ClearGradients(params Tensor[] tensors)
@@ -119,7 +125,7 @@ public static class RenderBenchCommand
         }
     }
 
-    private static double Time(int runs, Action action)
+    private static Timing Time(int runs, Action action)
     {
         for (var i = 0; i < 5; i++)
         {
@@ -135,7 +141,7 @@ public static class RenderBenchCommand
         }
 
         Array.Sort(times);
-        return runs % 2 == 1 ? times[runs / 2] : (times[runs / 2 - 1] + times[runs / 2]) / 2;
+        return new Timing(runs % 2 == 1 ? times[runs / 2] : (times[runs / 2 - 1] + times[runs / 2]) / 2, times[0]);
     }
 
     /// <summary>Sample sheets: the mean face (three views, and the fitting region), identity samples and expressions.</summary>
@@ -215,6 +221,11 @@ public static class RenderBenchCommand
         }
 
         ImageFiles.SaveGrid(expressions, 4, Path.Combine(folder, "face-expressions.png"));
+    }
+
+    private readonly record struct Timing(double Median, double Minimum)
+    {
+        public override string ToString() => $"{Median:F2} ({Minimum:F2})";
     }
 
     private static double Normal(Random random) =>

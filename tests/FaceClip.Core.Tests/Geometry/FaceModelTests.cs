@@ -132,4 +132,24 @@ public sealed class FaceModelTests(IctFaceKitFixture fixture) : IClassFixture<Ic
         Assert.Equal(basis[0, cheek, 0].item<float>(), basis[0, _data.Landmarks[30], 2].item<float>(), 6);
         Assert.Equal(AlbedoModel.Skin[0], model.MeanAlbedo[cheek, 0].item<float>());
     }
+
+    [Fact]
+    public void FittingModelIsTheFullModelRestrictedToTheFittingRegion()
+    {
+        using var full = new FaceModel(_data);
+        using var fitting = full.CreateFittingModel();
+        var map = fitting.Data.SourceVertices!;
+        Assert.InRange(fitting.VertexCount, 3_000, 9_409);
+        Assert.Equal(full.Data.FittingTriangleIds().Length, fitting.Data.TriangleCount);
+        Assert.Equal(fitting.Data.TriangleCount, fitting.Data.FittingTriangleIds().Length);
+        using var scope = NewDisposeScope();
+        var codes = randn(2, full.Layout.Total, generator: manual_seed(4)) * 0.5f;
+        var a = full.SplitCodes(codes);
+        var b = fitting.SplitCodes(codes);
+        var index = tensor(map.Select(v => (long)v).ToArray());
+        Assert.True(full.ComputeShape(a.Shape, a.Expression).index_select(1, index).allclose(fitting.ComputeShape(b.Shape, b.Expression), atol: 1e-4));
+        Assert.True(full.ComputeAlbedo(a.Texture).index_select(1, index).allclose(fitting.ComputeAlbedo(b.Texture), atol: 1e-5));
+        Assert.Equal(_data.Landmarks, fitting.Data.Landmarks.Select(l => map[l]));
+        Assert.Throws<ArgumentException>(() => _data.Subset(_data.TriangleIdsWhere(r => r == FaceRegion.Teeth)));
+    }
 }

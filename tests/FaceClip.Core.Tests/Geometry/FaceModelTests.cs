@@ -152,4 +152,34 @@ public sealed class FaceModelTests(IctFaceKitFixture fixture) : IClassFixture<Ic
         Assert.Equal(_data.Landmarks, fitting.Data.Landmarks.Select(l => map[l]));
         Assert.Throws<ArgumentException>(() => _data.Subset(_data.TriangleIdsWhere(r => r == FaceRegion.Teeth)));
     }
+
+    [Fact]
+    public void CodeRendererDrawsTheFaceWhereItsLandmarksProjectAndPassesGradientsToEveryCodePart()
+    {
+        using var full = new FaceModel(_data);
+        using var model = full.CreateFittingModel();
+        using var topology = model.CreateFittingTopology();
+        using var scope = NewDisposeScope();
+        var renderer = new FaceCodeRenderer(model, topology, new PerspectiveCamera());
+        var codes = (randn(2, model.Layout.Total, generator: manual_seed(9)) * 0.1f).requires_grad_();
+        var result = renderer.Render(codes);
+        Assert.Equal([2L, 68, 2], result.Landmarks.shape);
+        Assert.Equal([2L, 3, 224, 224], result.Output.Image.shape);
+        for (var b = 0; b < 2; b++)
+        {
+            // The nose tip and mouth corners fall on drawn pixels.
+            foreach (var i in new[] { 30, 48, 54 })
+            {
+                var (x, y) = ((long)result.Landmarks[b, i, 0].item<float>(), (long)result.Landmarks[b, i, 1].item<float>());
+                Assert.Equal(1f, result.Output.Mask[b, 0, y, x].item<float>());
+            }
+        }
+
+        (result.Output.Image.square().mean() + result.Landmarks.mean()).backward();
+        var grad = model.SplitCodes(codes.grad!);
+        foreach (var part in new[] { grad.Shape, grad.Expression, grad.Texture, grad.Rotation, grad.Translation, grad.Lighting })
+        {
+            Assert.True(part.abs().sum().item<float>() > 0);
+        }
+    }
 }

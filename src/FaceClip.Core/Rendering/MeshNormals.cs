@@ -15,11 +15,11 @@ public static class MeshNormals
         var offsets = arange(batch, dtype: ScalarType.Int64, device: vertices.device).mul_(vertexCount).view(batch, 1, 1);
         var corners = (triangles.unsqueeze(0) + offsets).view(-1, 3);
         var flat = vertices.reshape(-1, 3);
-        var v0 = flat.index_select(0, corners.select(1, 0));
-        var v1 = flat.index_select(0, corners.select(1, 1));
-        var v2 = flat.index_select(0, corners.select(1, 2));
+        var v0 = BarycentricInterpolation.GatherRows(flat, corners.select(1, 0));
+        var v1 = BarycentricInterpolation.GatherRows(flat, corners.select(1, 1));
+        var v2 = BarycentricInterpolation.GatherRows(flat, corners.select(1, 2));
         var faceNormals = linalg.cross(v1 - v0, v2 - v0);
-        var sum = zeros_like(flat).index_add(0, corners.T.reshape(-1), faceNormals.repeat(3, 1), 1);
+        var sum = BarycentricInterpolation.ScatterAddRows(faceNormals.repeat(3, 1), corners.T.reshape(-1), flat.shape[0]);
         return nn.functional.normalize(sum, dim: -1, eps: 1e-12).view(batch, vertexCount, 3);
     }
 }

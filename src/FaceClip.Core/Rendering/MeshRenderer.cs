@@ -64,11 +64,10 @@ public sealed class MeshRenderer(PerspectiveCamera camera)
             var grid = BarycentricInterpolation.ToImage(uv * 2 - 1, pixelIndex, batch, height, width).permute(0, 2, 3, 1);
             using var flipV = tensor(new[] { 1.0, -1.0 }, dtype: dtype, device: device);
             var sampled = nn.functional.grid_sample(uvTexture.to(dtype), grid * flipV, align_corners: false);
-            pixelAlbedo = sampled.permute(0, 2, 3, 1).reshape(-1, 3).index_select(0, pixelIndex);
+            pixelAlbedo = BarycentricInterpolation.GatherRows(sampled.permute(0, 2, 3, 1).reshape(-1, 3), pixelIndex);
         }
 
-        var pixelLighting = lighting.index_select(0, fragmentBatch);
-        var colour = SphericalHarmonics.Shade(pixelAlbedo, pixelNormals, pixelLighting);
+        var colour = pixelAlbedo * SphericalHarmonics.IrradianceByRuns(pixelNormals, lighting, fragments.CountsPerBatchItem());
 
         // One scatter for every output: colour 3, coverage 1, depth 1, normals 3, albedo 3.
         var coverage = ones(fragments.Count, 1, dtype: dtype, device: device);

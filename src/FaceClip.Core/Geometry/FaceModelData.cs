@@ -169,9 +169,12 @@ public sealed class FaceModelData
     /// <summary>Skin: the face and the back of the head (no eyes, teeth or lashes).</summary>
     public int[] SkinTriangleIds() => TriangleIdsWhere(r => r is FaceRegion.Face or FaceRegion.BackHead);
 
-    /// <summary>Everything drawn opaque for display: all regions but the transparent eye overlays.</summary>
+    /// <summary>Everything drawn opaque for display: all regions but the transparent eye overlays, the sclera meshes
+    /// (their front is ICT's transparent cornea, which would hide the iris meshes that carry the visible eye) and the
+    /// eyelashes (alpha-textured cards in ICT; opaque they read as thick black bands).</summary>
     public int[] DisplayTriangleIds() =>
-        TriangleIdsWhere(r => r is not (FaceRegion.LacrimalFluid or FaceRegion.EyeBlend or FaceRegion.EyeOcclusion));
+        TriangleIdsWhere(r => r is not (FaceRegion.LacrimalFluid or FaceRegion.EyeBlend or FaceRegion.EyeOcclusion
+            or FaceRegion.ScleraLeft or FaceRegion.ScleraRight or FaceRegion.EyeLashes));
 
     /// <summary>The vertex triples of the given triangles, flattened.</summary>
     public int[] VerticesOfTriangles(IReadOnlyList<int> triangleIds)

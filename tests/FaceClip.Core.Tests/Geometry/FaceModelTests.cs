@@ -131,6 +131,15 @@ public sealed class FaceModelTests(IctFaceKitFixture fixture) : IClassFixture<Ic
         // The first mode is a uniform change of luminance: equal in R, G and B, equal on every skin vertex.
         Assert.Equal(basis[0, cheek, 0].item<float>(), basis[0, _data.Landmarks[30], 2].item<float>(), 6);
         Assert.Equal(AlbedoModel.Skin[0], model.MeanAlbedo[cheek, 0].item<float>());
+
+        // ICT's iris meshes carry the whole visible eyeball: pupil, iris and sclera by distance from the eye's axis.
+        var eye = _data.VerticesOfTriangles(_data.TriangleIdsWhere(r => r == FaceRegion.IrisRight)).Distinct().ToArray();
+        var (cx, cy) = (eye.Average(v => _data.Neutral[v * 3]), eye.Average(v => _data.Neutral[v * 3 + 1]));
+        double Radius(int v) => Math.Sqrt(Math.Pow(_data.Neutral[v * 3] - cx, 2) + Math.Pow(_data.Neutral[v * 3 + 1] - cy, 2));
+        var mean = model.MeanAlbedo.data<float>().ToArray();
+        Assert.Equal(AlbedoModel.RegionColour(FaceRegion.IrisRight)[0], mean[eye.First(v => Radius(v) is > 0.3 and < 0.5) * 3]);
+        Assert.Equal(AlbedoModel.RegionColour(FaceRegion.ScleraRight)[0], mean[eye.First(v => Radius(v) > 0.8) * 3]);
+        Assert.True(mean[eye.MinBy(Radius) * 3] < 0.1f);
     }
 
     [Fact]

@@ -8,7 +8,7 @@ namespace FaceClip.Core.Geometry;
 /// optional per-corner UVs with a UV texture, optional vertex colours in [0,1], and optional morph targets (named
 /// per-vertex position deltas, e.g. the 53 expression blendshapes).
 /// </summary>
-public sealed class ExportMesh
+public sealed record ExportMesh
 {
     public required float[] Positions { get; init; }
 
@@ -35,4 +35,33 @@ public sealed class ExportMesh
     public int TriangleCount => Triangles.Length / 3;
 
     public bool HasUvs => Uvs is not null && TriangleUvIndices is not null;
+
+    /// <summary>A copy whose positions have the morph targets applied with <paramref name="weights"/> (one per target)
+    /// and no morph targets left: what a format without morph targets (OBJ, PLY) should store.</summary>
+    public ExportMesh ApplyMorphs(IReadOnlyList<float> weights)
+    {
+        ArgumentNullException.ThrowIfNull(weights);
+        if (weights.Count != MorphTargets.Count)
+        {
+            throw new ArgumentException($"Expected {MorphTargets.Count} weights, got {weights.Count}.", nameof(weights));
+        }
+
+        var positions = (float[])Positions.Clone();
+        for (var t = 0; t < MorphTargets.Count; t++)
+        {
+            var w = weights[t];
+            if (w == 0)
+            {
+                continue;
+            }
+
+            var deltas = MorphTargets[t].Deltas;
+            for (var i = 0; i < positions.Length; i++)
+            {
+                positions[i] += w * deltas[i];
+            }
+        }
+
+        return this with { Positions = positions, MorphTargets = [] };
+    }
 }

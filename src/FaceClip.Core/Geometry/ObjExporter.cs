@@ -8,14 +8,17 @@ namespace FaceClip.Core.Geometry;
 /// (<c>name.obj</c>, <c>name.mtl</c>, <c>name_albedo.png</c>). Faces are <c>f v/vt</c> when the mesh has UVs.</summary>
 public static class ObjExporter
 {
-    public static void Write(string objPath, ExportMesh mesh)
+    /// <param name="objPath">The OBJ file; the MTL goes beside it with the same name.</param>
+    /// <param name="mesh">The mesh.</param>
+    /// <param name="textureFileName">The texture's file name (default <c>name_albedo.png</c>).</param>
+    public static void Write(string objPath, ExportMesh mesh, string? textureFileName = null)
     {
         ArgumentNullException.ThrowIfNull(mesh);
         var folder = Path.GetDirectoryName(Path.GetFullPath(objPath))!;
         Directory.CreateDirectory(folder);
         var name = Path.GetFileNameWithoutExtension(objPath);
         var mtlName = name + ".mtl";
-        var textureName = name + "_albedo.png";
+        var textureName = textureFileName ?? name + "_albedo.png";
         var culture = CultureInfo.InvariantCulture;
 
         var text = new StringBuilder(mesh.VertexCount * 40 + mesh.TriangleCount * 30);

@@ -7,9 +7,23 @@ public static class CliTestEnvironment
 {
     private static readonly SemaphoreSlim Gate = new(1, 1);
 
-    public static string RepositoryRoot { get; } = ProductPaths.FindRoot(AppContext.BaseDirectory);
+    public static string RepositoryRoot => TestSupport.SharedAssets.RepositoryRoot;
 
-    public static string SharedModels { get; } = FindSharedModels();
+    public static string SharedModels => TestSupport.SharedAssets.Models;
+
+    /// <summary>Runs <c>faceclip</c> with the shared mirror and returns its exit code and what it printed.</summary>
+    public static async Task<(int Code, string Out, string Err)> RunAsync(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        int code;
+        using (UseSharedMirror())
+        {
+            code = await FaceClipCommand.RunAsync(args, output, error);
+        }
+
+        return (code, output.ToString(), error.ToString());
+    }
 
     /// <summary>Sets the mirror variable for the duration of a command (tests in this assembly run one at a time
     /// through this gate, since the variable is process-wide).</summary>
@@ -26,26 +40,6 @@ public static class CliTestEnvironment
             Environment.SetEnvironmentVariable(ProductPaths.HomeVariable, previousHome);
             Gate.Release();
         });
-    }
-
-    private static string FindSharedModels()
-    {
-        var configured = Environment.GetEnvironmentVariable("FACECLIP_SHARED");
-        if (!string.IsNullOrWhiteSpace(configured))
-        {
-            return Path.Combine(configured, "models");
-        }
-
-        for (var dir = new DirectoryInfo(RepositoryRoot).Parent; dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "shared", "models");
-            if (Directory.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        throw new DirectoryNotFoundException("The shared model mirror (../shared/models) was not found; set FACECLIP_SHARED.");
     }
 
     private sealed class Restore(Action action) : IDisposable

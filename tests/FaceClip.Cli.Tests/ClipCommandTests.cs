@@ -6,22 +6,11 @@ namespace FaceClip.Cli.Tests;
 
 public sealed class ClipCommandTests
 {
-    private static string Fixtures => Path.Combine(Path.GetDirectoryName(CliTestEnvironment.SharedModels)!, "fixtures", "clip-tiny");
+    private static string Fixtures => Path.Combine(TestSupport.SharedAssets.Fixtures, "clip-tiny");
 
     private static string Vocabulary => Path.Combine(CliTestEnvironment.SharedModels, "clip", "bpe_simple_vocab_16e6.txt.gz");
 
-    private static async Task<(int Code, string Out, string Err)> RunAsync(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int code;
-        using (CliTestEnvironment.UseSharedMirror())
-        {
-            code = await FaceClipCommand.RunAsync(args, output, error);
-        }
-
-        return (code, output.ToString(), error.ToString());
-    }
+    private static Task<(int Code, string Out, string Err)> RunAsync(params string[] args) => CliTestEnvironment.RunAsync(args);
 
     private static string WritePhoto()
     {

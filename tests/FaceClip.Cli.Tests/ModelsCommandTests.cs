@@ -4,18 +4,7 @@ namespace FaceClip.Cli.Tests;
 
 public sealed class ModelsCommandTests
 {
-    private static async Task<(int Code, string Out, string Err)> RunAsync(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int code;
-        using (CliTestEnvironment.UseSharedMirror())
-        {
-            code = await FaceClipCommand.RunAsync(args, output, error);
-        }
-
-        return (code, output.ToString(), error.ToString());
-    }
+    private static Task<(int Code, string Out, string Err)> RunAsync(params string[] args) => CliTestEnvironment.RunAsync(args);
 
     [Fact]
     public async Task StatusTableListsEveryAssetWithWhereItWasFound()

@@ -6,11 +6,11 @@ namespace FaceClip.Core.Tests;
 /// <c>FACECLIP_SHARED</c>).</summary>
 public static class TestPaths
 {
-    public static string RepositoryRoot { get; } = ProductPaths.FindRoot(AppContext.BaseDirectory);
+    public static string RepositoryRoot => TestSupport.SharedAssets.RepositoryRoot;
 
-    public static string Shared { get; } = FindShared();
+    public static string Shared => TestSupport.SharedAssets.Root;
 
-    public static string SharedModels => Path.Combine(Shared, "models");
+    public static string SharedModels => TestSupport.SharedAssets.Models;
 
     public static string ClipFixtures => Path.Combine(Shared, "fixtures", "clip-tiny");
 
@@ -24,24 +24,4 @@ public static class TestPaths
     /// <summary>A model store over the real manifest, resolving from the shared mirror and node_modules.</summary>
     public static ModelStore OpenStore() =>
         ModelStore.Open(RepositoryRoot, new ModelStoreOptions { Mirror = SharedModels });
-
-    private static string FindShared()
-    {
-        var configured = Environment.GetEnvironmentVariable("FACECLIP_SHARED");
-        if (!string.IsNullOrWhiteSpace(configured))
-        {
-            return Path.GetFullPath(configured);
-        }
-
-        for (var dir = new DirectoryInfo(RepositoryRoot); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "shared");
-            if (Directory.Exists(Path.Combine(candidate, "models")) && !string.Equals(dir.FullName, RepositoryRoot, StringComparison.Ordinal))
-            {
-                return candidate;
-            }
-        }
-
-        throw new DirectoryNotFoundException($"The shared assets folder (../shared) was not found beside {RepositoryRoot}; set FACECLIP_SHARED.");
-    }
 }

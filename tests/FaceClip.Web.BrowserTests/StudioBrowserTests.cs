@@ -1,4 +1,3 @@
-using FaceClip.Core.Runtime;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Playwright;
@@ -12,7 +11,7 @@ namespace FaceClip.Web.BrowserTests;
 /// </summary>
 public sealed class StudioBrowserTests : IAsyncLifetime
 {
-    private static readonly string Root = ProductPaths.FindRoot(AppContext.BaseDirectory);
+    private static readonly string Root = TestSupport.SharedAssets.RepositoryRoot;
     private readonly string _data = Directory.CreateTempSubdirectory("faceclip-browser-").FullName;
     private WebApplicationFactory<Program>? _factory;
     private IPlaywright? _playwright;
@@ -25,7 +24,7 @@ public sealed class StudioBrowserTests : IAsyncLifetime
     {
         _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(b =>
         {
-            b.UseSetting("Models:Mirror", SharedModels());
+            b.UseSetting("Models:Mirror", TestSupport.SharedAssets.Models);
             b.UseSetting("Jobs:DataDirectory", _data);
             b.UseSetting("Reconstruction:PoseIterations", "60");
             b.UseSetting("Reconstruction:ShapeIterations", "40");
@@ -139,25 +138,5 @@ public sealed class StudioBrowserTests : IAsyncLifetime
         return File.Exists(path)
             ? path
             : throw new FileNotFoundException($"Chromium is needed for the browser tests: install Debian's 'chromium' package (scripts/setup.sh --tests does) or set FACECLIP_CHROMIUM.", path);
-    }
-
-    private static string SharedModels()
-    {
-        var configured = Environment.GetEnvironmentVariable("FACECLIP_MODEL_MIRROR");
-        if (!string.IsNullOrWhiteSpace(configured))
-        {
-            return configured;
-        }
-
-        for (var dir = new DirectoryInfo(Root).Parent; dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "shared", "models");
-            if (Directory.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        throw new DirectoryNotFoundException("The shared model mirror (../shared/models) was not found; set FACECLIP_MODEL_MIRROR.");
     }
 }

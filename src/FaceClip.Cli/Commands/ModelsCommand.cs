@@ -49,21 +49,9 @@ public static class ModelsCommand
                 threads = compute.Threads,
                 modelsDirectory = context.Store.ModelsDirectory,
                 mirror = context.Store.MirrorDirectory,
-                assets = statuses.Select(s => new
-                {
-                    id = s.Asset.Id,
-                    title = s.Asset.Title,
-                    required = s.Asset.Required,
-                    found = s.Found,
-                    location = s.Location.ToString(),
-                    path = s.Root,
-                    verified = s.Verified,
-                    problem = s.Problem,
-                    license = s.Asset.License,
-                    purpose = s.Asset.Purpose,
-                }),
+                assets = statuses.Select(AssetSummary.Of),
             };
-            context.Output.WriteLine(JsonSerializer.Serialize(doc, new JsonSerializerOptions { WriteIndented = true }));
+            context.Output.WriteLine(JsonSerializer.Serialize(doc, new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true }));
         }
         else
         {

@@ -49,18 +49,18 @@ public sealed partial class Reconstructor
         var eyeDistance = Math.Sqrt(Math.Pow(detected[36].X - detected[45].X, 2) + Math.Pow(detected[36].Y - detected[45].Y, 2));
         var nme = landmarks.Zip(detected, (a, b) => Math.Sqrt(Math.Pow(a.X - b.X, 2) + Math.Pow(a.Y - b.Y, 2))).Average() / Math.Max(eyeDistance, 1e-6);
 
-        // The exported mesh (identity shape, the expressions as morph targets, the UV atlas), its texture baked from
-        // the photo, then the textured render and the overlay on the photo.
+        // The exported mesh (identity shape, the expressions as morph targets, the UV atlas) with its texture baked
+        // from the photo.
         var identityShape = Model.ComputeShape(shape, zeros_like(expression));
         var exported = FaceMeshExport.Create(Model, identityShape[0], albedo[0], textureSize: 0, includeExpressions: true);
         var atlas = TextureBaker.Bake(exported, 4 * o.TextureSize, 2 * o.TextureSize, Model.VertexCount, cameraVertices, camera, crop,
             image.Pixels.to(device), albedo, lighting);
-        var textured = AtlasTopology(exported, Model.VertexCount, device);
-        var shown = renderer.Render(cameraVertices, textured, albedo, SphericalHarmonics.UniformLighting(device), atlas, cullBackFaces: true);
-        textured.Dispose();
+
+        // The model as the fit sees it (fitted albedo under the fitted light, whole head) and, blended over the photo,
+        // its front face: a picture of the fit itself, not of the photo re-projected through the texture.
+        var shown = renderer.Render(cameraVertices, _display, albedo, lighting, cullBackFaces: true);
         var renderPng = Png(shown.Image, shown.Mask, background: 0.5f);
-        var faceOnly = renderer.Render(cameraVertices, _fitting, albedo, lighting, cullBackFaces: true);
-        var overlay = PhotoOverlay.Blend(image.Pixels.to(device), shown.Image, faceOnly.Mask, crop);
+        var overlay = PhotoOverlay.Blend(image.Pixels.to(device), fit.Image, fit.Mask, crop);
         var overlayPng = Png(overlay, null, 1f);
 
         var codes = new float[Model.Layout.Total];
@@ -104,21 +104,6 @@ public sealed partial class Reconstructor
                 SkinCoverage = (skinRegion.sum() / fit.Mask.sum().clamp_min(1)).item<float>(),
             },
         };
-    }
-
-    /// <summary>A topology over the model's vertices with the exported mesh's atlas UVs per corner.</summary>
-    private static MeshTopology AtlasTopology(ExportMesh mesh, int vertexCount, Device device)
-    {
-        var triangles = mesh.Triangles.Select(v => mesh.SourceVertices![v]).ToArray();
-        var corners = new float[mesh.Triangles.Length * 2];
-        for (var k = 0; k < mesh.Triangles.Length; k++)
-        {
-            var uv = mesh.TriangleUvIndices![k];
-            corners[2 * k] = mesh.Uvs![2 * uv];
-            corners[(2 * k) + 1] = mesh.Uvs[(2 * uv) + 1];
-        }
-
-        return new MeshTopology(triangles, vertexCount, device, corners);
     }
 
     private static byte[] Png(Tensor image01, Tensor? mask, float background)

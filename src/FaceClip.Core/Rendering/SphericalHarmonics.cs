@@ -19,20 +19,6 @@ public static class SphericalHarmonics
     private static readonly double C1 = Math.Sqrt(3.0) / Math.Sqrt(4 * Math.PI);
     private static readonly double C2 = 3 * Math.Sqrt(5.0) / Math.Sqrt(12 * Math.PI);
 
-    /// <summary>Lighting codes [1, 27] whose irradiance is 1 in every direction: shading leaves colours as they are
-    /// (for textures that already carry the photo's light).</summary>
-    public static Tensor UniformLighting(Device? device = null)
-    {
-        var codes = zeros(1, 27, device: device);
-        var constant = (1 / (A0 * C0)) - AmbientOffset;
-        for (var c = 0; c < 3; c++)
-        {
-            codes[0, c * 9] = constant;
-        }
-
-        return codes;
-    }
-
     /// <summary>The 9 kernel-weighted SH basis values of unit normals [..., 3]: [..., 9].</summary>
     public static Tensor Basis(Tensor normals)
     {

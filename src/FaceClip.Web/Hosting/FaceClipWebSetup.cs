@@ -68,17 +68,7 @@ public static class FaceClipWebSetup
         {
             device = compute.Description,
             threads = compute.Threads,
-            assets = store.GetStatuses().Select(s => new
-            {
-                id = s.Asset.Id,
-                title = s.Asset.Title,
-                required = s.Asset.Required,
-                found = s.Found,
-                location = s.Location.ToString(),
-                verified = s.Verified,
-                problem = s.Problem,
-                license = s.Asset.License,
-            }),
+            assets = store.GetStatuses().Select(AssetSummary.Of),
         }));
     }
 

@@ -8,18 +8,7 @@ public sealed class ReconstructCommandTests
 {
     private static string Sample(int i) => Path.Combine(CliTestEnvironment.RepositoryRoot, "node_modules", "@vladmandic", "face-api", "demo", $"sample{i}.jpg");
 
-    private static async Task<(int Code, string Out, string Err)> Run(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int code;
-        using (CliTestEnvironment.UseSharedMirror())
-        {
-            code = await FaceClipCommand.RunAsync(args, output, error);
-        }
-
-        return (code, output.ToString(), error.ToString());
-    }
+    private static Task<(int Code, string Out, string Err)> Run(params string[] args) => CliTestEnvironment.RunAsync(args);
 
     [Fact]
     public async Task WritesEveryArtifactForTheChosenFace()

@@ -1,0 +1,73 @@
+using Bunit;
+using FaceClip.Core.Runtime;
+using FaceClip.Web.Components.Pages;
+using FaceClip.Web.Hosting;
+using FaceClip.Web.Jobs;
+using Microsoft.AspNetCore.Components.Forms;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using MudBlazor.Services;
+
+namespace FaceClip.Web.Tests.Components;
+
+/// <summary>The studio page as a component: upload, detected faces, errors, submission.</summary>
+public sealed class StudioTests : BunitContext, IAsyncLifetime
+{
+    private static readonly Lazy<ReconstructorProvider> Provider = new(() =>
+        new ReconstructorProvider(ModelStore.Open(FaceClipWebFactory.RepositoryRoot, new ModelStoreOptions { Mirror = TestSupport.SharedAssets.Models }),
+            TorchRuntime.Configure(new ComputeOptions { Device = "cpu" })));
+
+    private readonly string _data = Directory.CreateTempSubdirectory("faceclip-studio-").FullName;
+
+    public StudioTests()
+    {
+        JSInterop.Mode = JSRuntimeMode.Loose;
+        Services.AddMudServices();
+        Services.AddSingleton(Provider.Value);
+        Services.AddSingleton(Options.Create(new JobOptions { DataDirectory = _data, QueueCapacity = 2 }));
+        Services.AddSingleton(new JobStore(_data));
+        Services.AddSingleton<JobQueue>();
+        Services.AddSingleton<UploadValidator>();
+        Services.AddSingleton<JobSubmission>();
+        Render<MudBlazor.MudPopoverProvider>();
+    }
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    /// <summary>MudBlazor's services dispose asynchronously only, so the context is disposed that way.</summary>
+    async Task IAsyncLifetime.DisposeAsync()
+    {
+        await base.DisposeAsync();
+        Directory.Delete(_data, recursive: true);
+    }
+
+    [Fact]
+    public async Task UploadingASamplePhotoShowsItsFacesAndStartSubmitsAJob()
+    {
+        var cut = Render<Studio>();
+        Assert.True(cut.Find("#start").HasAttribute("disabled"));
+
+        cut.FindComponent<InputFile>().UploadFiles(InputFileContent.CreateFromBinary(
+            File.ReadAllBytes(TestSupport.SharedAssets.SamplePhoto(1)), "sample1.jpg", contentType: "image/jpeg"));
+
+        cut.WaitForAssertion(() => Assert.Equal(3, cut.FindAll("#faces img").Count), TimeSpan.FromSeconds(60));
+        Assert.False(cut.Find("#start").HasAttribute("disabled"));
+        cut.Find("#start").Click();
+
+        cut.WaitForAssertion(() => Assert.Contains("/jobs/", Services.GetRequiredService<Microsoft.AspNetCore.Components.NavigationManager>().Uri));
+        var jobs = await Services.GetRequiredService<JobStore>().ListAsync();
+        var job = Assert.Single(jobs);
+        Assert.Equal(0, job.Request.FaceIndex);
+        Assert.Equal(JobStatus.Queued, job.Status);
+    }
+
+    [Fact]
+    public void AFileThatIsNotAPhotoShowsAClearError()
+    {
+        var cut = Render<Studio>();
+        cut.FindComponent<InputFile>().UploadFiles(InputFileContent.CreateFromText("not a photo at all", "notes.jpg"));
+        cut.WaitForAssertion(() => Assert.Contains("not", cut.Find("#studio-error").TextContent, StringComparison.OrdinalIgnoreCase), TimeSpan.FromSeconds(30));
+        Assert.Empty(cut.FindAll("#faces img"));
+        Assert.True(cut.Find("#start").HasAttribute("disabled"));
+    }
+}

@@ -1,0 +1,106 @@
+// faceclip web bench: runs the web app on a loopback port, submits a sample photo over REST while N clients watch
+// the job over the jobs hub (MessagePack), and prints: time from submit to the first streamed render, events per
+// second delivered to the watchers, and bytes per event by kind.
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text.Json;
+using FaceClip.Core.Runtime;
+using FaceClip.Web.Jobs;
+using MessagePack;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace FaceClip.WebBench;
+
+/// <summary>The web bench (see the comment at the top).</summary>
+internal static class WebBench
+{
+    public static async Task Main(string[] args)
+    {
+        var watchers = args.Length > 0 ? int.Parse(args[0]) : 10;
+        var iterations = args.Length > 1 ? args[1] : "60";
+        var root = ProductPaths.FindRoot();
+        var photo = Path.Combine(root, "node_modules", "@vladmandic", "face-api", "demo", "sample1.jpg");
+        var data = Directory.CreateTempSubdirectory("faceclip-webbench-").FullName;
+        using var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(b =>
+        {
+            b.UseSetting("Jobs:DataDirectory", data);
+            b.UseSetting("Reconstruction:Iterations", iterations);
+            b.UseSetting("Urls", "http://127.0.0.1:0");
+            b.UseEnvironment("Production");
+        });
+        factory.UseKestrel(0);
+        factory.StartServer();
+        var baseUrl = factory.ClientOptions.BaseAddress;
+        using var http = new HttpClient { BaseAddress = baseUrl };
+
+        // Warm the models so the figure is the job's, not the first load.
+        await http.GetByteArrayAsync("/api/model/topology");
+
+        var counts = new ConcurrentDictionary<string, long>();
+        var bytes = new ConcurrentDictionary<string, long>();
+        void Count(string kind, object message)
+        {
+            counts.AddOrUpdate(kind, 1, (_, n) => n + 1);
+            bytes.AddOrUpdate(kind, MessagePackSerializer.Serialize(message.GetType(), message, MessagePack.Resolvers.ContractlessStandardResolver.Options).Length, (_, n) => n + MessagePackSerializer.Serialize(message.GetType(), message, MessagePack.Resolvers.ContractlessStandardResolver.Options).Length);
+        }
+
+        var connections = new List<HubConnection>();
+        var finished = new CountdownEvent(watchers);
+        var firstRender = new TaskCompletionSource<TimeSpan>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var clock = new Stopwatch();
+        for (var i = 0; i < watchers; i++)
+        {
+            var hub = new HubConnectionBuilder().WithUrl(new Uri(baseUrl, "hubs/jobs")).AddMessagePackProtocol().Build();
+            var done = false;
+            hub.On<JobStateMessage>("State", s =>
+            {
+                Count("state", s);
+                if (!done && s.Status is "Completed" or "Failed" or "Cancelled")
+                {
+                    done = true;
+                    finished.Signal();
+                }
+            });
+            hub.On<ProgressMessage>("Progress", p => Count("progress", p));
+            hub.On<RenderMessage>("Render", r =>
+            {
+                Count("render", r);
+                firstRender.TrySetResult(clock.Elapsed);
+            });
+            hub.On<VerticesMessage>("Vertices", v => Count("vertices", v));
+            await hub.StartAsync();
+            connections.Add(hub);
+        }
+
+        using var form = new MultipartFormDataContent { { new ByteArrayContent(await File.ReadAllBytesAsync(photo)), "image", "sample1.jpg" } };
+        clock.Start();
+        var response = await http.PostAsync("/api/jobs", form);
+        var id = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        foreach (var hub in connections)
+        {
+            await hub.InvokeAsync("Subscribe", id);
+        }
+
+        var toFirstRender = await firstRender.Task.WaitAsync(TimeSpan.FromMinutes(10));
+        finished.Wait(TimeSpan.FromMinutes(20));
+        var total = clock.Elapsed;
+        var events = counts.Values.Sum();
+        Console.WriteLine($"watchers {watchers}; job {total.TotalSeconds:F1} s; submit to first streamed render {toFirstRender.TotalSeconds:F2} s");
+        Console.WriteLine($"events delivered {events} ({events / total.TotalSeconds:F0} per second to {watchers} clients, {events / (double)watchers / total.TotalSeconds:F1} per client per second)");
+        foreach (var kind in counts.Keys.Order())
+        {
+            Console.WriteLine($"  {kind,-9} {counts[kind] / watchers,6} per client, {bytes[kind] / counts[kind],9:N0} bytes per event");
+        }
+
+        foreach (var hub in connections)
+        {
+            await hub.DisposeAsync();
+        }
+
+        Directory.Delete(data, recursive: true);
+    }
+}

@@ -49,7 +49,8 @@ public sealed class ReconstructionOptions
     /// <summary>Feature consistency loss weight (paper: 2).</summary>
     public double ConsistencyWeight { get; set; } = 2.0;
 
-    /// <summary>Weight of the lighting regulariser that keeps the light close to white (Deep3DFaceRecon: 10).</summary>
+    /// <summary>Weight of the lighting regulariser that keeps the light close to white (Deep3DFaceRecon's gamma loss,
+    /// weight 10): without it the albedo and a coloured light trade off and faces turn green or blue.</summary>
     public double LightingWeight { get; set; } = 10.0;
 
     /// <summary>Learning rate of the pose (rotation, translation) in the full stage relative to <see cref="LearningRate"/>.</summary>

@@ -275,7 +275,7 @@ public sealed partial class Reconstructor : IDisposable
                 var id = IdentityLoss.Compute(photoFeatures.Descriptors, renderFeatures.Descriptors) * o.IdentityWeight;
                 var cl = critic.Loss(composite, renderFeatures) * o.ConsistencyWeight;
                 var reg = CodeRegularization.Codes(shape, expression, texture) * o.RegularizationWeight;
-                var light = CodeRegularization.MonochromeLighting(lighting) * o.LightingWeight * o.RegularizationWeight;
+                var light = CodeRegularization.MonochromeLighting(lighting) * o.LightingWeight;
                 var loss = photoLoss + lm + id + cl + reg + light;
                 loss.backward();
                 optimizer.step();

@@ -45,6 +45,28 @@ public static class SphericalHarmonics
     /// </summary>
     public static Tensor Shade(Tensor albedo, Tensor normals, Tensor lighting) => albedo * Irradiance(normals, lighting);
 
+    /// <summary>
+    /// Irradiance [P, 3] of normals [P, 3] that come in consecutive runs per batch item (<paramref name="counts"/>[b]
+    /// rows lit by <paramref name="lighting"/>[b], [B, 27]): one [n, 9] x [9, 3] product per batch item instead of a
+    /// per-row gather of the 27 coefficients.
+    /// </summary>
+    public static Tensor IrradianceByRuns(Tensor normals, Tensor lighting, long[] counts)
+    {
+        ArgumentNullException.ThrowIfNull(counts);
+        var batch = lighting.shape[0];
+        using var ambient = zeros(9, dtype: lighting.dtype, device: lighting.device);
+        ambient[0] = AmbientOffset;
+        var gamma = (lighting.view(batch, 3, 9) + ambient).transpose(1, 2);
+        var basis = Basis(normals);
+        if (batch == 1)
+        {
+            return basis.mm(gamma[0]);
+        }
+
+        var runs = basis.split(counts);
+        return cat(runs.Select((run, b) => run.mm(gamma[b])).ToArray(), 0);
+    }
+
     /// <summary>The irradiance Σ_k γ_k·Y_k(n) per channel, [..., 3].</summary>
     public static Tensor Irradiance(Tensor normals, Tensor lighting)
     {

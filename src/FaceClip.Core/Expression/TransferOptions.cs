@@ -1,0 +1,60 @@
+namespace FaceClip.Core.Expression;
+
+/// <summary>How the mapper is optimised for one request (one subject, one or more prompts).</summary>
+public sealed class TransferOptions
+{
+    public const string SectionName = "Transfer";
+
+    /// <summary>Adam steps of the mapper (0 with a pre-trained mapper: apply it as it is).</summary>
+    public int Iterations { get; set; } = 60;
+
+    /// <summary>Adam learning rate of the mapper.</summary>
+    public double LearningRate { get; set; } = 4e-3;
+
+    /// <summary><c>auto</c> (CLIP when its weights are installed, else the embedded expression critic), <c>clip</c> or <c>face</c>.</summary>
+    public string Critic { get; set; } = "auto";
+
+    /// <summary>Weight of the critic's loss (L_clip or the embedded KL).</summary>
+    public double CriticWeight { get; set; } = 1.0;
+
+    /// <summary>Weight of Σ Δβ² (keeps the change small).</summary>
+    public double DeltaWeight { get; set; } = 0.08;
+
+    /// <summary>Weight of Σ |Δβ| (few blendshapes move).</summary>
+    public double SparsityWeight { get; set; } = 0.01;
+
+    /// <summary>Weight of Σ (Δβ_L − Δβ_R)² over left/right blendshape pairs (dropped when the prompt asks for a one-sided face).</summary>
+    public double SymmetryWeight { get; set; } = 1.0;
+
+    /// <summary>Weight of the penalty on β + Δβ leaving [0, 1] before clamping (keeps gradients alive).</summary>
+    public double RangeWeight { get; set; } = 1.0;
+
+    /// <summary>Report a preview strip and the vertices every this many iterations (0: never).</summary>
+    public int PreviewEvery { get; set; } = 10;
+
+    /// <summary>Side of each prompt's preview.</summary>
+    public int PreviewSize { get; set; } = 128;
+
+    /// <summary>Yaw (radians) of the held-out view the result is also judged on (a view the optimisation never saw).</summary>
+    public double HeldOutYaw { get; set; } = 0.35;
+
+    /// <summary>Seed of the mapper's initialisation.</summary>
+    public long Seed { get; set; } = 7;
+
+    public void Validate()
+    {
+        void Require(bool ok, string message)
+        {
+            if (!ok)
+            {
+                throw new ArgumentException(message);
+            }
+        }
+
+        Require(Iterations >= 0, "Iterations cannot be negative.");
+        Require(LearningRate > 0, "LearningRate must be positive.");
+        Require(Critic is "auto" or "clip" or "face", "Critic must be auto, clip or face.");
+        Require(DeltaWeight >= 0 && SparsityWeight >= 0 && SymmetryWeight >= 0 && RangeWeight >= 0 && CriticWeight > 0, "Loss weights cannot be negative.");
+        Require(PreviewSize is >= 16 and <= 512, "PreviewSize must be 16..512.");
+    }
+}

@@ -64,6 +64,7 @@ public static class TransferCommand
             case "symmetry": options.SymmetryWeight = value; break;
             case "range": options.RangeWeight = value; break;
             case "lr" or "learning-rate": options.LearningRate = value; break;
+            case "photo-texture": options.PhotoTexture = value > 0; break;
             default: throw new CliUserException($"Unknown loss '{parts[0]}': expected critic, delta, sparsity, symmetry, range or lr.");
         }
     }

@@ -11,7 +11,8 @@ namespace FaceClip.Core.Expression;
 /// one identity/appearance token (a linear map of the shape α and texture codes) and one prompt token (a linear map of
 /// the prompt embedding: the embedded critic's target distribution or CLIP's text embedding), which also shifts
 /// every blendshape token (a linear map of the prompt feature added to each). After the blocks a final
-/// layer norm and a linear head read Δwᵢ from each blendshape token. The head starts at zero, so an untrained mapper
+/// layer norm and a per-blendshape linear head (its own weights and bias for each blendshape, so the offsets are
+/// optimised independently rather than all moved together) read Δwᵢ from each blendshape token. The head starts at zero, so an untrained mapper
 /// leaves the face as it is. Saved and loaded as safetensors with the configuration in the metadata.
 /// </summary>
 public sealed class ExpressionMapper : nn.Module<Tensor, Tensor, Tensor, Tensor>
@@ -26,7 +27,8 @@ public sealed class ExpressionMapper : nn.Module<Tensor, Tensor, Tensor, Tensor>
     private readonly Linear prompt_shift;
     private readonly ModuleList<MapperBlock> blocks;
     private readonly LayerNorm ln_post;
-    private readonly Linear head;
+    private readonly Parameter head_weight;
+    private readonly Parameter head_bias;
 
     public ExpressionMapper(ExpressionMapperConfig config)
         : base(nameof(ExpressionMapper))
@@ -41,12 +43,8 @@ public sealed class ExpressionMapper : nn.Module<Tensor, Tensor, Tensor, Tensor>
         prompt_shift = nn.Linear(d, d);
         blocks = new ModuleList<MapperBlock>(Enumerable.Range(0, config.Blocks).Select(_ => new MapperBlock(d, config.Heads)).ToArray());
         ln_post = nn.LayerNorm(d);
-        head = nn.Linear(d, 1);
-        using (no_grad())
-        {
-            head.weight!.zero_();
-            head.bias!.zero_();
-        }
+        head_weight = new Parameter(zeros(config.Expressions, d), requires_grad: true);
+        head_bias = new Parameter(zeros(config.Expressions), requires_grad: true);
 
         RegisterComponents();
     }
@@ -71,7 +69,8 @@ public sealed class ExpressionMapper : nn.Module<Tensor, Tensor, Tensor, Tensor>
             x = block.forward(x);
         }
 
-        return head.forward(ln_post.forward(x.narrow(1, 0, e))).squeeze(2).MoveToOuterDisposeScope();
+        var features = ln_post.forward(x.narrow(1, 0, e));
+        return ((features * head_weight.unsqueeze(0)).sum(2) + head_bias).MoveToOuterDisposeScope();
     }
 
     /// <summary>Writes the weights and the configuration (safetensors).</summary>
@@ -129,7 +128,8 @@ public sealed class ExpressionMapper : nn.Module<Tensor, Tensor, Tensor, Tensor>
             prompt_shift.Dispose();
             blocks.Dispose();
             ln_post.Dispose();
-            head.Dispose();
+            head_weight.Dispose();
+            head_bias.Dispose();
         }
 
         base.Dispose(disposing);

@@ -213,6 +213,11 @@ public sealed class ExpressionTransfer : IDisposable
 
         var optimiseClock = Stopwatch.StartNew();
         mapper.train();
+
+        // The renders' classification is not smooth (hard rasterised edges, a classifier), so the loss is noisy: each
+        // prompt keeps the weights of its lowest-loss iteration.
+        var best = beta.clone();
+        var bestLoss = Enumerable.Repeat(double.PositiveInfinity, count).ToArray();
         using (var optimizer = optim.Adam(mapper.parameters(), o.LearningRate))
         {
             for (var it = 1; it <= o.Iterations; it++)
@@ -222,7 +227,7 @@ public sealed class ExpressionTransfer : IDisposable
                 optimizer.zero_grad();
                 var raw = beta + (mapper.forward(beta, identity, prompt) * free);
                 var weights = raw.clamp(0, 1);
-                var (composite, boxes, posed) = scene.Composite(weights, _face);
+                var (composite, boxes, posed) = scene.Composite(weights, _face, o.PhotoTexture);
                 var effective = weights - beta;
                 var criticLoss = critic.Loss(composite, boxes) * o.CriticWeight;
                 var delta = effective.square().sum(1) * o.DeltaWeight;
@@ -230,6 +235,19 @@ public sealed class ExpressionTransfer : IDisposable
                 var symmetry = (effective.index_select(1, left) - effective.index_select(1, right)).square().sum(1) * symmetric * o.SymmetryWeight;
                 var range = (nn.functional.relu(-raw).square() + nn.functional.relu(raw - 1).square()).sum(1) * o.RangeWeight;
                 var perPrompt = criticLoss + delta + sparsity + symmetry + range;
+                var totals = perPrompt.detach().cpu().data<float>().ToArray();
+                using (no_grad())
+                {
+                    for (var k = 0; k < count; k++)
+                    {
+                        if (totals[k] < bestLoss[k])
+                        {
+                            bestLoss[k] = totals[k];
+                            best[k].copy_(weights[k].detach());
+                        }
+                    }
+                }
+
                 perPrompt.sum().backward();
                 optimizer.step();
 
@@ -263,7 +281,13 @@ public sealed class ExpressionTransfer : IDisposable
         timings["optimise"] = optimiseClock.Elapsed.TotalSeconds;
         var finishClock = Stopwatch.StartNew();
         mapper.eval();
-        var result = Finish(subject, prompts, o, critic, mapper, given is null, scene, beta, identity, prompt, free, history, timings);
+        if (o.Iterations == 0)
+        {
+            using var noGrad = no_grad();
+            best = (beta + (mapper.forward(beta, identity, prompt) * free)).clamp(0, 1);
+        }
+
+        var result = Finish(subject, prompts, o, critic, mapper, given is null, best, history, timings);
         timings["finish"] = finishClock.Elapsed.TotalSeconds;
         timings["total"] = clock.Elapsed.TotalSeconds;
         report(new TransferProgress
@@ -282,17 +306,15 @@ public sealed class ExpressionTransfer : IDisposable
     }
 
     private TransferResult Finish(TransferSubject subject, IReadOnlyList<string> prompts, TransferOptions o, IExpressionCritic critic, ExpressionMapper mapper,
-        bool ownsMapper, Scene scene, Tensor beta, Tensor identity, Tensor prompt, Tensor free, List<List<IReadOnlyDictionary<string, double>>> history,
-        Dictionary<string, double> timings)
+        bool ownsMapper, Tensor weights, List<List<IReadOnlyDictionary<string, double>>> history, Dictionary<string, double> timings)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var count = prompts.Count;
         var layout = Model.Layout;
-        var weights = (beta + (mapper.forward(beta, identity, prompt) * free)).clamp(0, 1);
-        var all = cat([scene.Beta, weights], 0); // item 0: the subject's own expression
         var scene1 = new Scene(this, subject, count + 1);
-        var (composite, boxes, _) = scene1.Composite(all, _face);
+        var all = cat([scene1.Beta, weights], 0); // item 0: the subject's own expression
+        var (composite, boxes, _) = scene1.Composite(all, _face, o.PhotoTexture);
         var probabilities = Faces.ExpressionNet.Probabilities(ExpressionCrops.Extract(composite, boxes)).cpu().data<float>().ToArray();
         var (heldOut, heldBoxes) = scene1.HeldOut(all, _display, o.HeldOutYaw);
         var heldProbabilities = Faces.ExpressionNet.Probabilities(ExpressionCrops.Extract(heldOut, heldBoxes)).cpu().data<float>().ToArray();
@@ -468,11 +490,11 @@ public sealed class ExpressionTransfer : IDisposable
             FaceModel.ApplyPose(_owner.Model.ComputeShape(Shape.expand(_count, -1), weights), rotation ?? _rotation, _translation);
 
         /// <summary>Renders the face with the given weights and composites it over the photo crop; also the expression boxes.</summary>
-        public (Tensor Composite, IReadOnlyList<FaceBox> Boxes, Tensor Posed) Composite(Tensor weights, MeshTopology topology)
+        public (Tensor Composite, IReadOnlyList<FaceBox> Boxes, Tensor Posed) Composite(Tensor weights, MeshTopology topology, bool photoTexture)
         {
             var posed = Posed(weights);
             var cameraVertices = Camera.ToCameraSpace(posed);
-            var rendered = _renderer.Render(cameraVertices, topology, _albedo, _lighting, _uv, cullBackFaces: true);
+            var rendered = _renderer.Render(cameraVertices, topology, _albedo, _lighting, photoTexture ? _uv : null, cullBackFaces: true);
             var composite = (rendered.Image * rendered.Mask) + (_photo * (1 - rendered.Mask));
             return (composite, Boxes(cameraVertices, FacePipeline.PaddedLandmarkBox), posed);
         }

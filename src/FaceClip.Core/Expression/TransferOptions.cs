@@ -9,10 +9,15 @@ public sealed class TransferOptions
     public int Iterations { get; set; } = 60;
 
     /// <summary>Adam learning rate of the mapper.</summary>
-    public double LearningRate { get; set; } = 4e-3;
+    public double LearningRate { get; set; } = 3e-3;
 
     /// <summary><c>auto</c> (CLIP when its weights are installed, else the embedded expression critic), <c>clip</c> or <c>face</c>.</summary>
     public string Critic { get; set; } = "auto";
+
+    /// <summary>Render the face the critic sees with the photo's baked texture (true) or with the fitted albedo (false,
+    /// the default: the photo texture carries the subject's own expression — teeth, creases — which would argue with
+    /// the new geometry). The output renders always use the photo texture when there is one.</summary>
+    public bool PhotoTexture { get; set; }
 
     /// <summary>Weight of the critic's loss (L_clip or the embedded KL).</summary>
     public double CriticWeight { get; set; } = 1.0;

@@ -19,7 +19,7 @@ public static class TransferBenchCommand
 
     public static Command Build(CliContext context)
     {
-        var images = new Option<DirectoryInfo?>("--images") { Description = "Folder of photos (default: the face-api sample photos)." };
+        var images = new Option<DirectoryInfo?>("--images") { Description = "Folder of photos (default: face-api's sample1..6.jpg)." };
         var faces = new Option<int?>("--faces") { Description = "Use only the first N photos (sorted by name)." };
         var prompts = new Option<string[]>("--prompts") { Description = "Prompts (default: happy sad angry surprised disgusted fearful).", AllowMultipleArgumentsPerToken = true };
         var iterations = new Option<int?>("--iterations") { Description = "Mapper optimisation steps." };
@@ -63,6 +63,7 @@ public static class TransferBenchCommand
         var directory = folder?.FullName ?? Path.Combine(context.Root, "node_modules", "@vladmandic", "face-api", "demo");
         var files = Directory.GetFiles(directory).Where(f => f.EndsWith(".jpg", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".png", StringComparison.OrdinalIgnoreCase)
                                                              || f.EndsWith(".jpeg", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".webp", StringComparison.OrdinalIgnoreCase))
+            .Where(f => folder is not null || Path.GetFileName(f).StartsWith("sample", StringComparison.Ordinal))
             .Order(StringComparer.Ordinal).Take(faceCount ?? int.MaxValue).ToList();
         var compute = TorchRuntime.Configure(new ComputeOptions());
         using var reconstructor = Reconstructor.Load(context.Store, compute.Device);
@@ -116,7 +117,7 @@ public static class TransferBenchCommand
 
         context.Output.WriteLine($"critic {critic}");
         context.Output.WriteLine($"success (top class = prompt's class, optimised view): {rows.Count(r => r.Ok)}/{rows.Count} = {100.0 * rows.Count(r => r.Ok) / rows.Count:F0}%  [circular with the embedded critic: the same net judges]");
-        context.Output.WriteLine($"held-out success (head turned {options.HeldOutYaw:F2} rad, plain ambient light, whole textured head over grey): {rows.Count(r => r.HeldOk)}/{rows.Count} = {100.0 * rows.Count(r => r.HeldOk) / rows.Count:F0}%");
+        context.Output.WriteLine($"held-out success (head turned {options.HeldOutYaw:F2} rad, light mirrored left-right; never optimised): {rows.Count(r => r.HeldOk)}/{rows.Count} = {100.0 * rows.Count(r => r.HeldOk) / rows.Count:F0}%");
         context.Output.WriteLine($"identity distance: mean {rows.Average(r => r.Id):F3}, max {rows.Max(r => r.Id):F3}; mean |Δβ| {rows.Average(r => r.Delta):F3}; seconds per prompt {rows.Average(r => r.Seconds):F1} (transfer only, reconstruction excluded)");
         if (grid is not null)
         {

@@ -16,7 +16,7 @@ public static class TransferCommand
         var input = new Argument<FileInfo>("input") { Description = "A photo (reconstructed first) or a params.json from faceclip reconstruct." };
         var prompts = new Option<string[]>("--prompt") { Description = "The expression to give the face, e.g. \"a big smile\" (repeat for several).", Required = true };
         var output = new Option<DirectoryInfo>("--out") { Description = "Folder for one subfolder per prompt (meshes, renders, codes, losses).", Required = true };
-        var iterations = new Option<int?>("--iterations") { Description = "Mapper optimisation steps (default 60; 0 with --mapper applies it as it is)." };
+        var iterations = new Option<int?>("--iterations") { Description = "Mapper optimisation steps (default 120; 0 with --mapper applies it as it is)." };
         var critic = new Option<string>("--critic") { Description = "auto (CLIP when installed, else the embedded expression critic), clip or face.", DefaultValueFactory = _ => "auto" };
         critic.AcceptOnlyFromAmong("auto", "clip", "face");
         var photo = new Option<FileInfo?>("--photo") { Description = "The photo params.json was fitted to (default: the file it names, beside it)." };
@@ -65,6 +65,9 @@ public static class TransferCommand
             case "range": options.RangeWeight = value; break;
             case "lr" or "learning-rate": options.LearningRate = value; break;
             case "photo-texture": options.PhotoTexture = value > 0; break;
+            case "body-rate": options.BodyRate = value; break;
+            case "off-prototype": options.OffPrototypeFactor = value; break;
+            case "on-prototype": options.OnPrototypeFactor = value; break;
             default: throw new CliUserException($"Unknown loss '{parts[0]}': expected critic, delta, sparsity, symmetry, range or lr.");
         }
     }
@@ -141,9 +144,17 @@ public static class TransferCommand
 
             using var done = result ?? throw new InvalidOperationException("The transfer ended without a result.");
             var files = TransferWriter.Write(done, reconstructor.Model, output.FullName);
+            var saved = new List<string>();
             if (saveMapper is not null)
             {
-                done.Mapper.Save(saveMapper.FullName);
+                // One mapper per prompt: FILE for a single prompt, else FILE with the prompt's slug before the extension.
+                for (var k = 0; k < done.Prompts.Count; k++)
+                {
+                    var path = done.Prompts.Count == 1 ? saveMapper.FullName
+                        : Path.Combine(saveMapper.DirectoryName!, $"{Path.GetFileNameWithoutExtension(saveMapper.Name)}.{done.Prompts[k].Slug}{saveMapper.Extension}");
+                    done.Mappers[k].Save(path);
+                    saved.Add(path);
+                }
             }
 
             context.Output.WriteLine($"critic {done.Critic}: {done.CriticDescription}; device {done.Device}; {done.Iterations} iterations, {done.Timings["total"]:F1} s");
@@ -155,7 +166,7 @@ public static class TransferCommand
                                          $"identity distance {p.IdentityDistance:F3}; mean |Δβ| {p.MeanAbsoluteDelta:F3}");
             }
 
-            context.Output.WriteLine($"wrote {files.Count} files to {output.FullName}{(saveMapper is null ? string.Empty : $"; mapper saved to {saveMapper.FullName}")}");
+            context.Output.WriteLine($"wrote {files.Count} files to {output.FullName}{(saved.Count == 0 ? string.Empty : $"; mapper(s) saved to {string.Join(", ", saved)}")}");
         }
 
         return 0;

@@ -73,6 +73,12 @@ public sealed class ExpressionMapper : nn.Module<Tensor, Tensor, Tensor, Tensor>
         return ((features * head_weight.unsqueeze(0)).sum(2) + head_bias).MoveToOuterDisposeScope();
     }
 
+    /// <summary>The per-blendshape output head (weights and biases).</summary>
+    public IEnumerable<Parameter> HeadParameters() => [head_weight, head_bias];
+
+    /// <summary>Everything but the head: embeddings and the transformer blocks.</summary>
+    public IEnumerable<Parameter> BodyParameters() => parameters().Where(p => !ReferenceEquals(p, head_weight) && !ReferenceEquals(p, head_bias));
+
     /// <summary>Writes the weights and the configuration (safetensors).</summary>
     public void Save(string path)
     {

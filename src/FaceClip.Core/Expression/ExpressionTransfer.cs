@@ -15,7 +15,7 @@ using static TorchSharp.torch;
 namespace FaceClip.Core.Expression;
 
 /// <summary>
-/// Text-guided expression transfer: for one subject and one or more prompts, optimises an <see cref="ExpressionMapper"/>
+/// Text-guided expression transfer: for one subject and one or more prompts, optimises an <see cref="ExpressionMapper"/> per prompt
 /// (three transformer blocks over the subject's blendshape weights, an identity token and the prompt's embedding) so
 /// that the face rendered with β' = clamp(β + Δβ, 0, 1) — identity, texture, pose and lighting fixed — satisfies the
 /// critic: CLIP's <c>1 − cos(E_i(I_r), E_t(prompt))</c> when installed, else the embedded expression critic. A
@@ -28,6 +28,7 @@ public sealed class ExpressionTransfer : IDisposable
     private readonly MeshTopology _face;
     private readonly MeshTopology _display;
     private readonly float[] _free;
+    private readonly float[] _lateral;
     private readonly long[] _left;
     private readonly long[] _right;
 
@@ -37,12 +38,15 @@ public sealed class ExpressionTransfer : IDisposable
         Faces = faces ?? throw new ArgumentNullException(nameof(faces));
         _clipCritic = clipCriticFactory;
         var data = model.Data;
-        var inner = new HashSet<FaceRegion> { FaceRegion.GumsTongue, FaceRegion.Teeth, FaceRegion.ScleraLeft, FaceRegion.ScleraRight, FaceRegion.IrisLeft, FaceRegion.IrisRight };
+        // The critic's face: the fitting region plus the mouth's inside (teeth, gums); the eyeballs are left out so the
+        // photo's own eyes show through the eye openings (the model's albedo has no iris).
+        var inner = new HashSet<FaceRegion> { FaceRegion.GumsTongue, FaceRegion.Teeth };
         var faceIds = data.FittingTriangleIds().Concat(data.DisplayTriangleIds().Where(t => inner.Contains(data.TriangleRegions[t]))).Distinct().ToArray();
         _face = model.CreateTopology(faceIds);
         _display = model.CreateDisplayTopology();
         var names = data.ExpressionNames;
         _free = names.Select(n => n.StartsWith("eyeLook", StringComparison.Ordinal) ? 0f : 1f).ToArray();
+        _lateral = names.Select(n => n is "jawLeft" or "jawRight" or "mouthLeft" or "mouthRight" ? 0f : 1f).ToArray();
         var pairs = SymmetricPairs(names);
         _left = pairs.Select(p => (long)p.Left).ToArray();
         _right = pairs.Select(p => (long)p.Right).ToArray();
@@ -109,8 +113,8 @@ public sealed class ExpressionTransfer : IDisposable
     }
 
     /// <summary>Transfers the prompts onto the subject. Yields progress while it runs; the last item carries the result.
-    /// With <paramref name="mapper"/> (e.g. <see cref="ExpressionMapper.Load"/>) the mapper starts from those weights
-    /// and is fine-tuned in place (0 iterations: applied as it is); without, a fresh one is optimised.</summary>
+    /// Each prompt gets its own mapper: a copy of <paramref name="mapper"/> when given (e.g. <see cref="ExpressionMapper.Load"/>;
+    /// fine-tuned for the request, or applied as it is with 0 iterations; the given one is not changed), else a fresh one.</summary>
     public async IAsyncEnumerable<TransferProgress> RunAsync(TransferSubject subject, IReadOnlyList<string> prompts, TransferOptions options,
         ExpressionMapper? mapper = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
@@ -191,47 +195,64 @@ public sealed class ExpressionTransfer : IDisposable
         }
 
         var count = prompts.Count;
-        var mapper = given ?? CreateMapper(critic, o.Seed);
         if (given is not null)
         {
             CheckMapper(given, critic);
         }
 
-        mapper.to(device);
+        // One mapper per prompt (as StyleCLIP trains a mapper per text): prompts optimised through one shared mapper
+        // pull each other's offsets along. A given mapper is copied for each prompt and left as it is.
+        var mappers = Enumerable.Range(0, count).Select(_ => given is null ? CreateMapper(critic, o.Seed) : Copy(given)).ToList();
+        mappers.ForEach(m => m.to(device));
+        Tensor MapAll(Tensor b, Tensor id, Tensor p) => cat(mappers.Select((m, k) => m.forward(b.narrow(0, k, 1), id.narrow(0, k, 1), p.narrow(0, k, 1))).ToArray(), 0);
         using var scope = NewDisposeScope();
         var scene = new Scene(this, subject, count);
         var prompt = embeddings.to(device);
         var identity = cat([scene.Shape, scene.TextureCodes], 1).expand(count, -1);
         var beta = scene.Beta.expand(count, -1);
-        var free = tensor(_free, device: device).view(1, -1);
         var targets = critic.Targets;
         var symmetric = tensor(prompts.Select((p, k) => (targets?[k].Symmetric ?? !ExpressionLexicon.IsOneSided(p)) ? 1f : 0f).ToArray(), device: device);
+
+        // Gaze never moves; sideways jaw and mouth shifts only for one-sided prompts.
+        var lateral = tensor(_lateral, device: device).view(1, -1);
+        var free = tensor(_free, device: device).view(1, -1) * (lateral + ((1 - lateral) * (1 - symmetric.view(-1, 1))));
+        // Plausibility (embedded critic): moving the blendshapes of the prompt's expressions costs little, moving the
+        // others costs more (see ExpressionPrototypes); with CLIP every blendshape costs the same.
+        var names = Model.Data.ExpressionNames;
+        var sparsityScale = tensor(prompts.SelectMany((_, k) => targets is null
+            ? Enumerable.Repeat(1f, names.Length)
+            : ExpressionPrototypes.Relevance(names, targets[k].Probabilities).Select(r => (float)(((1 - r) * o.OffPrototypeFactor) + (r * o.OnPrototypeFactor)))).ToArray(), device: device)
+            .view(count, names.Length);
         using var left = tensor(_left, device: device);
         using var right = tensor(_right, device: device);
         var history = Enumerable.Range(0, count).Select(_ => new List<IReadOnlyDictionary<string, double>>()).ToList();
         timings["setup"] = clock.Elapsed.TotalSeconds;
 
         var optimiseClock = Stopwatch.StartNew();
-        mapper.train();
+        mappers.ForEach(m => m.train());
 
         // The renders' classification is not smooth (hard rasterised edges, a classifier), so the loss is noisy: each
         // prompt keeps the weights of its lowest-loss iteration.
         var best = beta.clone();
         var bestLoss = Enumerable.Repeat(double.PositiveInfinity, count).ToArray();
-        using (var optimizer = optim.Adam(mapper.parameters(), o.LearningRate))
+        // The head moves at the full rate, the body (embeddings and blocks) slower: when every weight of the body takes
+        // an Adam step at once the features, and so every offset, jump.
+        using (var optimizer = optim.Adam([
+                   new Adam.ParamGroup(mappers.SelectMany(m => m.HeadParameters()), o.LearningRate),
+                   new Adam.ParamGroup(mappers.SelectMany(m => m.BodyParameters()), o.LearningRate * o.BodyRate)]))
         {
             for (var it = 1; it <= o.Iterations; it++)
             {
                 ct.ThrowIfCancellationRequested();
                 using var step = NewDisposeScope();
                 optimizer.zero_grad();
-                var raw = beta + (mapper.forward(beta, identity, prompt) * free);
+                var raw = beta + (MapAll(beta, identity, prompt) * free);
                 var weights = raw.clamp(0, 1);
                 var (composite, boxes, posed) = scene.Composite(weights, _face, o.PhotoTexture);
                 var effective = weights - beta;
                 var criticLoss = critic.Loss(composite, boxes) * o.CriticWeight;
                 var delta = effective.square().sum(1) * o.DeltaWeight;
-                var sparsity = effective.abs().sum(1) * o.SparsityWeight;
+                var sparsity = (effective.abs() * sparsityScale).sum(1) * o.SparsityWeight;
                 var symmetry = (effective.index_select(1, left) - effective.index_select(1, right)).square().sum(1) * symmetric * o.SymmetryWeight;
                 var range = (nn.functional.relu(-raw).square() + nn.functional.relu(raw - 1).square()).sum(1) * o.RangeWeight;
                 var perPrompt = criticLoss + delta + sparsity + symmetry + range;
@@ -280,14 +301,14 @@ public sealed class ExpressionTransfer : IDisposable
 
         timings["optimise"] = optimiseClock.Elapsed.TotalSeconds;
         var finishClock = Stopwatch.StartNew();
-        mapper.eval();
+        mappers.ForEach(m => m.eval());
         if (o.Iterations == 0)
         {
             using var noGrad = no_grad();
-            best = (beta + (mapper.forward(beta, identity, prompt) * free)).clamp(0, 1);
+            best = (beta + (MapAll(beta, identity, prompt) * free)).clamp(0, 1);
         }
 
-        var result = Finish(subject, prompts, o, critic, mapper, given is null, best, history, timings);
+        var result = Finish(subject, prompts, o, critic, mappers, best, history, timings);
         timings["finish"] = finishClock.Elapsed.TotalSeconds;
         timings["total"] = clock.Elapsed.TotalSeconds;
         report(new TransferProgress
@@ -305,8 +326,8 @@ public sealed class ExpressionTransfer : IDisposable
         });
     }
 
-    private TransferResult Finish(TransferSubject subject, IReadOnlyList<string> prompts, TransferOptions o, IExpressionCritic critic, ExpressionMapper mapper,
-        bool ownsMapper, Tensor weights, List<List<IReadOnlyDictionary<string, double>>> history, Dictionary<string, double> timings)
+    private TransferResult Finish(TransferSubject subject, IReadOnlyList<string> prompts, TransferOptions o, IExpressionCritic critic, IReadOnlyList<ExpressionMapper> mappers,
+        Tensor weights, List<List<IReadOnlyDictionary<string, double>>> history, Dictionary<string, double> timings)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
@@ -316,7 +337,7 @@ public sealed class ExpressionTransfer : IDisposable
         var all = cat([scene1.Beta, weights], 0); // item 0: the subject's own expression
         var (composite, boxes, _) = scene1.Composite(all, _face, o.PhotoTexture);
         var probabilities = Faces.ExpressionNet.Probabilities(ExpressionCrops.Extract(composite, boxes)).cpu().data<float>().ToArray();
-        var (heldOut, heldBoxes) = scene1.HeldOut(all, _display, o.HeldOutYaw);
+        var (heldOut, heldBoxes) = scene1.HeldOut(all, _face, o.HeldOutYaw, o.PhotoTexture);
         var heldProbabilities = Faces.ExpressionNet.Probabilities(ExpressionCrops.Extract(heldOut, heldBoxes)).cpu().data<float>().ToArray();
         var descriptorBoxes = scene1.DescriptorBoxes(all);
         var descriptors = Faces.RecognitionNet.Descriptors(cat(Enumerable.Range(0, count + 1)
@@ -372,8 +393,7 @@ public sealed class ExpressionTransfer : IDisposable
             SourceVertices = Row(unposed, 0, stride),
             Iterations = o.Iterations,
             Timings = timings,
-            Mapper = mapper,
-            OwnsMapper = ownsMapper,
+            Mappers = mappers,
         };
     }
 
@@ -381,6 +401,14 @@ public sealed class ExpressionTransfer : IDisposable
     {
         random.manual_seed(seed);
         return new ExpressionMapper(new ExpressionMapperConfig(Model.Layout.Expression, Model.Layout.Shape + Model.Layout.Texture, critic.PromptDimensions, Critic: critic.Kind));
+    }
+
+    private static ExpressionMapper Copy(ExpressionMapper source)
+    {
+        var copy = new ExpressionMapper(source.Config);
+        using var noGrad = no_grad();
+        copy.load_state_dict(source.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().cpu()));
+        return copy;
     }
 
     private void CheckMapper(ExpressionMapper mapper, IExpressionCritic critic)
@@ -504,17 +532,26 @@ public sealed class ExpressionTransfer : IDisposable
             _renderer.Render(Camera.ToCameraSpace(Posed(weights)), display, _albedo, _lighting, _uv, cullBackFaces: true);
 
         /// <summary>A view the optimisation never saw: the head turned by <paramref name="yaw"/> (towards and past
-        /// frontal), plain ambient light, over grey.</summary>
-        public (Tensor Image, IReadOnlyList<FaceBox> Boxes) HeldOut(Tensor weights, MeshTopology display, double yaw)
+        /// frontal) and lit by the fitted light mirrored left-right (the SH terms odd in x negated), rendered like the
+        /// critic's view and composited over the photo crop.</summary>
+        public (Tensor Image, IReadOnlyList<FaceBox> Boxes) HeldOut(Tensor weights, MeshTopology topology, double yaw, bool photoTexture)
         {
             var current = _angles[0, 1].item<float>();
             var turned = _angles.clone();
             turned[0, 1] = turned[0, 1] - (Math.Sign(current == 0 ? 1 : current) * yaw);
             var rotation = FaceModel.ComputeRotation(turned).expand(_count, 3, 3);
             var cameraVertices = Camera.ToCameraSpace(Posed(weights, rotation));
-            var light = zeros_like(_lighting);
-            var rendered = _renderer.Render(cameraVertices, display, _albedo, light, _uv, cullBackFaces: true);
-            var image = (rendered.Image * rendered.Mask) + (0.5 * (1 - rendered.Mask));
+            var mirror = ones(27, device: _lighting.device);
+            foreach (var c in new[] { 0, 9, 18 })
+            {
+                foreach (var k in new[] { 3, 4, 7 })
+                {
+                    mirror[c + k] = -1;
+                }
+            }
+
+            var rendered = _renderer.Render(cameraVertices, topology, _albedo, _lighting * mirror, photoTexture ? _uv : null, cullBackFaces: true);
+            var image = (rendered.Image * rendered.Mask) + (_photo * (1 - rendered.Mask));
             return (image, Boxes(cameraVertices, FacePipeline.PaddedLandmarkBox));
         }
 

@@ -39,8 +39,8 @@ public sealed record PromptTransfer
     /// <summary>The expression net's probabilities on the optimised view (neutral, happy, sad, angry, fearful, disgusted, surprised).</summary>
     public required float[] Probabilities { get; init; }
 
-    /// <summary>The same on a held-out view: the head turned by <see cref="TransferOptions.HeldOutYaw"/>, lit by a
-    /// different (frontal white) light, over grey — a view the optimisation never saw.</summary>
+    /// <summary>The same on a held-out view: the head turned by <see cref="TransferOptions.HeldOutYaw"/> and lit by the
+    /// fitted light mirrored left-right — a view the optimisation never saw.</summary>
     public required float[] HeldOutProbabilities { get; init; }
 
     /// <summary>Face-descriptor distance between the subject's own render and this one (same view and light).</summary>

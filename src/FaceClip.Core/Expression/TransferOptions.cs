@@ -6,10 +6,13 @@ public sealed class TransferOptions
     public const string SectionName = "Transfer";
 
     /// <summary>Adam steps of the mapper (0 with a pre-trained mapper: apply it as it is).</summary>
-    public int Iterations { get; set; } = 60;
+    public int Iterations { get; set; } = 120;
 
     /// <summary>Adam learning rate of the mapper.</summary>
-    public double LearningRate { get; set; } = 3e-3;
+    public double LearningRate { get; set; } = 7e-4;
+
+    /// <summary>Learning rate of the mapper's body (embeddings and transformer blocks) relative to its output head.</summary>
+    public double BodyRate { get; set; } = 0.1;
 
     /// <summary><c>auto</c> (CLIP when its weights are installed, else the embedded expression critic), <c>clip</c> or <c>face</c>.</summary>
     public string Critic { get; set; } = "auto";
@@ -28,8 +31,15 @@ public sealed class TransferOptions
     /// <summary>Weight of Σ |Δβ| (few blendshapes move).</summary>
     public double SparsityWeight { get; set; } = 0.01;
 
+    /// <summary>With the embedded critic, the sparsity weight on blendshapes outside the prompt's expression prototypes
+    /// (<see cref="ExpressionPrototypes"/>), relative to <see cref="SparsityWeight"/>.</summary>
+    public double OffPrototypeFactor { get; set; } = 4.0;
+
+    /// <summary>The same for the prototype's own blendshapes.</summary>
+    public double OnPrototypeFactor { get; set; } = 0.25;
+
     /// <summary>Weight of Σ (Δβ_L − Δβ_R)² over left/right blendshape pairs (dropped when the prompt asks for a one-sided face).</summary>
-    public double SymmetryWeight { get; set; } = 1.0;
+    public double SymmetryWeight { get; set; } = 2.0;
 
     /// <summary>Weight of the penalty on β + Δβ leaving [0, 1] before clamping (keeps gradients alive).</summary>
     public double RangeWeight { get; set; } = 1.0;
@@ -41,7 +51,7 @@ public sealed class TransferOptions
     public int PreviewSize { get; set; } = 128;
 
     /// <summary>Yaw (radians) of the held-out view the result is also judged on (a view the optimisation never saw).</summary>
-    public double HeldOutYaw { get; set; } = 0.35;
+    public double HeldOutYaw { get; set; } = 0.25;
 
     /// <summary>Seed of the mapper's initialisation.</summary>
     public long Seed { get; set; } = 7;

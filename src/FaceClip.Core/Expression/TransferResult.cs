@@ -3,8 +3,8 @@ using FaceClip.Core.Geometry;
 namespace FaceClip.Core.Expression;
 
 /// <summary>What a transfer request produced: one <see cref="PromptTransfer"/> per prompt, the subject's own render
-/// and probabilities for comparison, the critic that ran, timings, and the optimised mapper (save it with
-/// <see cref="ExpressionMapper.Save"/>; the result owns it).</summary>
+/// and probabilities for comparison, the critic that ran, timings, and the optimised mappers, one per prompt in request
+/// order (save one with <see cref="ExpressionMapper.Save"/>; the result owns and disposes them).</summary>
 public sealed record TransferResult : IDisposable
 {
     public required TransferSubject Subject { get; init; }
@@ -38,18 +38,15 @@ public sealed record TransferResult : IDisposable
     /// <summary>Seconds: setup, optimise, finish, total.</summary>
     public required IReadOnlyDictionary<string, double> Timings { get; init; }
 
-    public required ExpressionMapper Mapper { get; init; }
-
-    /// <summary>Whether the result made the mapper (and disposes it); a mapper the caller passed in stays the caller's.</summary>
-    public bool OwnsMapper { get; init; }
+    public required IReadOnlyList<ExpressionMapper> Mappers { get; init; }
 
     public FaceCodeLayout Layout => Subject.Layout;
 
     public void Dispose()
     {
-        if (OwnsMapper)
+        foreach (var m in Mappers)
         {
-            Mapper.Dispose();
+            m.Dispose();
         }
     }
 }

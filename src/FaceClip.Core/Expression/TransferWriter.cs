@@ -97,7 +97,7 @@ public static class TransferWriter
         ["device"] = r.Device,
         ["photo"] = r.Subject.PhotoName,
         ["iterations"] = r.Iterations,
-        ["mapper"] = r.Mapper.Config.ToJson(),
+        ["mapper"] = JsonNode.Parse(r.Mappers[0].Config.ToJson()),
         ["source_probabilities"] = Probabilities(r.SourceProbabilities),
         ["timings"] = new JsonObject(r.Timings.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)JsonValue.Create(Math.Round(kv.Value, 3))))),
         ["prompts"] = new JsonArray(r.Prompts.Select(p => (JsonNode)new JsonObject

@@ -268,7 +268,7 @@ public static class ExpressionLexicon
             "smirk", "wink", "blissful", "euphoric", "giggle", "giggling", "chuckle", "chuckling", "funny");
         Add("sad", "sad", "sadly", "sadness", "unhappy", "sorrow", "sorrowful", "cry", "crying", "cries", "tearful", "tears", "weep",
             "weeping", "gloomy", "depressed", "miserable", "upset", "melancholy", "melancholic", "grief", "grieving", "heartbroken",
-            "downcast", "despair", "despairing", "mournful", "mourning", "pout", "pouting", "sulk", "sulking", "dejected", "blue", "sob", "sobbing",
+            "downcast", "despair", "despairing", "mournful", "mourning", "pout", "pouting", "sulk", "sulking", "dejected", "sob", "sobbing",
             "disappointed", "hurt", "lonely", "sorry");
         Add("angry", "angry", "angrily", "anger", "mad", "furious", "fury", "rage", "raging", "enraged", "annoyed", "irritated", "irate",
             "cross", "scowl", "scowling", "grumpy", "hostile", "livid", "outraged", "fuming", "frustrated", "aggressive", "mean", "stern", "glare",

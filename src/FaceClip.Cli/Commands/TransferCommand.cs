@@ -66,9 +66,10 @@ public static class TransferCommand
             case "lr" or "learning-rate": options.LearningRate = value; break;
             case "photo-texture": options.PhotoTexture = value > 0; break;
             case "body-rate": options.BodyRate = value; break;
+            case "jitter": options.ViewJitter = value; break;
             case "off-prototype": options.OffPrototypeFactor = value; break;
             case "on-prototype": options.OnPrototypeFactor = value; break;
-            default: throw new CliUserException($"Unknown loss '{parts[0]}': expected critic, delta, sparsity, symmetry, range or lr.");
+            default: throw new CliUserException($"Unknown loss '{parts[0]}': expected critic, delta, sparsity, symmetry, range, lr, body-rate, jitter, off-prototype, on-prototype or photo-texture.");
         }
     }
 

@@ -226,15 +226,17 @@ public sealed class ExpressionTransfer : IDisposable
         using var left = tensor(_left, device: device);
         using var right = tensor(_right, device: device);
         var history = Enumerable.Range(0, count).Select(_ => new List<IReadOnlyDictionary<string, double>>()).ToList();
+        using var generator = new Generator((ulong)o.Seed, device);
         timings["setup"] = clock.Elapsed.TotalSeconds;
 
         var optimiseClock = Stopwatch.StartNew();
         mappers.ForEach(m => m.train());
 
-        // The renders' classification is not smooth (hard rasterised edges, a classifier), so the loss is noisy: each
-        // prompt keeps the weights of its lowest-loss iteration.
+        // The renders' classification is not smooth (hard rasterised edges, a classifier, a jittered view), so the loss
+        // is noisy: each prompt keeps the weights of the iteration with the lowest exponentially smoothed loss.
         var best = beta.clone();
         var bestLoss = Enumerable.Repeat(double.PositiveInfinity, count).ToArray();
+        var smoothed = new double[count];
         // The head moves at the full rate, the body (embeddings and blocks) slower: when every weight of the body takes
         // an Adam step at once the features, and so every offset, jump.
         using (var optimizer = optim.Adam([
@@ -248,7 +250,8 @@ public sealed class ExpressionTransfer : IDisposable
                 optimizer.zero_grad();
                 var raw = beta + (MapAll(beta, identity, prompt) * free);
                 var weights = raw.clamp(0, 1);
-                var (composite, boxes, posed) = scene.Composite(weights, _face, o.PhotoTexture);
+                var (composite, boxes, posed) = scene.Composite(weights, _face, o.PhotoTexture,
+                    o.ViewJitter > 0 ? scene.Jittered(o.ViewJitter, o.ViewJitter / 2, generator) : null);
                 var effective = weights - beta;
                 var criticLoss = critic.Loss(composite, boxes) * o.CriticWeight;
                 var delta = effective.square().sum(1) * o.DeltaWeight;
@@ -261,9 +264,11 @@ public sealed class ExpressionTransfer : IDisposable
                 {
                     for (var k = 0; k < count; k++)
                     {
-                        if (totals[k] < bestLoss[k])
+                        // Smoothed over the last few steps: with view jitter one step's loss is one random view's.
+                        smoothed[k] = it == 1 ? totals[k] : (0.7 * smoothed[k]) + (0.3 * totals[k]);
+                        if (smoothed[k] < bestLoss[k])
                         {
-                            bestLoss[k] = totals[k];
+                            bestLoss[k] = smoothed[k];
                             best[k].copy_(weights[k].detach());
                         }
                     }
@@ -508,6 +513,15 @@ public sealed class ExpressionTransfer : IDisposable
 
         public Tensor Shape { get; }
 
+        /// <summary>The fitted head pose turned by random yaw and pitch offsets (uniform in ±<paramref name="yaw"/>,
+        /// ±<paramref name="pitch"/>), one per render: the optimisation sees a slightly different view each step.</summary>
+        public Tensor Jittered(double yaw, double pitch, Generator generator)
+        {
+            var offsets = (rand(_count, 3, generator: generator, device: _angles.device) * 2) - 1;
+            var scale = tensor(new[] { (float)pitch, (float)yaw, 0f }, device: _angles.device);
+            return FaceModel.ComputeRotation(_angles + (offsets * scale));
+        }
+
         public Tensor Beta { get; }
 
         public Tensor TextureCodes { get; }
@@ -518,9 +532,9 @@ public sealed class ExpressionTransfer : IDisposable
             FaceModel.ApplyPose(_owner.Model.ComputeShape(Shape.expand(_count, -1), weights), rotation ?? _rotation, _translation);
 
         /// <summary>Renders the face with the given weights and composites it over the photo crop; also the expression boxes.</summary>
-        public (Tensor Composite, IReadOnlyList<FaceBox> Boxes, Tensor Posed) Composite(Tensor weights, MeshTopology topology, bool photoTexture)
+        public (Tensor Composite, IReadOnlyList<FaceBox> Boxes, Tensor Posed) Composite(Tensor weights, MeshTopology topology, bool photoTexture, Tensor? rotation = null)
         {
-            var posed = Posed(weights);
+            var posed = Posed(weights, rotation);
             var cameraVertices = Camera.ToCameraSpace(posed);
             var rendered = _renderer.Render(cameraVertices, topology, _albedo, _lighting, photoTexture ? _uv : null, cullBackFaces: true);
             var composite = (rendered.Image * rendered.Mask) + (_photo * (1 - rendered.Mask));

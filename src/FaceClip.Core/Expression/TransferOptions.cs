@@ -53,7 +53,12 @@ public sealed class TransferOptions
     /// <summary>Yaw (radians) of the held-out view the result is also judged on (a view the optimisation never saw).</summary>
     public double HeldOutYaw { get; set; } = 0.25;
 
-    /// <summary>Seed of the mapper's initialisation.</summary>
+    /// <summary>Each step renders the head turned by a random yaw in ± this (radians) and pitch in ± half of it, so the
+    /// expression must read from nearby views too, not only the one view (0: always the fitted pose). Keep it below
+    /// <see cref="HeldOutYaw"/> so that the held-out view stays unseen.</summary>
+    public double ViewJitter { get; set; } = 0.12;
+
+    /// <summary>Seed of the mapper's initialisation and the view jitter.</summary>
     public long Seed { get; set; } = 7;
 
     public void Validate()
@@ -71,5 +76,6 @@ public sealed class TransferOptions
         Require(Critic is "auto" or "clip" or "face", "Critic must be auto, clip or face.");
         Require(DeltaWeight >= 0 && SparsityWeight >= 0 && SymmetryWeight >= 0 && RangeWeight >= 0 && CriticWeight > 0, "Loss weights cannot be negative.");
         Require(PreviewSize is >= 16 and <= 512, "PreviewSize must be 16..512.");
+        Require(ViewJitter >= 0 && ViewJitter < HeldOutYaw, "ViewJitter must be at least 0 and below HeldOutYaw (the held-out view must stay unseen).");
     }
 }

@@ -255,7 +255,9 @@ public sealed class ExpressionTransfer : IDisposable
                 var effective = weights - beta;
                 var criticLoss = critic.Loss(composite, boxes) * o.CriticWeight;
                 var delta = effective.square().sum(1) * o.DeltaWeight;
-                var sparsity = (effective.abs() * sparsityScale).sum(1) * o.SparsityWeight;
+                // Raising a blendshape costs by the prototype scale; relaxing one (towards 0, e.g. undoing the subject's
+                // own smile for "sad") is always plausible and costs the on-prototype rate.
+                var sparsity = ((nn.functional.relu(effective) * sparsityScale) + (nn.functional.relu(-effective) * o.OnPrototypeFactor * (targets is null ? 4 : 1))).sum(1) * o.SparsityWeight;
                 var symmetry = (effective.index_select(1, left) - effective.index_select(1, right)).square().sum(1) * symmetric * o.SymmetryWeight;
                 var range = (nn.functional.relu(-raw).square() + nn.functional.relu(raw - 1).square()).sum(1) * o.RangeWeight;
                 var perPrompt = criticLoss + delta + sparsity + symmetry + range;

@@ -95,7 +95,7 @@ public static class TransferBenchCommand
                 var perPrompt = clock.Elapsed.TotalSeconds / prompts.Length;
                 critic = $"{result.Critic} ({result.CriticDescription})";
                 context.Output.WriteLine($"{name,-10} {"(subject)",-12} {new FaceExpressions(result.SourceProbabilities).Dominant,-10} {"",3} {new FaceExpressions(result.SourceHeldOutProbabilities).Dominant,-10}");
-                cells.Add(Cell(result.SourceCompositePng));
+                cells.Add(Cell(result.SourceCompositePng, null, null));
                 foreach (var p in result.Prompts)
                 {
                     var top = new FaceExpressions(p.Probabilities).Dominant;
@@ -104,7 +104,7 @@ public static class TransferBenchCommand
                     var heldOk = TransferWriter.Succeeded(p, heldOut: true);
                     rows.Add((ok, heldOk, p.IdentityDistance, p.MeanAbsoluteDelta, perPrompt));
                     context.Output.WriteLine($"{name,-10} {Trim(p.Prompt),-12} {top,-10} {(ok ? "yes" : "no"),3} {held,-10} {(heldOk ? "yes" : "no"),3} {p.IdentityDistance,8:F3} {p.MeanAbsoluteDelta,6:F3} {perPrompt,9:F1}");
-                    cells.Add(Cell(p.CompositePng));
+                    cells.Add(Cell(p.CompositePng, ok, heldOk));
                 }
             }
         }
@@ -123,7 +123,8 @@ public static class TransferBenchCommand
         {
             Directory.CreateDirectory(grid.DirectoryName!);
             Core.Rendering.ImageFiles.SaveGrid(cells, prompts.Length + 1, grid.FullName);
-            context.Output.WriteLine($"wrote {grid.FullName} (rows: faces; columns: the subject, then {string.Join(", ", prompts)})");
+            context.Output.WriteLine($"wrote {grid.FullName} (rows: faces; columns: the subject, then {string.Join(", ", prompts)}; " +
+                                     "bottom bar: left optimised view, right held-out view, green = top class is the prompt's)");
         }
 
         cells.ForEach(c => c.Dispose());
@@ -132,10 +133,21 @@ public static class TransferBenchCommand
 
     private static string Trim(string prompt) => prompt.Length <= 12 ? prompt : prompt[..11] + "…";
 
-    private static Image<Rgb24> Cell(byte[] png)
+    /// <summary>A 160-pixel cell with a bar along the bottom: left half the optimised view's verdict, right half the
+    /// held-out view's (green: the net's top class is the prompt's, red: it is not; grey for the subject).</summary>
+    private static Image<Rgb24> Cell(byte[] png, bool? ok, bool? heldOk)
     {
         var image = Image.Load<Rgb24>(png);
         image.Mutate(x => x.Resize(160, 160));
+        static Rgb24 Colour(bool? verdict) => verdict switch { true => new Rgb24(40, 200, 70), false => new Rgb24(220, 40, 40), null => new Rgb24(128, 128, 128) };
+        for (var y = 152; y < 160; y++)
+        {
+            for (var x = 0; x < 160; x++)
+            {
+                image[x, y] = x < 79 ? Colour(ok) : x > 80 ? Colour(heldOk) : new Rgb24(255, 255, 255);
+            }
+        }
+
         return image;
     }
 }

@@ -67,9 +67,11 @@ public static class TransferCommand
             case "photo-texture": options.PhotoTexture = value > 0; break;
             case "body-rate": options.BodyRate = value; break;
             case "jitter": options.ViewJitter = value; break;
+            case "prototype": options.PrototypeWeight = value; break;
+            case "prototype-level": options.PrototypeLevel = value; break;
             case "off-prototype": options.OffPrototypeFactor = value; break;
             case "on-prototype": options.OnPrototypeFactor = value; break;
-            default: throw new CliUserException($"Unknown loss '{parts[0]}': expected critic, delta, sparsity, symmetry, range, lr, body-rate, jitter, off-prototype, on-prototype or photo-texture.");
+            default: throw new CliUserException($"Unknown loss '{parts[0]}': expected critic, delta, sparsity, symmetry, range, lr, body-rate, jitter, prototype, prototype-level, off-prototype, on-prototype or photo-texture.");
         }
     }
 

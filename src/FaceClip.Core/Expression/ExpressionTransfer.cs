@@ -223,6 +223,9 @@ public sealed class ExpressionTransfer : IDisposable
             ? Enumerable.Repeat(1f, names.Length)
             : ExpressionPrototypes.Relevance(names, targets[k].Probabilities).Select(r => (float)(((1 - r) * o.OffPrototypeFactor) + (r * o.OnPrototypeFactor)))).ToArray(), device: device)
             .view(count, names.Length);
+        var relevance = prompts.Select((_, k) => targets is null ? new float[names.Length] : ExpressionPrototypes.Relevance(names, targets[k].Probabilities)).ToList();
+        var prototypeMask = tensor(relevance.SelectMany(r => r).ToArray(), device: device).view(count, names.Length) * free;
+        var prototypeLevel = tensor(prompts.Select((_, k) => (float)(o.PrototypeLevel * (targets?[k].Intensity ?? 0))).ToArray(), device: device).view(-1, 1);
         using var left = tensor(_left, device: device);
         using var right = tensor(_right, device: device);
         var history = Enumerable.Range(0, count).Select(_ => new List<IReadOnlyDictionary<string, double>>()).ToList();
@@ -258,9 +261,14 @@ public sealed class ExpressionTransfer : IDisposable
                 // Raising a blendshape costs by the prototype scale; relaxing one (towards 0, e.g. undoing the subject's
                 // own smile for "sad") is always plausible and costs the on-prototype rate.
                 var sparsity = ((nn.functional.relu(effective) * sparsityScale) + (nn.functional.relu(-effective) * o.OnPrototypeFactor * (targets is null ? 4 : 1))).sum(1) * o.SparsityWeight;
-                var symmetry = (effective.index_select(1, left) - effective.index_select(1, right)).square().sum(1) * symmetric * o.SymmetryWeight;
+                // Symmetry of the new expression itself (not only of the change): the fit's own left/right noise goes too.
+                var symmetry = (weights.index_select(1, left) - weights.index_select(1, right)).square().sum(1) * symmetric * o.SymmetryWeight;
+
+                // EMFACS prior (embedded critic): the prompt's prototype blendshapes are pulled up to at least
+                // PrototypeLevel x the prompt's intensity (see ExpressionPrototypes).
+                var prototype = (nn.functional.relu(prototypeLevel - weights).square() * prototypeMask).sum(1) * o.PrototypeWeight;
                 var range = (nn.functional.relu(-raw).square() + nn.functional.relu(raw - 1).square()).sum(1) * o.RangeWeight;
-                var perPrompt = criticLoss + delta + sparsity + symmetry + range;
+                var perPrompt = criticLoss + delta + sparsity + symmetry + range + prototype;
                 var totals = perPrompt.detach().cpu().data<float>().ToArray();
                 using (no_grad())
                 {
@@ -283,7 +291,8 @@ public sealed class ExpressionTransfer : IDisposable
                 {
                     ("critic", criticLoss.detach().cpu().data<float>().ToArray()), ("delta", delta.detach().cpu().data<float>().ToArray()),
                     ("sparsity", sparsity.detach().cpu().data<float>().ToArray()), ("symmetry", symmetry.detach().cpu().data<float>().ToArray()),
-                    ("range", range.detach().cpu().data<float>().ToArray()), ("total", perPrompt.detach().cpu().data<float>().ToArray()),
+                    ("range", range.detach().cpu().data<float>().ToArray()),
+                    ("prototype", prototype.detach().cpu().data<float>().ToArray()), ("total", perPrompt.detach().cpu().data<float>().ToArray()),
                 };
                 for (var k = 0; k < count; k++)
                 {

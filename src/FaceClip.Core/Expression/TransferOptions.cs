@@ -38,7 +38,14 @@ public sealed class TransferOptions
     /// <summary>The same for the prototype's own blendshapes.</summary>
     public double OnPrototypeFactor { get; set; } = 0.25;
 
-    /// <summary>Weight of Σ (Δβ_L − Δβ_R)² over left/right blendshape pairs (dropped when the prompt asks for a one-sided face).</summary>
+    /// <summary>With the embedded critic, weight of Σ r_i · relu(level − β'_i)² over the prompt's EMFACS prototype
+    /// blendshapes (r_i their relevance): a prior that the named expression uses its action units.</summary>
+    public double PrototypeWeight { get; set; } = 0.5;
+
+    /// <summary>The level prototype blendshapes are pulled up to, times the prompt's intensity.</summary>
+    public double PrototypeLevel { get; set; } = 0.5;
+
+    /// <summary>Weight of Σ (β'_L − Δβ_R)² over left/right blendshape pairs (dropped when the prompt asks for a one-sided face).</summary>
     public double SymmetryWeight { get; set; } = 2.0;
 
     /// <summary>Weight of the penalty on β + Δβ leaving [0, 1] before clamping (keeps gradients alive).</summary>

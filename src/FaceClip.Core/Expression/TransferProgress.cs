@@ -20,7 +20,7 @@ public sealed record TransferProgress
 
     public required TimeSpan Elapsed { get; init; }
 
-    /// <summary>critic, delta, sparsity, symmetry, range and total.</summary>
+    /// <summary>critic, delta, sparsity, symmetry, range, prototype and total.</summary>
     public required IReadOnlyDictionary<string, double> Losses { get; init; }
 
     /// <summary>The critic's loss per prompt (request order).</summary>

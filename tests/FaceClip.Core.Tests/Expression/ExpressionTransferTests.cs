@@ -17,7 +17,7 @@ public sealed class ExpressionTransferTests(TransferFixture fixture) : IClassFix
         var steps = fixture.Progress.Where(p => p.Stage == "transfer").ToList();
         Assert.Equal(fixture.Options.Iterations, steps.Count);
         Assert.Equal([8, 16, 24], steps.Where(p => p.PreviewPng is not null).Select(p => p.Iteration));
-        Assert.All(steps, p => Assert.Equal(["critic", "delta", "range", "sparsity", "symmetry", "total"], p.Losses.Keys.Order()));
+        Assert.All(steps, p => Assert.Equal(["critic", "delta", "prototype", "range", "sparsity", "symmetry", "total"], p.Losses.Keys.Order()));
         Assert.All(steps, p => Assert.Equal(2, p.PromptLosses.Count));
         using var preview = Image.Load<Rgb24>(steps[7].PreviewPng!);
         Assert.Equal((2 * fixture.Options.PreviewSize, fixture.Options.PreviewSize), (preview.Width, preview.Height));

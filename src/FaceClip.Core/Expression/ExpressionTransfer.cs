@@ -336,7 +336,6 @@ public sealed class ExpressionTransfer : IDisposable
             Elapsed = clock.Elapsed,
             Losses = history[0].Count > 0 ? Enumerable.Range(0, count).SelectMany(k => history[k][^1]).GroupBy(kv => kv.Key).ToDictionary(g => g.Key, g => g.Sum(kv => kv.Value)) : new Dictionary<string, double>(),
             PromptLosses = history.Select(h => h.Count > 0 ? h[^1]["critic"] : double.NaN).ToArray(),
-            PreviewPng = result.Prompts.Count > 0 ? null : null,
             Vertices = result.Prompts.Select(p => p.PosedVertices).ToArray(),
             Result = result,
         });

@@ -20,7 +20,7 @@ public sealed class TransferFixture : IDisposable
         Reconstruction = Reconstructor.ReconstructAsync(PhotoPath, fit).GetAwaiter().GetResult();
         Transfer = new ExpressionTransfer(Reconstructor.Model, Reconstructor.Faces);
         Subject = TransferSubject.FromReconstruction(Reconstruction, FaceImage.Load(PhotoPath), "sample2.jpg");
-        Options = new TransferOptions { Iterations = 24, PreviewEvery = 8, Critic = "face", LearningRate = 2e-3 };
+        Options = new TransferOptions { Iterations = 40, PreviewEvery = 8, Critic = "face", LearningRate = 2e-3, ViewJitter = 0 };
         Result = Transfer.TransferAsync(Subject, Prompts, Options, report: p => Progress.Add(p)).GetAwaiter().GetResult();
     }
 

@@ -198,4 +198,32 @@ public sealed class ExpressionTransferTests(TransferFixture fixture) : IClassFix
             File.Delete(path);
         }
     }
+
+    [Fact]
+    public async Task TheClipCriticReadsAnyTextAndGivesOneLossPerPrompt()
+    {
+        // OpenAI's weights are not installed here: the tiny random CLIP fixture exercises the same code path.
+        using var model = Core.Clip.ClipLoader.Load(Clip.ClipFixtureTests.Fixture("clip_tiny_vit.safetensors")).Freeze();
+        var tokenizer = Core.Clip.ClipTokenizer.Load(Path.Combine(TestPaths.SharedModels, "clip", "bpe_simple_vocab_16e6.txt.gz"));
+        using var critic = new ClipExpressionCritic(model, tokenizer, "tiny");
+        string[] prompts = ["a face lost in thought", "a purple elephant"];
+        var embeddings = critic.EmbedPrompts(prompts);
+        Assert.Equal([2L, critic.PromptDimensions], embeddings.shape);
+        Assert.Equal(1f, TorchSharp.torch.linalg.vector_norm(embeddings[0]).item<float>(), 4);
+        var images = TorchSharp.torch.rand(2, 3, 96, 96).requires_grad_(true);
+        var losses = critic.Loss(images, []);
+        Assert.Equal([2L], losses.shape);
+        var reference = new Core.Losses.ClipTextLoss(model, tokenizer);
+        Assert.Equal(reference.Forward(images[..1], prompts[0]).item<float>(), losses[0].item<float>(), 4);
+        losses.sum().backward();
+        Assert.True(images.grad!.abs().sum().item<float>() > 0);
+
+        using var transfer = new ExpressionTransfer(fixture.Reconstructor.Model, fixture.Reconstructor.Faces, () => new ClipExpressionCritic(model, tokenizer, "tiny"));
+        Assert.True(transfer.ClipAvailable);
+        using var result = await transfer.TransferAsync(fixture.Subject, prompts, new TransferOptions { Iterations = 3, PreviewEvery = 0 });
+        Assert.Equal("clip", result.Critic);
+        Assert.All(result.Prompts, p => Assert.Null(p.Target));
+        Assert.Equal(critic.PromptDimensions, result.Mappers[0].Config.PromptInputs);
+        Assert.Equal(3, result.Prompts[1].LossHistory.Count);
+    }
 }

@@ -106,7 +106,7 @@ public sealed partial class Reconstructor
         };
     }
 
-    private static byte[] Png(Tensor image01, Tensor? mask, float background)
+    internal static byte[] Png(Tensor image01, Tensor? mask, float background)
     {
         using var img = ImageFiles.ToRgbImage(image01[0], mask?[0], background);
         using var stream = new MemoryStream();

@@ -197,8 +197,9 @@ public sealed class FacePipeline : IDisposable
         return points;
     }
 
-    /// <summary>FaceLandmarks.align(): the landmarks' bounding box (max starting at 0, as face-api) padded by 20%.</summary>
-    private static FaceBox PaddedLandmarkBox((double X, double Y)[] p)
+    /// <summary>FaceLandmarks.align(): the landmarks' bounding box (max starting at 0, as face-api) padded by 20%: the
+    /// expression net's crop.</summary>
+    public static FaceBox PaddedLandmarkBox(IReadOnlyList<(double X, double Y)> p)
     {
         var minX = p.Min(q => q.X);
         var minY = p.Min(q => q.Y);

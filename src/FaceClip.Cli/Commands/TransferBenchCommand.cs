@@ -1,0 +1,153 @@
+using System.CommandLine;
+using System.Diagnostics;
+using FaceClip.Core.Expression;
+using FaceClip.Core.Reconstruction;
+using FaceClip.Core.Runtime;
+using FaceClip.Core.Vision;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+using SixLabors.ImageSharp.Processing;
+
+namespace FaceClip.Cli.Commands;
+
+/// <summary><c>faceclip bench transfer</c>: every sample face (largest face of each photo) x prompts; prints whether
+/// the expression net's top class on the final render is the prompt's class (on the optimised view and on a held-out
+/// view), the identity distance between the subject's own render and the new one, mean |Δβ| and seconds per prompt.</summary>
+public static class TransferBenchCommand
+{
+    public static readonly string[] DefaultPrompts = ["happy", "sad", "angry", "surprised", "disgusted", "fearful"];
+
+    public static Command Build(CliContext context)
+    {
+        var images = new Option<DirectoryInfo?>("--images") { Description = "Folder of photos (default: face-api's sample1..6.jpg)." };
+        var faces = new Option<int?>("--faces") { Description = "Use only the first N photos (sorted by name)." };
+        var prompts = new Option<string[]>("--prompts") { Description = "Prompts (default: happy sad angry surprised disgusted fearful).", AllowMultipleArgumentsPerToken = true };
+        var iterations = new Option<int?>("--iterations") { Description = "Mapper optimisation steps." };
+        var critic = new Option<string>("--critic") { Description = "auto, clip or face.", DefaultValueFactory = _ => "auto" };
+        critic.AcceptOnlyFromAmong("auto", "clip", "face");
+        var grid = new Option<FileInfo?>("--grid") { Description = "Write a picture: one row per face, the subject then one column per prompt." };
+        var weights = new Option<string[]>("--weight") { Description = "Override a loss weight, e.g. --weight delta=0.1." };
+        var command = new Command("transfer", "Expression transfer success, identity distance, |Δβ| and time on sample faces x prompts.")
+        {
+            images, faces, prompts, iterations, critic, grid, weights,
+        };
+        command.SetAction((parse, ct) =>
+        {
+            var options = new TransferOptions { Critic = parse.GetValue(critic)! };
+            if (parse.GetValue(iterations) is { } n)
+            {
+                options.Iterations = n;
+            }
+
+            foreach (var w in parse.GetValue(weights) ?? [])
+            {
+                TransferCommand.ApplyWeight(options, w);
+            }
+
+            var list = parse.GetValue(prompts) is { Length: > 0 } given ? given : DefaultPrompts;
+            return RunAsync(context, parse.GetValue(images), parse.GetValue(faces), list, options, parse.GetValue(grid), ct);
+        });
+        return command;
+    }
+
+    private static async Task<int> RunAsync(CliContext context, DirectoryInfo? folder, int? faceCount, string[] prompts, TransferOptions options, FileInfo? grid, CancellationToken ct)
+    {
+        foreach (var p in prompts)
+        {
+            if (ExpressionLexicon.TryParse(p, out var error) is null)
+            {
+                throw new CliUserException($"The bench judges success with the expression net's classes, so every prompt must name one: {error}");
+            }
+        }
+
+        var directory = folder?.FullName ?? Path.Combine(context.Root, "node_modules", "@vladmandic", "face-api", "demo");
+        var files = Directory.GetFiles(directory).Where(f => f.EndsWith(".jpg", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".png", StringComparison.OrdinalIgnoreCase)
+                                                             || f.EndsWith(".jpeg", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".webp", StringComparison.OrdinalIgnoreCase))
+            .Where(f => folder is not null || Path.GetFileName(f).StartsWith("sample", StringComparison.Ordinal))
+            .Order(StringComparer.Ordinal).Take(faceCount ?? int.MaxValue).ToList();
+        var compute = TorchRuntime.Configure(new ComputeOptions());
+        using var reconstructor = Reconstructor.Load(context.Store, compute.Device);
+        using var transfer = new ExpressionTransfer(reconstructor.Model, reconstructor.Faces, ExpressionTransfer.ClipCriticFactory(context.Store, compute.Device));
+        context.Output.WriteLine($"device {compute.Description}; {files.Count} photo(s) x {prompts.Length} prompt(s); {options.Iterations} iterations");
+        context.Output.WriteLine($"{"face",-10} {"prompt",-12} {"top",-10} {"ok",3} {"held-out",-10} {"ok",3} {"id dist",8} {"|Δβ|",6} {"s/prompt",9}");
+        var rows = new List<(bool Ok, bool HeldOk, double Id, double Delta, double Seconds)>();
+        var cells = new List<Image<Rgb24>>();
+        string? critic = null;
+        foreach (var file in files)
+        {
+            var name = Path.GetFileNameWithoutExtension(file);
+            ReconstructionResult fitted;
+            try
+            {
+                fitted = await reconstructor.ReconstructAsync(file, new ReconstructionOptions { TextureSize = 512, PreviewEvery = 0 }, cancellationToken: ct);
+            }
+            catch (ReconstructionException ex)
+            {
+                context.Output.WriteLine($"{name,-10} skipped: {ex.Message}");
+                continue;
+            }
+
+            using (fitted)
+            using (var subject = TransferSubject.FromReconstruction(fitted, FaceImage.Load(file), Path.GetFileName(file)))
+            {
+                var clock = Stopwatch.StartNew();
+                using var result = await transfer.TransferAsync(subject, prompts, options, cancellationToken: ct);
+                var perPrompt = clock.Elapsed.TotalSeconds / prompts.Length;
+                critic = $"{result.Critic} ({result.CriticDescription})";
+                context.Output.WriteLine($"{name,-10} {"(subject)",-12} {new FaceExpressions(result.SourceProbabilities).Dominant,-10} {"",3} {new FaceExpressions(result.SourceHeldOutProbabilities).Dominant,-10}");
+                cells.Add(Cell(result.SourceCompositePng, null, null));
+                foreach (var p in result.Prompts)
+                {
+                    var top = new FaceExpressions(p.Probabilities).Dominant;
+                    var held = new FaceExpressions(p.HeldOutProbabilities).Dominant;
+                    var ok = TransferWriter.Succeeded(p);
+                    var heldOk = TransferWriter.Succeeded(p, heldOut: true);
+                    rows.Add((ok, heldOk, p.IdentityDistance, p.MeanAbsoluteDelta, perPrompt));
+                    context.Output.WriteLine($"{name,-10} {Trim(p.Prompt),-12} {top,-10} {(ok ? "yes" : "no"),3} {held,-10} {(heldOk ? "yes" : "no"),3} {p.IdentityDistance,8:F3} {p.MeanAbsoluteDelta,6:F3} {perPrompt,9:F1}");
+                    cells.Add(Cell(p.CompositePng, ok, heldOk));
+                }
+            }
+        }
+
+        if (rows.Count == 0)
+        {
+            context.Output.WriteLine("no faces");
+            return 1;
+        }
+
+        context.Output.WriteLine($"critic {critic}");
+        context.Output.WriteLine($"success (top class = prompt's class, optimised view): {rows.Count(r => r.Ok)}/{rows.Count} = {100.0 * rows.Count(r => r.Ok) / rows.Count:F0}%  [circular with the embedded critic: the same net judges]");
+        context.Output.WriteLine($"held-out success (head turned {options.HeldOutYaw:F2} rad, light mirrored left-right; never optimised): {rows.Count(r => r.HeldOk)}/{rows.Count} = {100.0 * rows.Count(r => r.HeldOk) / rows.Count:F0}%");
+        context.Output.WriteLine($"identity distance: mean {rows.Average(r => r.Id):F3}, max {rows.Max(r => r.Id):F3}; mean |Δβ| {rows.Average(r => r.Delta):F3}; seconds per prompt {rows.Average(r => r.Seconds):F1} (transfer only, reconstruction excluded)");
+        if (grid is not null)
+        {
+            Directory.CreateDirectory(grid.DirectoryName!);
+            Core.Rendering.ImageFiles.SaveGrid(cells, prompts.Length + 1, grid.FullName);
+            context.Output.WriteLine($"wrote {grid.FullName} (rows: faces; columns: the subject, then {string.Join(", ", prompts)}; " +
+                                     "bottom bar: left optimised view, right held-out view, green = top class is the prompt's)");
+        }
+
+        cells.ForEach(c => c.Dispose());
+        return 0;
+    }
+
+    private static string Trim(string prompt) => prompt.Length <= 12 ? prompt : prompt[..11] + "…";
+
+    /// <summary>A 160-pixel cell with a bar along the bottom: left half the optimised view's verdict, right half the
+    /// held-out view's (green: the net's top class is the prompt's, red: it is not; grey for the subject).</summary>
+    private static Image<Rgb24> Cell(byte[] png, bool? ok, bool? heldOk)
+    {
+        var image = Image.Load<Rgb24>(png);
+        image.Mutate(x => x.Resize(160, 160));
+        static Rgb24 Colour(bool? verdict) => verdict switch { true => new Rgb24(40, 200, 70), false => new Rgb24(220, 40, 40), null => new Rgb24(128, 128, 128) };
+        for (var y = 152; y < 160; y++)
+        {
+            for (var x = 0; x < 160; x++)
+            {
+                image[x, y] = x < 79 ? Colour(ok) : x > 80 ? Colour(heldOk) : new Rgb24(255, 255, 255);
+            }
+        }
+
+        return image;
+    }
+}

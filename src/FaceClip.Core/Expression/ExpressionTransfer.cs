@@ -1,0 +1,601 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using FaceClip.Core.Clip;
+using FaceClip.Core.Geometry;
+using FaceClip.Core.Losses;
+using FaceClip.Core.Reconstruction;
+using FaceClip.Core.Rendering;
+using FaceClip.Core.Runtime;
+using FaceClip.Core.Vision;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace FaceClip.Core.Expression;
+
+/// <summary>
+/// Text-guided expression transfer: for one subject and one or more prompts, optimises an <see cref="ExpressionMapper"/> per prompt
+/// (three transformer blocks over the subject's blendshape weights, an identity token and the prompt's embedding) so
+/// that the face rendered with β' = clamp(β + Δβ, 0, 1) — identity, texture, pose and lighting fixed — satisfies the
+/// critic: CLIP's <c>1 − cos(E_i(I_r), E_t(prompt))</c> when installed, else the embedded expression critic. A
+/// regulariser keeps Δβ small (L2), sparse (L1), left/right symmetric unless the prompt asks for one side, and inside
+/// [0, 1]; gaze blendshapes are frozen. Progress streams as <see cref="TransferProgress"/>.
+/// </summary>
+public sealed class ExpressionTransfer : IDisposable
+{
+    private readonly Func<IExpressionCritic>? _clipCritic;
+    private readonly MeshTopology _face;
+    private readonly MeshTopology _display;
+    private readonly float[] _free;
+    private readonly float[] _lateral;
+    private readonly long[] _left;
+    private readonly long[] _right;
+
+    public ExpressionTransfer(FaceModel model, FacePipeline faces, Func<IExpressionCritic>? clipCriticFactory = null)
+    {
+        Model = model ?? throw new ArgumentNullException(nameof(model));
+        Faces = faces ?? throw new ArgumentNullException(nameof(faces));
+        _clipCritic = clipCriticFactory;
+        var data = model.Data;
+        // The critic's face: the fitting region plus the mouth's inside (teeth, gums); the eyeballs are left out so the
+        // photo's own eyes show through the eye openings (the model's albedo has no iris).
+        var inner = new HashSet<FaceRegion> { FaceRegion.GumsTongue, FaceRegion.Teeth };
+        var faceIds = data.FittingTriangleIds().Concat(data.DisplayTriangleIds().Where(t => inner.Contains(data.TriangleRegions[t]))).Distinct().ToArray();
+        _face = model.CreateTopology(faceIds);
+        _display = model.CreateDisplayTopology();
+        var names = data.ExpressionNames;
+        _free = names.Select(n => n.StartsWith("eyeLook", StringComparison.Ordinal) ? 0f : 1f).ToArray();
+        _lateral = names.Select(n => n is "jawLeft" or "jawRight" or "mouthLeft" or "mouthRight" ? 0f : 1f).ToArray();
+        var pairs = SymmetricPairs(names);
+        _left = pairs.Select(p => (long)p.Left).ToArray();
+        _right = pairs.Select(p => (long)p.Right).ToArray();
+    }
+
+    /// <summary>Loads the face model and the face networks, and CLIP ViT-B/32 with its tokenizer when installed
+    /// (loaded the first time a transfer asks for it).</summary>
+    public static ExpressionTransfer Load(ModelStore store, Device device) =>
+        new(FaceModel.Load(store, device), FacePipeline.Load(store, device), ClipCriticFactory(store, device));
+
+    /// <summary>A factory of the CLIP critic when OpenAI's CLIP weights are installed, else null.</summary>
+    public static Func<IExpressionCritic>? ClipCriticFactory(ModelStore store, Device device)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        if (!store.GetStatus("clip").Found)
+        {
+            return null;
+        }
+
+        var loaded = new Lazy<(ClipModel Model, ClipTokenizer Tokenizer)>(() =>
+        {
+            var path = ClipAssets.ResolveModel(store, "ViT-B/32");
+            return (ClipLoader.Load(path, device).Freeze(), ClipTokenizer.Load(ClipAssets.ResolveTokenizer(store, null, path)));
+        });
+        return () => new ClipExpressionCritic(loaded.Value.Model, loaded.Value.Tokenizer);
+    }
+
+    public FaceModel Model { get; }
+
+    public FacePipeline Faces { get; }
+
+    /// <summary>Whether the CLIP critic can run (its weights are installed).</summary>
+    public bool ClipAvailable => _clipCritic is not null;
+
+    /// <summary>The left/right blendshape pairs (name_L/name_R, jawLeft/jawRight, mouthLeft/mouthRight) the symmetry term ties.</summary>
+    public static IReadOnlyList<(int Left, int Right)> SymmetricPairs(IReadOnlyList<string> names)
+    {
+        ArgumentNullException.ThrowIfNull(names);
+        var index = names.Select((n, i) => (n, i)).ToDictionary(x => x.n, x => x.i);
+        var pairs = new List<(int, int)>();
+        foreach (var (name, i) in index)
+        {
+            string? mirror = name.EndsWith("_L", StringComparison.Ordinal) ? name[..^2] + "_R"
+                : name.EndsWith("Left", StringComparison.Ordinal) ? name[..^4] + "Right" : null;
+            if (mirror is not null && index.TryGetValue(mirror, out var j))
+            {
+                pairs.Add((i, j));
+            }
+        }
+
+        return pairs.OrderBy(p => p.Item1).ToList();
+    }
+
+    /// <summary>The critic a request asks for (<c>auto</c>: CLIP when installed, else the embedded one).</summary>
+    public IExpressionCritic CreateCritic(string requested)
+    {
+        if (requested == "clip" || (requested == "auto" && _clipCritic is not null))
+        {
+            return _clipCritic?.Invoke() ?? throw new ModelAssetException("clip",
+                "The CLIP critic needs OpenAI's CLIP weights (ViT-B-32.pt). Run `faceclip models fetch clip`, or use --critic face.");
+        }
+
+        return new EmbeddedExpressionCritic(Faces.ExpressionNet);
+    }
+
+    /// <summary>Transfers the prompts onto the subject. Yields progress while it runs; the last item carries the result.
+    /// Each prompt gets its own mapper: a copy of <paramref name="mapper"/> when given (e.g. <see cref="ExpressionMapper.Load"/>;
+    /// fine-tuned for the request, or applied as it is with 0 iterations; the given one is not changed), else a fresh one.</summary>
+    public async IAsyncEnumerable<TransferProgress> RunAsync(TransferSubject subject, IReadOnlyList<string> prompts, TransferOptions options,
+        ExpressionMapper? mapper = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(subject);
+        ArgumentNullException.ThrowIfNull(prompts);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        if (prompts.Count == 0 || prompts.Any(string.IsNullOrWhiteSpace))
+        {
+            throw new ArgumentException("Give at least one prompt, none of them empty.", nameof(prompts));
+        }
+
+        // Read the prompts before starting, so an unreadable one fails at once.
+        var critic = CreateCritic(options.Critic);
+        Tensor embeddings;
+        try
+        {
+            embeddings = critic.EmbedPrompts(prompts);
+        }
+        catch
+        {
+            critic.Dispose();
+            throw;
+        }
+
+        var channel = Channel.CreateBounded<TransferProgress>(new BoundedChannelOptions(8) { SingleReader = true, SingleWriter = true });
+        var worker = Task.Run(() =>
+        {
+            try
+            {
+                using (critic)
+                using (embeddings)
+                {
+                    Optimise(subject, prompts, options, critic, embeddings, mapper,
+                        p => channel.Writer.WriteAsync(p, cancellationToken).AsTask().GetAwaiter().GetResult(), cancellationToken);
+                }
+
+                channel.Writer.Complete();
+            }
+            catch (Exception ex)
+            {
+                channel.Writer.Complete(ex);
+            }
+        }, CancellationToken.None);
+
+        await foreach (var progress in channel.Reader.ReadAllAsync(CancellationToken.None))
+        {
+            yield return progress;
+        }
+
+        await worker;
+    }
+
+    /// <summary>Runs a transfer to the end and returns its result (progress is passed to <paramref name="report"/>).</summary>
+    public async Task<TransferResult> TransferAsync(TransferSubject subject, IReadOnlyList<string> prompts, TransferOptions options,
+        ExpressionMapper? mapper = null, Action<TransferProgress>? report = null, CancellationToken cancellationToken = default)
+    {
+        TransferResult? result = null;
+        await foreach (var p in RunAsync(subject, prompts, options, mapper, cancellationToken))
+        {
+            report?.Invoke(p);
+            result = p.Result ?? result;
+        }
+
+        return result ?? throw new InvalidOperationException("The transfer ended without a result.");
+    }
+
+    private void Optimise(TransferSubject subject, IReadOnlyList<string> prompts, TransferOptions o, IExpressionCritic critic, Tensor embeddings,
+        ExpressionMapper? given, Action<TransferProgress> report, CancellationToken ct)
+    {
+        var clock = Stopwatch.StartNew();
+        var timings = new Dictionary<string, double>();
+        var device = Model.Device;
+        var layout = Model.Layout;
+        if (subject.Layout != layout)
+        {
+            throw new ArgumentException("The subject's codes do not have this face model's layout.", nameof(subject));
+        }
+
+        var count = prompts.Count;
+        if (given is not null)
+        {
+            CheckMapper(given, critic);
+        }
+
+        // One mapper per prompt (as StyleCLIP trains a mapper per text): prompts optimised through one shared mapper
+        // pull each other's offsets along. A given mapper is copied for each prompt and left as it is.
+        var mappers = Enumerable.Range(0, count).Select(_ => given is null ? CreateMapper(critic, o.Seed) : Copy(given)).ToList();
+        mappers.ForEach(m => m.to(device));
+        Tensor MapAll(Tensor b, Tensor id, Tensor p) => cat(mappers.Select((m, k) => m.forward(b.narrow(0, k, 1), id.narrow(0, k, 1), p.narrow(0, k, 1))).ToArray(), 0);
+        using var scope = NewDisposeScope();
+        var scene = new Scene(this, subject, count);
+        var prompt = embeddings.to(device);
+        var identity = cat([scene.Shape, scene.TextureCodes], 1).expand(count, -1);
+        var beta = scene.Beta.expand(count, -1);
+        var targets = critic.Targets;
+        var symmetric = tensor(prompts.Select((p, k) => (targets?[k].Symmetric ?? !ExpressionLexicon.IsOneSided(p)) ? 1f : 0f).ToArray(), device: device);
+
+        // Gaze never moves; sideways jaw and mouth shifts only for one-sided prompts.
+        var lateral = tensor(_lateral, device: device).view(1, -1);
+        var free = tensor(_free, device: device).view(1, -1) * (lateral + ((1 - lateral) * (1 - symmetric.view(-1, 1))));
+        // Plausibility (embedded critic): moving the blendshapes of the prompt's expressions costs little, moving the
+        // others costs more (see ExpressionPrototypes); with CLIP every blendshape costs the same.
+        var names = Model.Data.ExpressionNames;
+        var sparsityScale = tensor(prompts.SelectMany((_, k) => targets is null
+            ? Enumerable.Repeat(1f, names.Length)
+            : ExpressionPrototypes.Relevance(names, targets[k].Probabilities).Select(r => (float)(((1 - r) * o.OffPrototypeFactor) + (r * o.OnPrototypeFactor)))).ToArray(), device: device)
+            .view(count, names.Length);
+        var relevance = prompts.Select((_, k) => targets is null ? new float[names.Length] : ExpressionPrototypes.Relevance(names, targets[k].Probabilities)).ToList();
+        var prototypeMask = tensor(relevance.SelectMany(r => r).ToArray(), device: device).view(count, names.Length) * free;
+        var prototypeLevel = tensor(prompts.Select((_, k) => (float)(o.PrototypeLevel * (targets?[k].Intensity ?? 0))).ToArray(), device: device).view(-1, 1);
+        using var left = tensor(_left, device: device);
+        using var right = tensor(_right, device: device);
+        var history = Enumerable.Range(0, count).Select(_ => new List<IReadOnlyDictionary<string, double>>()).ToList();
+        using var generator = new Generator((ulong)o.Seed, device);
+        timings["setup"] = clock.Elapsed.TotalSeconds;
+
+        var optimiseClock = Stopwatch.StartNew();
+        mappers.ForEach(m => m.train());
+
+        // The renders' classification is not smooth (hard rasterised edges, a classifier, a jittered view), so the loss
+        // is noisy: each prompt keeps the weights of the iteration with the lowest exponentially smoothed loss.
+        var best = beta.clone();
+        var bestLoss = Enumerable.Repeat(double.PositiveInfinity, count).ToArray();
+        var smoothed = new double[count];
+        // The head moves at the full rate, the body (embeddings and blocks) slower: when every weight of the body takes
+        // an Adam step at once the features, and so every offset, jump.
+        using (var optimizer = optim.Adam([
+                   new Adam.ParamGroup(mappers.SelectMany(m => m.HeadParameters()), o.LearningRate),
+                   new Adam.ParamGroup(mappers.SelectMany(m => m.BodyParameters()), o.LearningRate * o.BodyRate)]))
+        {
+            for (var it = 1; it <= o.Iterations; it++)
+            {
+                ct.ThrowIfCancellationRequested();
+                using var step = NewDisposeScope();
+                optimizer.zero_grad();
+                var raw = beta + (MapAll(beta, identity, prompt) * free);
+                var weights = raw.clamp(0, 1);
+                var (composite, boxes, posed) = scene.Composite(weights, _face, o.PhotoTexture,
+                    o.ViewJitter > 0 ? scene.Jittered(o.ViewJitter, o.ViewJitter / 2, generator) : null);
+                var effective = weights - beta;
+                var criticLoss = critic.Loss(composite, boxes) * o.CriticWeight;
+                var delta = effective.square().sum(1) * o.DeltaWeight;
+                // Raising a blendshape costs by the prototype scale; relaxing one (towards 0, e.g. undoing the subject's
+                // own smile for "sad") is always plausible and costs the on-prototype rate.
+                var sparsity = ((nn.functional.relu(effective) * sparsityScale) + (nn.functional.relu(-effective) * o.OnPrototypeFactor * (targets is null ? 4 : 1))).sum(1) * o.SparsityWeight;
+                // Symmetry of the new expression itself (not only of the change): the fit's own left/right noise goes too.
+                var symmetry = (weights.index_select(1, left) - weights.index_select(1, right)).square().sum(1) * symmetric * o.SymmetryWeight;
+
+                // EMFACS prior (embedded critic): the prompt's prototype blendshapes are pulled up to at least
+                // PrototypeLevel x the prompt's intensity (see ExpressionPrototypes).
+                var prototype = (nn.functional.relu(prototypeLevel - weights).square() * prototypeMask).sum(1) * o.PrototypeWeight;
+                var range = (nn.functional.relu(-raw).square() + nn.functional.relu(raw - 1).square()).sum(1) * o.RangeWeight;
+                var perPrompt = criticLoss + delta + sparsity + symmetry + range + prototype;
+                var totals = perPrompt.detach().cpu().data<float>().ToArray();
+                using (no_grad())
+                {
+                    for (var k = 0; k < count; k++)
+                    {
+                        // Smoothed over the last few steps: with view jitter one step's loss is one random view's.
+                        smoothed[k] = it == 1 ? totals[k] : (0.7 * smoothed[k]) + (0.3 * totals[k]);
+                        if (smoothed[k] < bestLoss[k])
+                        {
+                            bestLoss[k] = smoothed[k];
+                            best[k].copy_(weights[k].detach());
+                        }
+                    }
+                }
+
+                perPrompt.sum().backward();
+                optimizer.step();
+
+                var terms = new (string Name, float[] Values)[]
+                {
+                    ("critic", criticLoss.detach().cpu().data<float>().ToArray()), ("delta", delta.detach().cpu().data<float>().ToArray()),
+                    ("sparsity", sparsity.detach().cpu().data<float>().ToArray()), ("symmetry", symmetry.detach().cpu().data<float>().ToArray()),
+                    ("range", range.detach().cpu().data<float>().ToArray()),
+                    ("prototype", prototype.detach().cpu().data<float>().ToArray()), ("total", perPrompt.detach().cpu().data<float>().ToArray()),
+                };
+                for (var k = 0; k < count; k++)
+                {
+                    history[k].Add(terms.ToDictionary(t => t.Name, t => (double)t.Values[k]));
+                }
+
+                var due = o.PreviewEvery > 0 && (it % o.PreviewEvery == 0 || it == o.Iterations);
+                report(new TransferProgress
+                {
+                    Stage = "transfer",
+                    Iteration = it,
+                    Iterations = o.Iterations,
+                    Fraction = it / (double)(o.Iterations + 1),
+                    Elapsed = clock.Elapsed,
+                    Losses = terms.ToDictionary(t => t.Name, t => (double)t.Values.Sum()),
+                    PromptLosses = terms[0].Values.Select(v => (double)v).ToArray(),
+                    PreviewPng = due ? Strip(composite.detach(), o.PreviewSize) : null,
+                    Vertices = due ? Split(posed.detach(), count) : null,
+                });
+            }
+        }
+
+        timings["optimise"] = optimiseClock.Elapsed.TotalSeconds;
+        var finishClock = Stopwatch.StartNew();
+        mappers.ForEach(m => m.eval());
+        if (o.Iterations == 0)
+        {
+            using var noGrad = no_grad();
+            best = (beta + (MapAll(beta, identity, prompt) * free)).clamp(0, 1);
+        }
+
+        var result = Finish(subject, prompts, o, critic, mappers, best, history, timings);
+        timings["finish"] = finishClock.Elapsed.TotalSeconds;
+        timings["total"] = clock.Elapsed.TotalSeconds;
+        report(new TransferProgress
+        {
+            Stage = "done",
+            Iteration = o.Iterations,
+            Iterations = o.Iterations,
+            Fraction = 1,
+            Elapsed = clock.Elapsed,
+            Losses = history[0].Count > 0 ? Enumerable.Range(0, count).SelectMany(k => history[k][^1]).GroupBy(kv => kv.Key).ToDictionary(g => g.Key, g => g.Sum(kv => kv.Value)) : new Dictionary<string, double>(),
+            PromptLosses = history.Select(h => h.Count > 0 ? h[^1]["critic"] : double.NaN).ToArray(),
+            Vertices = result.Prompts.Select(p => p.PosedVertices).ToArray(),
+            Result = result,
+        });
+    }
+
+    private TransferResult Finish(TransferSubject subject, IReadOnlyList<string> prompts, TransferOptions o, IExpressionCritic critic, IReadOnlyList<ExpressionMapper> mappers,
+        Tensor weights, List<List<IReadOnlyDictionary<string, double>>> history, Dictionary<string, double> timings)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var count = prompts.Count;
+        var layout = Model.Layout;
+        var scene1 = new Scene(this, subject, count + 1);
+        var all = cat([scene1.Beta, weights], 0); // item 0: the subject's own expression
+        var (composite, boxes, _) = scene1.Composite(all, _face, o.PhotoTexture);
+        var probabilities = Faces.ExpressionNet.Probabilities(ExpressionCrops.Extract(composite, boxes)).cpu().data<float>().ToArray();
+        var (heldOut, heldBoxes) = scene1.HeldOut(all, _face, o.HeldOutYaw, o.PhotoTexture);
+        var heldProbabilities = Faces.ExpressionNet.Probabilities(ExpressionCrops.Extract(heldOut, heldBoxes)).cpu().data<float>().ToArray();
+        var descriptorBoxes = scene1.DescriptorBoxes(all);
+        var descriptors = Faces.RecognitionNet.Descriptors(cat(Enumerable.Range(0, count + 1)
+            .Select(k => FaceCrop.CropResize(composite.narrow(0, k, 1), descriptorBoxes[k], FaceRecognitionNet.InputSize)).ToArray(), 0)).cpu().data<float>().ToArray();
+        var shown = scene1.Display(all, _display);
+        var unposed = Model.ComputeShape(scene1.Shape.expand(count + 1, -1), all).cpu().data<float>().ToArray();
+        var posed = scene1.Posed(all).cpu().data<float>().ToArray();
+        var weightValues = all.cpu().data<float>().ToArray();
+        var stride = Model.VertexCount * 3;
+        var e = layout.Expression;
+        float[] Row(float[] values, int k, int width) => values.AsSpan(k * width, width).ToArray();
+        byte[] PngOf(Tensor image, Tensor? mask, float background) => Reconstructor.Png(image, mask, background);
+        byte[]? Overlay(int k) => subject.Photo is null ? null
+            : PngOf(PhotoOverlay.Blend(subject.Photo.Pixels.to(Model.Device), shown.Image.narrow(0, k, 1), shown.Mask.narrow(0, k, 1), subject.Crop), null, 1f);
+        var sourceDescriptor = Row(descriptors, 0, 128);
+        var transfers = new List<PromptTransfer>();
+        for (var k = 0; k < count; k++)
+        {
+            var newExpression = Row(weightValues, k + 1, e);
+            var codes = (float[])subject.Codes.Clone();
+            newExpression.CopyTo(codes, layout.ExpressionOffset);
+            transfers.Add(new PromptTransfer
+            {
+                Prompt = prompts[k],
+                Slug = Slug(prompts[k], transfers.Select(t => t.Slug)),
+                Target = critic.Targets?[k],
+                Codes = codes,
+                Expression = newExpression,
+                Delta = newExpression.Zip(subject.Expression, (a, b) => a - b).ToArray(),
+                Vertices = Row(unposed, k + 1, stride),
+                PosedVertices = Row(posed, k + 1, stride),
+                RenderPng = PngOf(shown.Image.narrow(0, k + 1, 1), shown.Mask.narrow(0, k + 1, 1), 0.5f),
+                CompositePng = PngOf(composite.narrow(0, k + 1, 1), null, 1f),
+                OverlayPng = Overlay(k + 1),
+                Probabilities = Row(probabilities, k + 1, 7),
+                HeldOutProbabilities = Row(heldProbabilities, k + 1, 7),
+                IdentityDistance = IdentityLoss.Distance(sourceDescriptor, Row(descriptors, k + 1, 128)),
+                LossHistory = history[k],
+            });
+        }
+
+        return new TransferResult
+        {
+            Subject = subject,
+            Prompts = transfers,
+            Critic = critic.Kind,
+            CriticDescription = critic.Description,
+            Device = TorchRuntime.Describe(Model.Device),
+            SourceRenderPng = PngOf(shown.Image.narrow(0, 0, 1), shown.Mask.narrow(0, 0, 1), 0.5f),
+            SourceCompositePng = PngOf(composite.narrow(0, 0, 1), null, 1f),
+            SourceProbabilities = Row(probabilities, 0, 7),
+            SourceHeldOutProbabilities = Row(heldProbabilities, 0, 7),
+            SourceVertices = Row(unposed, 0, stride),
+            Iterations = o.Iterations,
+            Timings = timings,
+            Mappers = mappers,
+        };
+    }
+
+    private ExpressionMapper CreateMapper(IExpressionCritic critic, long seed)
+    {
+        random.manual_seed(seed);
+        return new ExpressionMapper(new ExpressionMapperConfig(Model.Layout.Expression, Model.Layout.Shape + Model.Layout.Texture, critic.PromptDimensions, Critic: critic.Kind));
+    }
+
+    private static ExpressionMapper Copy(ExpressionMapper source)
+    {
+        var copy = new ExpressionMapper(source.Config);
+        using var noGrad = no_grad();
+        copy.load_state_dict(source.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().cpu()));
+        return copy;
+    }
+
+    private void CheckMapper(ExpressionMapper mapper, IExpressionCritic critic)
+    {
+        var c = mapper.Config;
+        if (c.Critic != critic.Kind || c.PromptInputs != critic.PromptDimensions)
+        {
+            throw new ArgumentException($"This mapper was trained with the {c.Critic} critic ({c.PromptInputs}-value prompt embeddings); this transfer uses the {critic.Kind} critic ({critic.PromptDimensions}).");
+        }
+
+        if (c.Expressions != Model.Layout.Expression || c.IdentityInputs != Model.Layout.Shape + Model.Layout.Texture)
+        {
+            throw new ArgumentException($"This mapper was made for {c.Expressions} blendshapes and {c.IdentityInputs} identity inputs, not this face model's.");
+        }
+    }
+
+    /// <summary>A folder-safe slug of a prompt (lower-case letters, digits and dashes), unique among <paramref name="taken"/>.</summary>
+    public static string Slug(string prompt, IEnumerable<string>? taken = null)
+    {
+        var chars = (prompt ?? string.Empty).ToLowerInvariant().Select(c => char.IsAsciiLetterOrDigit(c) ? c : '-').ToArray();
+        var slug = string.Join('-', new string(chars).Split('-', StringSplitOptions.RemoveEmptyEntries));
+        slug = slug.Length == 0 ? "prompt" : slug[..Math.Min(slug.Length, 48)].Trim('-');
+        var used = taken?.ToHashSet() ?? [];
+        var unique = slug;
+        for (var n = 2; used.Contains(unique); n++)
+        {
+            unique = $"{slug}-{n}";
+        }
+
+        return unique;
+    }
+
+    private static byte[] Strip(Tensor images, int size)
+    {
+        using var scope = NewDisposeScope();
+        var small = nn.functional.interpolate(images, [size, size], mode: InterpolationMode.Bilinear, align_corners: false);
+        var strip = cat(Enumerable.Range(0, (int)images.shape[0]).Select(k => small[k]).ToArray(), 2).unsqueeze(0);
+        return Reconstructor.Png(strip, null, 1f);
+    }
+
+    private static IReadOnlyList<float[]> Split(Tensor posed, int count)
+    {
+        var values = posed.cpu().data<float>().ToArray();
+        var stride = values.Length / count;
+        return Enumerable.Range(0, count).Select(k => values.AsSpan(k * stride, stride).ToArray()).ToArray();
+    }
+
+    public void Dispose()
+    {
+        _face.Dispose();
+        _display.Dispose();
+    }
+
+    /// <summary>The fixed parts of a subject on the device, batched for <c>count</c> renders.</summary>
+    private sealed class Scene
+    {
+        private readonly ExpressionTransfer _owner;
+        private readonly int _count;
+        private readonly Tensor _rotation;
+        private readonly Tensor _translation;
+        private readonly Tensor _lighting;
+        private readonly Tensor _albedo;
+        private readonly Tensor? _uv;
+        private readonly Tensor _photo;
+        private readonly MeshRenderer _renderer;
+        private readonly Tensor _angles;
+
+        public Scene(ExpressionTransfer owner, TransferSubject subject, int count)
+        {
+            _owner = owner;
+            _count = count;
+            var model = owner.Model;
+            var device = model.Device;
+            var layout = model.Layout;
+            Tensor Part(int offset, int length) => tensor(subject.Codes.AsSpan(offset, length).ToArray(), device: device).view(1, length);
+            Shape = Part(layout.ShapeOffset, layout.Shape);
+            Beta = Part(layout.ExpressionOffset, layout.Expression);
+            TextureCodes = Part(layout.TextureOffset, layout.Texture);
+            _angles = Part(layout.RotationOffset, FaceCodeLayout.Rotation);
+            _rotation = FaceModel.ComputeRotation(_angles).expand(count, 3, 3);
+            _translation = Part(layout.TranslationOffset, FaceCodeLayout.Translation).expand(count, 3);
+            _lighting = Part(layout.LightingOffset, FaceCodeLayout.Lighting).expand(count, FaceCodeLayout.Lighting);
+            _albedo = model.ComputeAlbedo(TextureCodes).clamp(0, 1);
+            if (subject.Texture is not null)
+            {
+                using var image = FaceImage.FromImage(subject.Texture, device);
+                _uv = (image.Pixels / 255.0).expand(count, -1, -1, -1);
+            }
+
+            var size = subject.Camera.Width;
+            _photo = subject.Photo is null
+                ? full(1, 3, size, size, 0.5f, device: device)
+                : subject.Crop.Extract(subject.Photo.Pixels.to(device));
+            Camera = subject.Camera;
+            _renderer = new MeshRenderer(subject.Camera);
+        }
+
+        public Tensor Shape { get; }
+
+        /// <summary>The fitted head pose turned by random yaw and pitch offsets (uniform in ±<paramref name="yaw"/>,
+        /// ±<paramref name="pitch"/>), one per render: the optimisation sees a slightly different view each step.</summary>
+        public Tensor Jittered(double yaw, double pitch, Generator generator)
+        {
+            var offsets = (rand(_count, 3, generator: generator, device: _angles.device) * 2) - 1;
+            var scale = tensor(new[] { (float)pitch, (float)yaw, 0f }, device: _angles.device);
+            return FaceModel.ComputeRotation(_angles + (offsets * scale));
+        }
+
+        public Tensor Beta { get; }
+
+        public Tensor TextureCodes { get; }
+
+        public PerspectiveCamera Camera { get; }
+
+        public Tensor Posed(Tensor weights, Tensor? rotation = null) =>
+            FaceModel.ApplyPose(_owner.Model.ComputeShape(Shape.expand(_count, -1), weights), rotation ?? _rotation, _translation);
+
+        /// <summary>Renders the face with the given weights and composites it over the photo crop; also the expression boxes.</summary>
+        public (Tensor Composite, IReadOnlyList<FaceBox> Boxes, Tensor Posed) Composite(Tensor weights, MeshTopology topology, bool photoTexture, Tensor? rotation = null)
+        {
+            var posed = Posed(weights, rotation);
+            var cameraVertices = Camera.ToCameraSpace(posed);
+            var rendered = _renderer.Render(cameraVertices, topology, _albedo, _lighting, photoTexture ? _uv : null, cullBackFaces: true);
+            var composite = (rendered.Image * rendered.Mask) + (_photo * (1 - rendered.Mask));
+            return (composite, Boxes(cameraVertices, FacePipeline.PaddedLandmarkBox), posed);
+        }
+
+        /// <summary>The whole head, textured, over grey.</summary>
+        public RenderOutput Display(Tensor weights, MeshTopology display) =>
+            _renderer.Render(Camera.ToCameraSpace(Posed(weights)), display, _albedo, _lighting, _uv, cullBackFaces: true);
+
+        /// <summary>A view the optimisation never saw: the head turned by <paramref name="yaw"/> (towards and past
+        /// frontal) and lit by the fitted light mirrored left-right (the SH terms odd in x negated), rendered like the
+        /// critic's view and composited over the photo crop.</summary>
+        public (Tensor Image, IReadOnlyList<FaceBox> Boxes) HeldOut(Tensor weights, MeshTopology topology, double yaw, bool photoTexture)
+        {
+            var current = _angles[0, 1].item<float>();
+            var turned = _angles.clone();
+            turned[0, 1] = turned[0, 1] - (Math.Sign(current == 0 ? 1 : current) * yaw);
+            var rotation = FaceModel.ComputeRotation(turned).expand(_count, 3, 3);
+            var cameraVertices = Camera.ToCameraSpace(Posed(weights, rotation));
+            var mirror = ones(27, device: _lighting.device);
+            foreach (var c in new[] { 0, 9, 18 })
+            {
+                foreach (var k in new[] { 3, 4, 7 })
+                {
+                    mirror[c + k] = -1;
+                }
+            }
+
+            var rendered = _renderer.Render(cameraVertices, topology, _albedo, _lighting * mirror, photoTexture ? _uv : null, cullBackFaces: true);
+            var image = (rendered.Image * rendered.Mask) + (_photo * (1 - rendered.Mask));
+            return (image, Boxes(cameraVertices, FacePipeline.PaddedLandmarkBox));
+        }
+
+        public IReadOnlyList<FaceBox> DescriptorBoxes(Tensor weights) =>
+            Boxes(Camera.ToCameraSpace(Posed(weights)), p => FaceAligner.DescriptorBox(p));
+
+        private IReadOnlyList<FaceBox> Boxes(Tensor cameraVertices, Func<IReadOnlyList<(double X, double Y)>, FaceBox> box)
+        {
+            using var scope = NewDisposeScope();
+            using var noGrad = no_grad();
+            var ids = _owner.Model.LandmarkIndices;
+            var projected = Camera.Project(cameraVertices.detach().index_select(1, ids)).cpu().data<float>().ToArray();
+            var boxes = new List<FaceBox>();
+            for (var k = 0; k < _count; k++)
+            {
+                var points = Enumerable.Range(0, 68).Select(i => ((double)projected[(k * 68 + i) * 3], (double)projected[((k * 68 + i) * 3) + 1])).ToArray();
+                boxes.Add(box(points));
+            }
+
+            return boxes;
+        }
+    }
+}

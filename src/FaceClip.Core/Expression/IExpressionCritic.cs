@@ -1,0 +1,32 @@
+using FaceClip.Core.Vision;
+using static TorchSharp.torch;
+
+namespace FaceClip.Core.Expression;
+
+/// <summary>
+/// Scores renders against prompts for the expression transfer: CLIP's text loss when its weights are installed, else
+/// the embedded face-api expression critic. A critic embeds the prompts once (the mapper's prompt token) and then
+/// gives one loss per render.
+/// </summary>
+public interface IExpressionCritic : IDisposable
+{
+    /// <summary><c>clip</c> or <c>face</c>.</summary>
+    string Kind { get; }
+
+    /// <summary>What ran, for reports.</summary>
+    string Description { get; }
+
+    /// <summary>The prompt embedding's size (the mapper's prompt input).</summary>
+    int PromptDimensions { get; }
+
+    /// <summary>Reads the prompts (throws <see cref="ExpressionPromptException"/> for one it cannot read) and returns
+    /// their embeddings [K, PromptDimensions], detached.</summary>
+    Tensor EmbedPrompts(IReadOnlyList<string> prompts);
+
+    /// <summary>The embedded critic's reading of each prompt, or null (CLIP reads any text).</summary>
+    IReadOnlyList<ExpressionTarget>? Targets { get; }
+
+    /// <summary>Per-prompt loss [K] for renders composited over the photo crop [K, 3, S, S] in [0, 1], with each render's
+    /// expression crop (face-api's padded landmark box, crop pixels).</summary>
+    Tensor Loss(Tensor composites01, IReadOnlyList<FaceBox> expressionBoxes);
+}

@@ -1,0 +1,88 @@
+namespace FaceClip.Core.Expression;
+
+/// <summary>How the mapper is optimised for one request (one subject, one or more prompts).</summary>
+public sealed class TransferOptions
+{
+    public const string SectionName = "Transfer";
+
+    /// <summary>Adam steps of the mapper (0 with a pre-trained mapper: apply it as it is).</summary>
+    public int Iterations { get; set; } = 120;
+
+    /// <summary>Adam learning rate of the mapper.</summary>
+    public double LearningRate { get; set; } = 7e-4;
+
+    /// <summary>Learning rate of the mapper's body (embeddings and transformer blocks) relative to its output head.</summary>
+    public double BodyRate { get; set; } = 0.1;
+
+    /// <summary><c>auto</c> (CLIP when its weights are installed, else the embedded expression critic), <c>clip</c> or <c>face</c>.</summary>
+    public string Critic { get; set; } = "auto";
+
+    /// <summary>Render the face the critic sees with the photo's baked texture (true) or with the fitted albedo (false,
+    /// the default: the photo texture carries the subject's own expression — teeth, creases — which would argue with
+    /// the new geometry). The output renders always use the photo texture when there is one.</summary>
+    public bool PhotoTexture { get; set; }
+
+    /// <summary>Weight of the critic's loss (L_clip or the embedded KL).</summary>
+    public double CriticWeight { get; set; } = 1.0;
+
+    /// <summary>Weight of Σ Δβ² (keeps the change small).</summary>
+    public double DeltaWeight { get; set; } = 0.08;
+
+    /// <summary>Weight of Σ |Δβ| (few blendshapes move).</summary>
+    public double SparsityWeight { get; set; } = 0.01;
+
+    /// <summary>With the embedded critic, the sparsity weight on blendshapes outside the prompt's expression prototypes
+    /// (<see cref="ExpressionPrototypes"/>), relative to <see cref="SparsityWeight"/>.</summary>
+    public double OffPrototypeFactor { get; set; } = 4.0;
+
+    /// <summary>The same for the prototype's own blendshapes.</summary>
+    public double OnPrototypeFactor { get; set; } = 0.25;
+
+    /// <summary>With the embedded critic, weight of Σ r_i · relu(level − β'_i)² over the prompt's EMFACS prototype
+    /// blendshapes (r_i their relevance): a prior that the named expression uses its action units.</summary>
+    public double PrototypeWeight { get; set; } = 0.5;
+
+    /// <summary>The level prototype blendshapes are pulled up to, times the prompt's intensity.</summary>
+    public double PrototypeLevel { get; set; } = 0.5;
+
+    /// <summary>Weight of Σ (β'_L − Δβ_R)² over left/right blendshape pairs (dropped when the prompt asks for a one-sided face).</summary>
+    public double SymmetryWeight { get; set; } = 2.0;
+
+    /// <summary>Weight of the penalty on β + Δβ leaving [0, 1] before clamping (keeps gradients alive).</summary>
+    public double RangeWeight { get; set; } = 1.0;
+
+    /// <summary>Report a preview strip and the vertices every this many iterations (0: never).</summary>
+    public int PreviewEvery { get; set; } = 10;
+
+    /// <summary>Side of each prompt's preview.</summary>
+    public int PreviewSize { get; set; } = 128;
+
+    /// <summary>Yaw (radians) of the held-out view the result is also judged on (a view the optimisation never saw).</summary>
+    public double HeldOutYaw { get; set; } = 0.25;
+
+    /// <summary>Each step renders the head turned by a random yaw in ± this (radians) and pitch in ± half of it, so the
+    /// expression must read from nearby views too, not only the one view (0: always the fitted pose). Keep it below
+    /// <see cref="HeldOutYaw"/> so that the held-out view stays unseen.</summary>
+    public double ViewJitter { get; set; } = 0.12;
+
+    /// <summary>Seed of the mapper's initialisation and the view jitter.</summary>
+    public long Seed { get; set; } = 7;
+
+    public void Validate()
+    {
+        void Require(bool ok, string message)
+        {
+            if (!ok)
+            {
+                throw new ArgumentException(message);
+            }
+        }
+
+        Require(Iterations >= 0, "Iterations cannot be negative.");
+        Require(LearningRate > 0, "LearningRate must be positive.");
+        Require(Critic is "auto" or "clip" or "face", "Critic must be auto, clip or face.");
+        Require(DeltaWeight >= 0 && SparsityWeight >= 0 && SymmetryWeight >= 0 && RangeWeight >= 0 && CriticWeight > 0, "Loss weights cannot be negative.");
+        Require(PreviewSize is >= 16 and <= 512, "PreviewSize must be 16..512.");
+        Require(ViewJitter >= 0 && ViewJitter < HeldOutYaw, "ViewJitter must be at least 0 and below HeldOutYaw (the held-out view must stay unseen).");
+    }
+}

@@ -1,0 +1,146 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using FaceClip.Core.Geometry;
+using FaceClip.Core.Reconstruction;
+using FaceClip.Core.Rendering;
+using FaceClip.Core.Vision;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+
+namespace FaceClip.Core.Expression;
+
+/// <summary>
+/// The face whose expression is changed: its codes (from a reconstruction or a params.json), the camera and crop they
+/// were fitted in, and optionally the photo (for compositing and the overlay) and the baked UV texture (for a
+/// realistic render). Owns the photo and texture it holds.
+/// </summary>
+public sealed class TransferSubject : IDisposable
+{
+    public required FaceCodeLayout Layout { get; init; }
+
+    /// <summary>The whole code vector [Layout.Total].</summary>
+    public required float[] Codes { get; init; }
+
+    public required PerspectiveCamera Camera { get; init; }
+
+    public required FaceCrop Crop { get; init; }
+
+    /// <summary>The photo the codes were fitted to, or null (renders then go over grey).</summary>
+    public FaceImage? Photo { get; init; }
+
+    /// <summary>The photo's file name (for reports), or empty.</summary>
+    public string PhotoName { get; init; } = string.Empty;
+
+    /// <summary>The baked UV texture (the display topology's UVs), or null (the model's albedo is used).</summary>
+    public Image<Rgb24>? Texture { get; init; }
+
+    public float[] Expression => Codes.AsSpan(Layout.ExpressionOffset, Layout.Expression).ToArray();
+
+    /// <summary>A subject from a reconstruction (copies its texture; <paramref name="photo"/> is taken over).</summary>
+    public static TransferSubject FromReconstruction(ReconstructionResult result, FaceImage? photo, string photoName = "")
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        return new TransferSubject
+        {
+            Layout = result.Layout,
+            Codes = (float[])result.Codes.Clone(),
+            Camera = result.Camera,
+            Crop = result.Crop,
+            Photo = photo,
+            PhotoName = photoName,
+            Texture = result.Texture.Clone(),
+        };
+    }
+
+    /// <summary>
+    /// A subject from a params.json written by <c>faceclip reconstruct</c>. The photo is <paramref name="photoPath"/>
+    /// when given, else the file params.json names if it lies beside params.json; the texture is texture.png beside it
+    /// when present. Expression weights are read by name in the model's order (<paramref name="expressionNames"/>).
+    /// </summary>
+    public static TransferSubject FromParamsJson(string paramsPath, IReadOnlyList<string> expressionNames, FaceCodeLayout layout, string? photoPath = null)
+    {
+        ArgumentNullException.ThrowIfNull(expressionNames);
+        var folder = Path.GetDirectoryName(Path.GetFullPath(paramsPath))!;
+        JsonNode root;
+        try
+        {
+            root = JsonNode.Parse(File.ReadAllText(paramsPath)) ?? throw new InvalidDataException("empty document");
+        }
+        catch (System.Text.Json.JsonException ex)
+        {
+            throw new InvalidDataException($"'{paramsPath}' is not valid JSON: {ex.Message}");
+        }
+
+        JsonNode Need(JsonNode? node, string name) => node?[name] ?? throw new InvalidDataException($"'{paramsPath}' has no '{name}' (is it a params.json from faceclip reconstruct?).");
+        var codesNode = Need(root, "codes");
+        var codes = new float[layout.Total];
+        void PutArray(string name, int offset, int length)
+        {
+            var array = Need(codesNode, name).AsArray();
+            if (array.Count != length)
+            {
+                throw new InvalidDataException($"'{paramsPath}': codes.{name} has {array.Count} values, expected {length}.");
+            }
+
+            for (var i = 0; i < length; i++)
+            {
+                codes[offset + i] = array[i]!.GetValue<float>();
+            }
+        }
+
+        PutArray("shape", layout.ShapeOffset, layout.Shape);
+        PutArray("texture", layout.TextureOffset, layout.Texture);
+        PutArray("rotation", layout.RotationOffset, FaceCodeLayout.Rotation);
+        PutArray("translation", layout.TranslationOffset, FaceCodeLayout.Translation);
+        PutArray("lighting", layout.LightingOffset, FaceCodeLayout.Lighting);
+        var expression = Need(codesNode, "expression").AsObject();
+        for (var i = 0; i < layout.Expression; i++)
+        {
+            codes[layout.ExpressionOffset + i] = expression[expressionNames[i]]?.GetValue<float>()
+                                                 ?? throw new InvalidDataException($"'{paramsPath}': codes.expression has no '{expressionNames[i]}'.");
+        }
+
+        var cam = Need(root, "camera");
+        var camera = new PerspectiveCamera(cam["width"]!.GetValue<int>(), cam["height"]!.GetValue<int>(), cam["focal"]!.GetValue<double>(), cam["distance"]!.GetValue<double>())
+        {
+            CenterX = cam["cx"]!.GetValue<double>(),
+            CenterY = cam["cy"]!.GetValue<double>(),
+        };
+        var c = Need(root, "crop");
+        var crop = new FaceCrop(c["left"]!.GetValue<double>(), c["top"]!.GetValue<double>(), c["side"]!.GetValue<double>(), c["size"]!.GetValue<int>());
+
+        var recorded = root["photo"]?["file"]?.GetValue<string>();
+        var photoFile = photoPath ?? (recorded is { Length: > 0 } && File.Exists(Path.Combine(folder, recorded)) ? Path.Combine(folder, recorded) : null);
+        if (photoPath is not null && !File.Exists(photoPath))
+        {
+            throw new FileNotFoundException($"Cannot read the photo '{photoPath}': no such file.", photoPath);
+        }
+
+        var texturePath = Path.Combine(folder, ReconstructionWriter.TextureFile);
+        var photo = photoFile is null ? null : FaceImage.Load(photoFile);
+        if (photo is not null && root["photo"]?["width"] is { } w && root["photo"]?["height"] is { } h
+            && (w.GetValue<int>() != photo.Width || h.GetValue<int>() != photo.Height))
+        {
+            var size = string.Create(CultureInfo.InvariantCulture, $"{photo.Width}x{photo.Height}");
+            photo.Dispose();
+            throw new InvalidDataException($"The photo '{photoFile}' is {size}, but params.json was fitted to a {w}x{h} photo.");
+        }
+
+        return new TransferSubject
+        {
+            Layout = layout,
+            Codes = codes,
+            Camera = camera,
+            Crop = crop,
+            Photo = photo,
+            PhotoName = photoFile is null ? recorded ?? string.Empty : Path.GetFileName(photoFile),
+            Texture = File.Exists(texturePath) ? Image.Load<Rgb24>(texturePath) : null,
+        };
+    }
+
+    public void Dispose()
+    {
+        Photo?.Dispose();
+        Texture?.Dispose();
+    }
+}

@@ -1,0 +1,83 @@
+using System.Text.Json;
+using FaceClip.Core.Runtime;
+
+namespace FaceClip.Cli.Tests.Commands;
+
+public sealed class TransferCommandTests
+{
+    private static string Sample(int i) => Path.Combine(ProductPaths.FindRoot(AppContext.BaseDirectory), "node_modules", "@vladmandic", "face-api", "demo", $"sample{i}.jpg");
+
+    private static async Task<(int Code, string Out, string Err)> Run(params string[] args)
+    {
+        using var mirror = CliTestEnvironment.UseSharedMirror();
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var code = await FaceClipCommand.RunAsync(args, output, error);
+        return (code, output.ToString(), error.ToString());
+    }
+
+    [Fact]
+    public async Task APromptTheEmbeddedCriticCannotReadIsAUserErrorListingWhatItUnderstands()
+    {
+        var (code, _, err) = await Run("transfer", Sample(2), "--prompt", "smile", "--prompt", "a purple elephant", "--out", Path.GetTempPath(), "--critic", "face");
+        Assert.Equal(FaceClipCommand.UserError, code);
+        Assert.Contains("a purple elephant", err, StringComparison.Ordinal);
+        Assert.Contains("understands", err, StringComparison.Ordinal);
+        Assert.Contains("surprised", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task MissingInputsAndBadWeightsAreUserErrors()
+    {
+        var (code, _, err) = await Run("transfer", "/no/such/photo.jpg", "--prompt", "smile", "--out", Path.GetTempPath());
+        Assert.Equal(FaceClipCommand.UserError, code);
+        Assert.Contains("no such file", err, StringComparison.Ordinal);
+        (code, _, err) = await Run("transfer", Sample(2), "--prompt", "smile", "--out", Path.GetTempPath(), "--weight", "wobble=1");
+        Assert.Equal(FaceClipCommand.UserError, code);
+        Assert.Contains("Unknown loss", err, StringComparison.Ordinal);
+        (code, _, err) = await Run("transfer", Sample(2), "--prompt", "smile", "--out", Path.GetTempPath(), "--mapper", "/no/such/mapper.safetensors");
+        Assert.Equal(FaceClipCommand.UserError, code);
+        Assert.Contains("mapper", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task FromParamsJsonWritesOneFolderPerPromptAndSavedMappersAreReusable()
+    {
+        var folder = Directory.CreateTempSubdirectory("faceclip-cli-transfer-").FullName;
+        try
+        {
+            var fit = Path.Combine(folder, "fit");
+            var (code, _, err) = await Run("reconstruct", Sample(2), "--out", fit, "--iterations", "2", "--device", "cpu");
+            Assert.True(code == 0, err);
+            var output = Path.Combine(folder, "out");
+            var mapper = Path.Combine(folder, "mapper.safetensors");
+            (code, var stdout, err) = await Run("transfer", Path.Combine(fit, "params.json"), "--photo", Sample(2), "--prompt", "a big smile", "--prompt", "very sad",
+                "--out", output, "--iterations", "3", "--device", "cpu", "--save-mapper", mapper);
+            Assert.True(code == 0, err);
+            Assert.Contains("critic face", stdout, StringComparison.Ordinal);
+            Assert.Contains("\"very sad\" (read as sad 1.00)", stdout, StringComparison.Ordinal);
+            foreach (var slug in new[] { "a-big-smile", "very-sad" })
+            {
+                foreach (var name in new[] { "mesh.obj", "mesh.glb", "render.png", "overlay.png", "codes.json", "losses.json" })
+                {
+                    Assert.True(File.Exists(Path.Combine(output, slug, name)), $"{slug}/{name}");
+                }
+            }
+
+            using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "transfer.json")));
+            Assert.Equal("face", summary.RootElement.GetProperty("critic").GetString());
+            Assert.True(File.Exists(Path.Combine(folder, "mapper.a-big-smile.safetensors")));
+            Assert.True(File.Exists(Path.Combine(folder, "mapper.very-sad.safetensors")));
+
+            (code, stdout, err) = await Run("transfer", Path.Combine(fit, "params.json"), "--prompt", "happy", "--out", Path.Combine(folder, "again"),
+                "--iterations", "0", "--mapper", Path.Combine(folder, "mapper.a-big-smile.safetensors"), "--device", "cpu");
+            Assert.True(code == 0, err);
+            Assert.True(File.Exists(Path.Combine(folder, "again", "happy", "codes.json")));
+            Assert.False(File.Exists(Path.Combine(folder, "again", "happy", "overlay.png"))); // no photo beside params.json, none given
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+}

@@ -1,0 +1,229 @@
+using System.Text.Json;
+using FaceClip.Core.Expression;
+using FaceClip.Core.Reconstruction;
+using FaceClip.Core.Vision;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+
+namespace FaceClip.Core.Tests.Expression;
+
+public sealed class ExpressionTransferTests(TransferFixture fixture) : IClassFixture<TransferFixture>
+{
+    private static float P(float[] probabilities, string name) => probabilities[FaceExpressions.IndexOf(name)];
+
+    private static double Kl(float[] target, float[] p) =>
+        target.Select((t, i) => t > 0 ? t * Math.Log(t / Math.Max(p[i], 1e-6)) : 0).Sum();
+
+    [Fact]
+    public void ProgressStreamsEveryIterationWithPreviewsAndEndsWithTheResult()
+    {
+        var steps = fixture.Progress.Where(p => p.Stage == "transfer").ToList();
+        Assert.Equal(fixture.Options.Iterations, steps.Count);
+        Assert.Equal([8, 16, 24, 32, 40], steps.Where(p => p.PreviewPng is not null).Select(p => p.Iteration));
+        Assert.All(steps, p => Assert.Equal(["critic", "delta", "prototype", "range", "sparsity", "symmetry", "total"], p.Losses.Keys.Order()));
+        Assert.All(steps, p => Assert.Equal(2, p.PromptLosses.Count));
+        using var preview = Image.Load<Rgb24>(steps[7].PreviewPng!);
+        Assert.Equal((2 * fixture.Options.PreviewSize, fixture.Options.PreviewSize), (preview.Width, preview.Height));
+        Assert.Equal(2, steps[7].Vertices!.Count);
+        Assert.Equal(fixture.Reconstructor.Model.VertexCount * 3, steps[7].Vertices![0].Length);
+        var last = fixture.Progress[^1];
+        Assert.Equal("done", last.Stage);
+        Assert.Equal(1.0, last.Fraction, 6);
+        Assert.Same(fixture.Result, last.Result);
+    }
+
+    [Fact]
+    public void TheCriticMovesEachPromptTowardsItsExpression()
+    {
+        var r = fixture.Result;
+        Assert.Equal("face", r.Critic);
+        Assert.Contains("lexicon", r.CriticDescription, StringComparison.Ordinal);
+        var sad = r.Prompts[0];
+        var surprised = r.Prompts[1];
+        Assert.True(P(sad.Probabilities, "sad") > P(r.SourceProbabilities, "sad") + 0.15,
+            $"sad {P(r.SourceProbabilities, "sad"):F2} -> {P(sad.Probabilities, "sad"):F2}");
+        foreach (var p in r.Prompts)
+        {
+            // The final render is closer to what the prompt asks for than the subject's own render.
+            Assert.True(Kl(p.Target!.Probabilities, p.Probabilities) < Kl(p.Target.Probabilities, r.SourceProbabilities) - 0.3,
+                $"{p.Prompt}: KL {Kl(p.Target.Probabilities, r.SourceProbabilities):F2} -> {Kl(p.Target.Probabilities, p.Probabilities):F2}");
+        }
+
+        foreach (var p in r.Prompts)
+        {
+            Assert.True(p.LossHistory.Min(h => h["critic"]) < p.LossHistory[0]["critic"] * 0.7, $"{p.Prompt}: the critic loss must fall");
+        }
+
+        Assert.True(sad.Expression.Zip(surprised.Expression, (a, b) => Math.Abs(a - b)).Max() > 0.1, "different prompts give different expressions");
+    }
+
+    [Fact]
+    public void OnlyTheExpressionChangesWithinTheBlendshapeRange()
+    {
+        var r = fixture.Result;
+        var layout = r.Layout;
+        var names = fixture.Reconstructor.Model.Data.ExpressionNames;
+        foreach (var p in r.Prompts)
+        {
+            Assert.All(p.Expression, e => Assert.InRange(e, 0f, 1f));
+            for (var i = 0; i < layout.Total; i++)
+            {
+                if (i < layout.ExpressionOffset || i >= layout.ExpressionOffset + layout.Expression)
+                {
+                    Assert.Equal(fixture.Subject.Codes[i], p.Codes[i]);
+                }
+            }
+
+            Assert.Equal(p.Expression, p.Codes.AsSpan(layout.ExpressionOffset, layout.Expression).ToArray());
+            for (var i = 0; i < names.Length; i++)
+            {
+                Assert.Equal(p.Expression[i] - fixture.Subject.Expression[i], p.Delta[i], 5);
+                if (names[i].StartsWith("eyeLook", StringComparison.Ordinal) || names[i] is "jawLeft" or "jawRight" or "mouthLeft" or "mouthRight")
+                {
+                    Assert.Equal(0f, p.Delta[i]); // gaze and sideways shifts stay for symmetric prompts
+                }
+            }
+
+            Assert.InRange(p.IdentityDistance, 0.0, 0.6);
+            Assert.True(p.MeanAbsoluteDelta > 0.005);
+        }
+    }
+
+    [Fact]
+    public void WritesMeshesRendersCodesAndLossesPerPrompt()
+    {
+        var folder = Directory.CreateTempSubdirectory("faceclip-transfer-").FullName;
+        try
+        {
+            var files = TransferWriter.Write(fixture.Result, fixture.Reconstructor.Model, folder, textureSize: 64);
+            foreach (var slug in new[] { "very-sad", "surprised" })
+            {
+                foreach (var name in new[] { "mesh.obj", "mesh.glb", "render.png", "composite.png", "overlay.png", "codes.json", "losses.json" })
+                {
+                    Assert.Contains($"{slug}/{name}", files);
+                    Assert.True(new FileInfo(Path.Combine(folder, slug, name)).Length > 0, $"{slug}/{name}");
+                }
+            }
+
+            using var codes = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "very-sad", "codes.json")));
+            var root = codes.RootElement;
+            Assert.Equal("very sad", root.GetProperty("prompt").GetString());
+            Assert.Equal("face", root.GetProperty("critic").GetString());
+            Assert.Equal("sad", root.GetProperty("target").GetProperty("dominant").GetString());
+            Assert.Equal(53, root.GetProperty("codes").GetProperty("expression").EnumerateObject().Count());
+            using var losses = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "very-sad", "losses.json")));
+            Assert.Equal(fixture.Options.Iterations, losses.RootElement.GetArrayLength());
+            using var overlay = Image.Load<Rgb24>(Path.Combine(folder, "very-sad", "overlay.png"));
+            Assert.Equal((fixture.Reconstruction.PhotoWidth, fixture.Reconstruction.PhotoHeight), (overlay.Width, overlay.Height));
+            var glb = File.ReadAllBytes(Path.Combine(folder, "very-sad", "mesh.glb"));
+            Assert.Equal("glTF"u8.ToArray(), glb[..4]);
+            var json = System.Text.Encoding.UTF8.GetString(glb, 20, BitConverter.ToInt32(glb, 12));
+            Assert.Contains("\"animations\"", json, StringComparison.Ordinal);
+            Assert.Contains("mouthSmile_L", json, StringComparison.Ordinal);
+            using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, TransferWriter.SummaryFile)));
+            Assert.Equal(2, summary.RootElement.GetProperty("prompts").GetArrayLength());
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void ASubjectRebuiltFromParamsJsonHasTheSameCodesTextureAndPhoto()
+    {
+        var folder = Directory.CreateTempSubdirectory("faceclip-subject-").FullName;
+        try
+        {
+            ReconstructionWriter.Write(fixture.Reconstruction, folder, "sample2.jpg");
+            var names = fixture.Reconstructor.Model.Data.ExpressionNames;
+            var layout = fixture.Reconstructor.Model.Layout;
+            using (var withoutPhoto = TransferSubject.FromParamsJson(Path.Combine(folder, "params.json"), names, layout))
+            {
+                Assert.Null(withoutPhoto.Photo); // the photo is not beside params.json
+                Assert.NotNull(withoutPhoto.Texture);
+                Assert.Equal(fixture.Reconstruction.Codes, withoutPhoto.Codes);
+                Assert.Equal(fixture.Reconstruction.Camera, withoutPhoto.Camera);
+                Assert.Equal(fixture.Reconstruction.Crop, withoutPhoto.Crop);
+            }
+
+            File.Copy(TransferFixture.PhotoPath, Path.Combine(folder, "sample2.jpg"));
+            using var withPhoto = TransferSubject.FromParamsJson(Path.Combine(folder, "params.json"), names, layout);
+            Assert.NotNull(withPhoto.Photo);
+            Assert.Equal("sample2.jpg", withPhoto.PhotoName);
+            Assert.Throws<FileNotFoundException>(() => TransferSubject.FromParamsJson(Path.Combine(folder, "params.json"), names, layout, Path.Combine(folder, "missing.jpg")));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task AnUnreadablePromptFailsBeforeAnyWorkAndListsTheVocabulary()
+    {
+        var ex = await Assert.ThrowsAsync<ExpressionPromptException>(async () =>
+            await fixture.Transfer.TransferAsync(fixture.Subject, ["happy", "a purple elephant"], new TransferOptions { Critic = "face" }));
+        Assert.Contains("a purple elephant", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("surprised", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task WithoutClipWeightsAskingForClipIsAMissingAssetError()
+    {
+        Assert.False(fixture.Transfer.ClipAvailable);
+        await Assert.ThrowsAsync<Core.Runtime.ModelAssetException>(async () =>
+            await fixture.Transfer.TransferAsync(fixture.Subject, ["happy"], new TransferOptions { Critic = "clip" }));
+    }
+
+    [Fact]
+    public async Task ASavedMapperAppliedWithoutIterationsChangesTheFaceAndAMapperOfAnotherCriticIsRefused()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"faceclip-mapper-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            fixture.Result.Mappers[1].Save(path);
+            using var mapper = ExpressionMapper.Load(path);
+            using var again = await fixture.Transfer.TransferAsync(fixture.Subject, ["surprised"], new TransferOptions { Iterations = 0, Critic = "face" }, mapper);
+            var delta = again.Prompts[0].Delta;
+            Assert.True(delta.Select(Math.Abs).Max() > 0.01, "the loaded mapper changes the face");
+            Assert.Empty(again.Prompts[0].LossHistory);
+
+            using var wrong = new ExpressionMapper(new ExpressionMapperConfig(PromptInputs: 512, Critic: "clip"));
+            await Assert.ThrowsAsync<ArgumentException>(async () =>
+                await fixture.Transfer.TransferAsync(fixture.Subject, ["surprised"], new TransferOptions { Iterations = 0, Critic = "face" }, wrong));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public async Task TheClipCriticReadsAnyTextAndGivesOneLossPerPrompt()
+    {
+        // OpenAI's weights are not installed here: the tiny random CLIP fixture exercises the same code path.
+        using var model = Core.Clip.ClipLoader.Load(Clip.ClipFixtureTests.Fixture("clip_tiny_vit.safetensors")).Freeze();
+        var tokenizer = Core.Clip.ClipTokenizer.Load(Path.Combine(TestPaths.SharedModels, "clip", "bpe_simple_vocab_16e6.txt.gz"));
+        using var critic = new ClipExpressionCritic(model, tokenizer, "tiny");
+        string[] prompts = ["a face lost in thought", "a purple elephant"];
+        var embeddings = critic.EmbedPrompts(prompts);
+        Assert.Equal([2L, critic.PromptDimensions], embeddings.shape);
+        Assert.Equal(1f, TorchSharp.torch.linalg.vector_norm(embeddings[0]).item<float>(), 4);
+        var images = TorchSharp.torch.rand(2, 3, 96, 96).requires_grad_(true);
+        var losses = critic.Loss(images, []);
+        Assert.Equal([2L], losses.shape);
+        var reference = new Core.Losses.ClipTextLoss(model, tokenizer);
+        Assert.Equal(reference.Forward(images[..1], prompts[0]).item<float>(), losses[0].item<float>(), 4);
+        losses.sum().backward();
+        Assert.True(images.grad!.abs().sum().item<float>() > 0);
+
+        using var transfer = new ExpressionTransfer(fixture.Reconstructor.Model, fixture.Reconstructor.Faces, () => new ClipExpressionCritic(model, tokenizer, "tiny"));
+        Assert.True(transfer.ClipAvailable);
+        using var result = await transfer.TransferAsync(fixture.Subject, prompts, new TransferOptions { Iterations = 3, PreviewEvery = 0 });
+        Assert.Equal("clip", result.Critic);
+        Assert.All(result.Prompts, p => Assert.Null(p.Target));
+        Assert.Equal(critic.PromptDimensions, result.Mappers[0].Config.PromptInputs);
+        Assert.Equal(3, result.Prompts[1].LossHistory.Count);
+    }
+}

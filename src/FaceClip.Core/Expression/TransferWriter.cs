@@ -44,45 +44,44 @@ public static class TransferWriter
 
         foreach (var p in result.Prompts)
         {
-            var folder = Path.Combine(directory, p.Slug);
-            Directory.CreateDirectory(folder);
-            void Put(string name, Action<string> write) => ReconstructionWriter.Atomic(folder, name, write, written);
-            if (meshes)
+            var files = ReconstructionWriter.Staged(Path.Combine(directory, p.Slug), folder =>
             {
-                var mesh = FaceMeshExport.Create(model, tensor(p.Vertices, device: model.Device).view(-1, 3), albedo, textureSize: textureSize, includeExpressions: false);
-                ObjExporter.Write(Path.Combine(folder, "mesh.obj"), mesh);
-                mesh.Texture?.Dispose();
-                written.Add("mesh.obj");
-                var animation = MorphKeyframe.Between(result.Subject.Expression, p.Expression, 1.0f, andBack: true);
-                Put("mesh.glb", path => GlbExporter.Write(path, identityMesh!, p.Expression, animation, "expression"));
-            }
-
-            Put("render.png", path => File.WriteAllBytes(path, p.RenderPng));
-            Put("composite.png", path => File.WriteAllBytes(path, p.CompositePng));
-            if (p.OverlayPng is not null)
-            {
-                Put("overlay.png", path => File.WriteAllBytes(path, p.OverlayPng));
-            }
-
-            Put(CodesFile, path => File.WriteAllText(path, CodesJson(result, p, names).ToJsonString(Json)));
-            Put(LossesFile, path => File.WriteAllText(path, new JsonArray(p.LossHistory.Select((h, i) =>
-            {
-                var entry = new JsonObject { ["iteration"] = i + 1 };
-                foreach (var (name, value) in h)
+                if (meshes)
                 {
-                    entry[name] = value;
+                    var mesh = FaceMeshExport.Create(model, tensor(p.Vertices, device: model.Device).view(-1, 3), albedo, textureSize: textureSize, includeExpressions: false);
+                    ObjExporter.Write(Path.Combine(folder, "mesh.obj"), mesh);
+                    mesh.Texture?.Dispose();
+                    var animation = MorphKeyframe.Between(result.Subject.Expression, p.Expression, 1.0f, andBack: true);
+                    GlbExporter.Write(Path.Combine(folder, "mesh.glb"), identityMesh!, p.Expression, animation, "expression");
                 }
 
-                return (JsonNode)entry;
-            }).ToArray()).ToJsonString(Json)));
-            for (var i = written.Count - 1; i >= 0 && !written[i].Contains('/'); i--)
-            {
-                written[i] = $"{p.Slug}/{written[i]}";
-            }
+                File.WriteAllBytes(Path.Combine(folder, "render.png"), p.RenderPng);
+                File.WriteAllBytes(Path.Combine(folder, "composite.png"), p.CompositePng);
+                if (p.OverlayPng is not null)
+                {
+                    File.WriteAllBytes(Path.Combine(folder, "overlay.png"), p.OverlayPng);
+                }
+
+                File.WriteAllText(Path.Combine(folder, CodesFile), CodesJson(result, p, names).ToJsonString(Json));
+                File.WriteAllText(Path.Combine(folder, LossesFile), new JsonArray(p.LossHistory.Select((h, i) =>
+                {
+                    var entry = new JsonObject { ["iteration"] = i + 1 };
+                    foreach (var (name, value) in h)
+                    {
+                        entry[name] = value;
+                    }
+
+                    return (JsonNode)entry;
+                }).ToArray()).ToJsonString(Json));
+            });
+            written.AddRange(files.Select(f => $"{p.Slug}/{f}"));
         }
 
-        ReconstructionWriter.Atomic(directory, SummaryFile, path => File.WriteAllText(path, Summary(result).ToJsonString(Json)), written);
-        ReconstructionWriter.Atomic(directory, "source.png", path => File.WriteAllBytes(path, result.SourceRenderPng), written);
+        written.AddRange(ReconstructionWriter.Staged(directory, folder =>
+        {
+            File.WriteAllText(Path.Combine(folder, SummaryFile), Summary(result).ToJsonString(Json));
+            File.WriteAllBytes(Path.Combine(folder, "source.png"), result.SourceRenderPng);
+        }));
         return written;
     }
 

@@ -32,6 +32,8 @@ public sealed class ReconstructionJobTests : IClassFixture<ReconstructionJobTest
                 b.UseSetting("Reconstruction:Iterations", "6");
                 b.UseSetting("Reconstruction:PreviewEvery", "3");
                 b.UseSetting("Reconstruction:TextureSize", "128");
+                b.UseSetting("Transfer:Iterations", "4");
+                b.UseSetting("Transfer:PreviewEvery", "2");
             });
         }
 
@@ -105,5 +107,54 @@ public sealed class ReconstructionJobTests : IClassFixture<ReconstructionJobTest
         var topology = await client.GetByteArrayAsync("/api/model/topology");
         Assert.Equal(0, topology.Length % 12);
         Assert.True(BitConverter.ToInt32(topology, 0) < 26719);
+    }
+
+    [Fact]
+    public async Task AJobWithAPromptWritesTheTransferredExpressionInItsOwnFolder()
+    {
+        var client = _factory.Factory.CreateClient();
+        using var form = new MultipartFormDataContent();
+        var photo = await File.ReadAllBytesAsync(TestSupport.SharedAssets.SamplePhoto(1));
+        form.Add(new ByteArrayContent(photo), "image", "sample1.jpg");
+        form.Add(new StringContent("very surprised"), "prompts");
+        var response = await client.PostAsync("/api/jobs", form);
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var id = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+
+        JsonElement job;
+        var deadline = DateTime.UtcNow.AddMinutes(4);
+        do
+        {
+            await Task.Delay(500);
+            job = await client.GetFromJsonAsync<JsonElement>($"/api/jobs/{id}");
+        }
+        while (job.GetProperty("status").GetString() is "Queued" or "Running" && DateTime.UtcNow < deadline);
+
+        Assert.True(job.GetProperty("status").GetString() == "Completed", job.GetProperty("error").ToString());
+        var artifacts = job.GetProperty("urls").GetProperty("artifacts");
+        Assert.True(artifacts.TryGetProperty("very-surprised/mesh.glb", out var glbUrl));
+        Assert.True(artifacts.TryGetProperty("mesh.glb", out _));
+        var glb = await client.GetByteArrayAsync(glbUrl.GetString());
+        Assert.Equal("glTF"u8.ToArray(), glb[..4]);
+        var codes = await client.GetStringAsync($"/api/jobs/{id}/artifacts/very-surprised/codes.json");
+        Assert.Contains("expression", codes);
+        foreach (var name in new[] { "very-surprised%2F..%2F..%2Fjobs.db", "very-surprised/x/mesh.glb", "other-prompt/mesh.glb" })
+        {
+            Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync($"/api/jobs/{id}/artifacts/{name}")).StatusCode);
+        }
+    }
+
+    [Fact]
+    public async Task APromptTheExpressionCriticCannotReadIsRefusedUpFront()
+    {
+        var client = _factory.Factory.CreateClient();
+        using var form = new MultipartFormDataContent();
+        form.Add(new ByteArrayContent(await File.ReadAllBytesAsync(TestSupport.SharedAssets.SamplePhoto(1))), "image", "sample1.jpg");
+        form.Add(new StringContent("qwertyuiop zxcvb"), "prompts");
+        var response = await client.PostAsync("/api/jobs", form);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var detail = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString()!;
+        Assert.Contains("qwertyuiop", detail);
+        Assert.Contains("happy", detail);
     }
 }

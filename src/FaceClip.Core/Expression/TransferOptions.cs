@@ -85,4 +85,7 @@ public sealed class TransferOptions
         Require(PreviewSize is >= 16 and <= 512, "PreviewSize must be 16..512.");
         Require(ViewJitter >= 0 && ViewJitter < HeldOutYaw, "ViewJitter must be at least 0 and below HeldOutYaw (the held-out view must stay unseen).");
     }
+
+    /// <summary>A copy to adjust per request without touching the configured defaults.</summary>
+    public TransferOptions Clone() => (TransferOptions)MemberwiseClone();
 }

@@ -10,6 +10,7 @@ public static class JobServices
     public static IServiceCollection AddFaceClipJobs(this IServiceCollection services, IConfiguration configuration)
     {
         services.Configure<JobOptions>(configuration.GetSection(JobOptions.SectionName));
+        services.Configure<FaceClip.Core.Expression.TransferOptions>(configuration.GetSection(FaceClip.Core.Expression.TransferOptions.SectionName));
         services.AddSingleton(sp =>
         {
             var env = sp.GetRequiredService<IWebHostEnvironment>();

@@ -1,10 +1,12 @@
+using FaceClip.Core.Expression;
+using FaceClip.Core.Runtime;
 using Microsoft.Extensions.Options;
 
 namespace FaceClip.Web.Jobs;
 
 /// <summary>Turns an uploaded photo and a request into a queued job: checks the upload, stores it atomically, queues
 /// it. The REST endpoint and the studio page both submit through here.</summary>
-public sealed class JobSubmission(JobStore store, JobQueue queue, UploadValidator validator, IOptions<JobOptions> options)
+public sealed class JobSubmission(JobStore store, JobQueue queue, UploadValidator validator, IOptions<JobOptions> options, ModelStore? models = null)
 {
     /// <summary>Why a submission was refused, with the HTTP status that says so.</summary>
     public sealed record Refusal(int Status, string Detail);
@@ -15,6 +17,11 @@ public sealed class JobSubmission(JobStore store, JobQueue queue, UploadValidato
         if (request.Prompts.Count > limits.MaxPrompts || request.Prompts.Any(p => p.Length > limits.MaxPromptLength))
         {
             return (null, new Refusal(StatusCodes.Status400BadRequest, $"At most {limits.MaxPrompts} prompts of at most {limits.MaxPromptLength} characters."));
+        }
+
+        if (CheckPrompts(request) is { } promptProblem)
+        {
+            return (null, new Refusal(StatusCodes.Status400BadRequest, promptProblem));
         }
 
         if (request.Iterations is { } n && (n < 1 || n > limits.MaxIterations))
@@ -48,6 +55,37 @@ public sealed class JobSubmission(JobStore store, JobQueue queue, UploadValidato
         }
 
         return (record, null);
+    }
+
+    /// <summary>With CLIP any prompt works; the embedded critic reads prompts with its lexicon, so a prompt it cannot
+    /// read is refused before anything runs, with what it understands.</summary>
+    private string? CheckPrompts(JobRequest request)
+    {
+        if (request.Prompts.Count == 0)
+        {
+            return null;
+        }
+
+        var clip = models?.GetStatus("clip").Found ?? false;
+        if (request.Critic == "clip" && !clip)
+        {
+            return "The CLIP critic needs OpenAI's CLIP weights, which are not installed (faceclip models fetch clip); use critic auto or face.";
+        }
+
+        if (request.Critic == "clip" || (request.Critic == "auto" && clip))
+        {
+            return null;
+        }
+
+        foreach (var prompt in request.Prompts)
+        {
+            if (ExpressionLexicon.TryParse(prompt, out var error) is null)
+            {
+                return error;
+            }
+        }
+
+        return null;
     }
 
     private static Refusal QueueFull(JobOptions limits) =>

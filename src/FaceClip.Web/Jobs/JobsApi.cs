@@ -14,14 +14,14 @@ public static partial class JobsApi
         jobs.MapPost("/", SubmitAsync).DisableAntiforgery().WithName("SubmitJob");
         jobs.MapGet("/", ListAsync).WithName("ListJobs");
         jobs.MapGet("/{id}", GetAsync).WithName("GetJob");
-        jobs.MapGet("/{id}/artifacts/{name}", ArtifactAsync).WithName("GetArtifact");
+        jobs.MapGet("/{id}/artifacts/{**name}", ArtifactAsync).WithName("GetArtifact");
         jobs.MapGet("/{id}/input", InputAsync).WithName("GetJobInput");
         jobs.MapDelete("/{id}", CancelAsync).WithName("CancelJob");
         return jobs;
     }
 
-    /// <summary>Artifact names are fixed by the executor: one plain file name, no folders.</summary>
-    [GeneratedRegex("^[a-z0-9][a-z0-9_.-]{0,80}$")]
+    /// <summary>Artifact names are fixed by the executor: a plain file name, optionally in one prompt folder.</summary>
+    [GeneratedRegex("^(?:[a-z0-9][a-z0-9-]{0,60}/)?[a-z0-9][a-z0-9_.-]{0,80}$")]
     private static partial Regex ArtifactName();
 
     private static readonly Dictionary<string, string> ContentTypes = new(StringComparer.OrdinalIgnoreCase)

@@ -84,6 +84,12 @@ public sealed class MeshRendererTests
             var single = renderer.Render(Camera.ToCameraSpace(posed[b..(b + 1)]), topology, albedo[b..(b + 1)], lighting[b..(b + 1)]);
             Assert.True(single.Image.allclose(both.Image[b..(b + 1)], rtol: 1e-5, atol: 1e-6));
         }
+
+        // One albedo [1, V, 3] is shared by every batch item.
+        var shared = renderer.Render(Camera.ToCameraSpace(posed), topology, albedo[..1], lighting);
+        var explicitly = renderer.Render(Camera.ToCameraSpace(posed), topology, albedo[..1].expand(2, -1, -1), lighting);
+        Assert.True(shared.Image.allclose(explicitly.Image));
+        Assert.False(shared.Image[1].allclose(both.Image[1]));
     }
 
     [Fact]

@@ -20,6 +20,13 @@ public sealed class DepthwiseSeparableBlock : nn.Module<Tensor, Tensor>
         norm = nn.GroupNorm(Math.Min(8, channels), channels);
         expand = nn.Conv2d(channels, channels * 2, 1);
         project = nn.Conv2d(channels * 2, channels, 1);
+        using (no_grad())
+        {
+            // TorchSharp's GroupNorm can leave its affine parameters uninitialised (NaN seen): set them explicitly.
+            norm.weight!.fill_(1);
+            norm.bias!.zero_();
+        }
+
         RegisterComponents();
     }
 

@@ -56,7 +56,7 @@ public sealed class ParameterRegressor : nn.Module<Tensor, Tensor>
             global.Add(new TransformerEncoderBlock($"global{i}", width, Config.Heads));
         }
 
-        position = new Parameter(randn(1, Tokens, width) * 0.02);
+        position = new Parameter(zeros(1, Tokens, width).DetachFromDisposeScope());
         tokenNorm = nn.LayerNorm(width);
         var features = Config.RefinementBranches ? width * 2 : width;
         hidden = nn.Linear(features, Config.HeadHidden);
@@ -64,11 +64,12 @@ public sealed class ParameterRegressor : nn.Module<Tensor, Tensor>
         using (no_grad())
         {
             // Start near the fitter's cold start (zero codes, typical placement) so training begins from a sane render.
+            position.normal_(0, 0.02);
             head.weight!.normal_(0, 1e-3);
             head.bias!.zero_();
         }
 
-        translation_base = zeros(3);
+        translation_base = zeros(3).DetachFromDisposeScope();
         RegisterComponents();
     }
 

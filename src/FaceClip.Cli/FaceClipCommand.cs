@@ -17,6 +17,7 @@ public static class FaceClipCommand
         root.Subcommands.Add(ReconstructCommand.Build(context));
         root.Subcommands.Add(ClipCommand.Build(context));
         root.Subcommands.Add(FacesCommand.Build(context));
+        root.Subcommands.Add(TrainCommand.Build(context));
         return root;
     }
 

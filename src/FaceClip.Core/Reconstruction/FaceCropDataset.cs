@@ -124,6 +124,28 @@ public sealed class FaceCropDataset : IDisposable
         return new FaceCropDataset(all, points, labels, fromCache: false);
     }
 
+    /// <summary>The faces at <paramref name="indices"/> (copies; e.g. a held-out split).</summary>
+    public FaceCropDataset Subset(IReadOnlyList<int> indices)
+    {
+        using var index = tensor(indices.Select(i => (long)i).ToArray());
+        return new FaceCropDataset(Crops.index_select(0, index).DetachFromDisposeScope(), Landmarks.index_select(0, index).DetachFromDisposeScope(),
+            indices.Select(i => Names[i]).ToList(), FromCache);
+    }
+
+    /// <summary>All faces in order at side <paramref name="size"/>, [N, 3, S, S] in [0, 1], and their landmarks.</summary>
+    public (Tensor Photo, Tensor Landmarks) All(int size, Device device)
+    {
+        var images = Crops.to(device).to(ScalarType.Float32) / 255;
+        var points = Landmarks.to(device);
+        if (size != CropSize)
+        {
+            images = nn.functional.interpolate(images, [size, size], mode: InterpolationMode.Bilinear, align_corners: false, antialias: size < CropSize);
+            points = points * ((double)size / CropSize);
+        }
+
+        return (images, points);
+    }
+
     public void Dispose()
     {
         Crops.Dispose();

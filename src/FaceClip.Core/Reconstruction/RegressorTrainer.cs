@@ -131,17 +131,32 @@ public sealed class RegressorTrainer
     /// <summary>A random batch of augmented crops at the training size, [B, 3, S, S] in [0, 1], and their landmarks.</summary>
     public static (Tensor Photo, Tensor Landmarks) Sample(FaceCropDataset data, RegressorTrainingOptions o, Random random, Device device)
     {
-        var indices = Enumerable.Range(0, o.BatchSize).Select(_ => (long)random.Next(data.Count)).ToArray();
-        using var index = tensor(indices);
-        var images = data.Crops.index_select(0, index).to(device).to(ScalarType.Float32) / 255;
-        var points = data.Landmarks.index_select(0, index).to(device);
-        if (o.CropSize != data.CropSize)
+        var indices = Enumerable.Range(0, o.BatchSize).Select(_ => random.Next(data.Count)).ToArray();
+        using var batch = data.Subset(indices);
+        var (images, points) = batch.All(o.CropSize, device);
+        return o.Augmentation.Apply(images, points, random);
+    }
+
+    /// <summary>The loss of the regressor's predictions for every face of <paramref name="data"/> (no gradient;
+    /// evaluation mode), in chunks of <paramref name="chunk"/> faces, averaged over the faces.</summary>
+    public static Dictionary<string, double> Evaluate(ParameterRegressor regressor, ReconstructionLoss loss, FaceCropDataset data, int chunk = 8)
+    {
+        using var noGrad = no_grad();
+        regressor.eval();
+        var sums = new Dictionary<string, double>();
+        for (var start = 0; start < data.Count; start += chunk)
         {
-            images = nn.functional.interpolate(images, [o.CropSize, o.CropSize], mode: InterpolationMode.Bilinear, align_corners: false, antialias: o.CropSize < data.CropSize);
-            points = points * ((double)o.CropSize / data.CropSize);
+            using var scope = NewDisposeScope();
+            var ids = Enumerable.Range(start, Math.Min(chunk, data.Count - start)).ToArray();
+            using var part = data.Subset(ids);
+            var (photo, landmarks) = part.All(loss.Camera.Width, regressor.TranslationBase.device);
+            foreach (var (name, value) in Loss(regressor, loss, photo, landmarks).Values())
+            {
+                sums[name] = sums.GetValueOrDefault(name) + (value * ids.Length);
+            }
         }
 
-        return o.Augmentation.Apply(images, points, random);
+        return sums.ToDictionary(kv => kv.Key, kv => kv.Value / data.Count);
     }
 
     /// <summary>The mean landmark-based placement over the data (what the predicted translation is an offset from).</summary>

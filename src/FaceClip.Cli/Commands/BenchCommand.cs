@@ -12,6 +12,7 @@ public static class BenchCommand
         bench.Subcommands.Add(ReconstructBenchCommand.Build(context));
         bench.Subcommands.Add(ClipBenchCommand.Build(context));
         bench.Subcommands.Add(FacesBenchCommand.Build(context));
+        bench.Subcommands.Add(RegressorBenchCommand.Build(context));
         return bench;
     }
 }

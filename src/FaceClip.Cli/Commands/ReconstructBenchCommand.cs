@@ -29,8 +29,9 @@ public static class ReconstructBenchCommand
 
     private static async Task<int> RunAsync(CliContext context, DirectoryInfo? folder, int? iterations, string critic, DirectoryInfo? pictures, string[] weights, CancellationToken ct)
     {
+        // By default the six sample photos of face-api (sample1.jpg .. sample6.jpg; the folder also holds screenshots).
         var directory = folder?.FullName ?? Path.Combine(context.Root, "node_modules", "@vladmandic", "face-api", "demo");
-        var files = Directory.GetFiles(directory).Where(f => f.EndsWith(".jpg", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".png", StringComparison.OrdinalIgnoreCase)
+        var files = Directory.GetFiles(directory, folder is null ? "sample*.jpg" : "*").Where(f => f.EndsWith(".jpg", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".png", StringComparison.OrdinalIgnoreCase)
                                                              || f.EndsWith(".jpeg", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".webp", StringComparison.OrdinalIgnoreCase))
             .Order(StringComparer.Ordinal).ToList();
         var compute = TorchRuntime.Configure(new ComputeOptions());

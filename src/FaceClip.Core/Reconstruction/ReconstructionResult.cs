@@ -72,6 +72,14 @@ public sealed record ReconstructionResult : IDisposable
 
 /// <summary>How well the fit matches the photo.</summary>
 /// <param name="LandmarkNme">Mean distance between fitted and detected landmarks over the outer-eye-corner distance.</param>
-/// <param name="PhotometricError">Mean absolute colour error on the rendered face region, 0..1.</param>
+/// <param name="PhotometricError">Mean absolute colour error (0..1) on the rendered face region where the photo shows
+/// skin (the pixels the photometric loss trusts: hair, glasses and hands over the face are left out).</param>
 /// <param name="DescriptorDistance">Euclidean distance of face descriptors of photo crop and render (same person below 0.6).</param>
-public sealed record ReconstructionQuality(double LandmarkNme, double PhotometricError, double DescriptorDistance);
+public sealed record ReconstructionQuality(double LandmarkNme, double PhotometricError, double DescriptorDistance)
+{
+    /// <summary>The same error over every rendered face pixel, occluders included.</summary>
+    public double PhotometricErrorAllPixels { get; init; }
+
+    /// <summary>Share of the rendered face region the skin measure covers.</summary>
+    public double SkinCoverage { get; init; }
+}

@@ -78,6 +78,8 @@ public static class ReconstructionWriter
                 ["landmark_nme"] = r.Quality.LandmarkNme,
                 ["photometric_error"] = r.Quality.PhotometricError,
                 ["descriptor_distance"] = r.Quality.DescriptorDistance,
+                ["photometric_error_all_pixels"] = r.Quality.PhotometricErrorAllPixels,
+                ["skin_coverage"] = r.Quality.SkinCoverage,
             },
             ["critic"] = r.Critic,
             ["critic_description"] = r.CriticDescription,

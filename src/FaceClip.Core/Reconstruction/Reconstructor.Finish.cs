@@ -28,8 +28,10 @@ public sealed partial class Reconstructor
 
         // Quality on the fitting region.
         var fit = renderer.Render(cameraVertices, _fitting, albedo, lighting, cullBackFaces: true);
-        var coverage = fit.Mask.sum().clamp_min(1);
-        var photometric = ((photo - fit.Image).abs().mean([1], keepdim: true) * fit.Mask).sum() / coverage;
+        var error = (photo - fit.Image).abs().mean([1], keepdim: true);
+        var photometricAll = (error * fit.Mask).sum() / fit.Mask.sum().clamp_min(1);
+        var skinRegion = fit.Mask * (SkinProbability(photo, fit.Mask) > 0.5).to(fit.Mask.dtype);
+        var photometric = (error * skinRegion).sum() / skinRegion.sum().clamp_min(1);
         var composite = (fit.Image * fit.Mask) + (photo * (1 - fit.Mask));
         var renderDescriptor = Faces.RecognitionNet.Descriptors(FaceCrop.CropResize(composite, idBox, FaceRecognitionNet.InputSize));
         var descriptorDistance = IdentityLoss.Distance(photoFeatures.Descriptors.cpu().data<float>().ToArray(), renderDescriptor.cpu().data<float>().ToArray());
@@ -90,7 +92,11 @@ public sealed partial class Reconstructor
             Texture = ImageFiles.ToRgbImage(uvTexture[0]),
             RenderPng = renderPng,
             OverlayPng = overlayPng,
-            Quality = new ReconstructionQuality(nme, photometric.item<float>(), descriptorDistance),
+            Quality = new ReconstructionQuality(nme, photometric.item<float>(), descriptorDistance)
+            {
+                PhotometricErrorAllPixels = photometricAll.item<float>(),
+                SkinCoverage = (skinRegion.sum() / fit.Mask.sum().clamp_min(1)).item<float>(),
+            },
         };
     }
 

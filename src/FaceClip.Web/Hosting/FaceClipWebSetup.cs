@@ -1,5 +1,7 @@
+using FaceClip.Core.Reconstruction;
 using FaceClip.Core.Runtime;
 using FaceClip.Web.Components;
+using FaceClip.Web.Jobs;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using MudBlazor.Services;
@@ -20,6 +22,10 @@ public static class FaceClipWebSetup
         });
         services.AddSingleton(sp => TorchRuntime.Configure(sp.GetRequiredService<IOptions<ComputeOptions>>().Value));
         services.AddHostedService<StartupReport>();
+        services.Configure<ReconstructionOptions>(configuration.GetSection(ReconstructionOptions.SectionName));
+        services.AddSingleton<ReconstructorProvider>();
+        services.AddSingleton<IJobExecutor, ReconstructionJobExecutor>();
+        services.AddFaceClipJobs(configuration);
         services.AddHealthChecks().AddCheck<ModelAssetsHealthCheck>("models");
         services.AddProblemDetails();
         services.AddRazorComponents().AddInteractiveServerComponents();
@@ -39,6 +45,7 @@ public static class FaceClipWebSetup
         app.UseAntiforgery();
         app.MapHealthChecks("/health");
         app.MapModelsApi();
+        app.MapFaceClipJobs();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }
@@ -46,6 +53,15 @@ public static class FaceClipWebSetup
     private static void MapModelsApi(this IEndpointRouteBuilder endpoints)
     {
         var api = endpoints.MapGroup("/api");
+        api.MapGet("/model/topology", (ReconstructorProvider provider) =>
+        {
+            // The triangles the viewer draws (everything opaque), as indices into the streamed vertex positions.
+            var data = provider.Get().Model.Data;
+            var triangles = data.VerticesOfTriangles(data.DisplayTriangleIds());
+            var bytes = new byte[triangles.Length * sizeof(int)];
+            Buffer.BlockCopy(triangles, 0, bytes, 0, bytes.Length);
+            return Results.Bytes(bytes, "application/octet-stream");
+        });
         api.MapGet("/models", (ModelStore store, ComputeContext compute) => Results.Ok(new
         {
             device = compute.Description,

@@ -18,6 +18,7 @@ public static class JobServices
         services.AddSingleton<JobQueue>();
         services.AddSingleton<JobEvents>();
         services.AddSingleton<UploadValidator>();
+        services.AddSingleton<JobSubmission>();
         services.AddHostedService<JobWorker>();
         services.AddSignalR(o => o.MaximumReceiveMessageSize = 64 * 1024).AddMessagePackProtocol();
         services.AddOptions<FormOptions>().Configure<IOptions<JobOptions>>((form, jobs) =>

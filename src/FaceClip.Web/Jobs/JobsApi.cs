@@ -15,6 +15,7 @@ public static partial class JobsApi
         jobs.MapGet("/", ListAsync).WithName("ListJobs");
         jobs.MapGet("/{id}", GetAsync).WithName("GetJob");
         jobs.MapGet("/{id}/artifacts/{name}", ArtifactAsync).WithName("GetArtifact");
+        jobs.MapGet("/{id}/input", InputAsync).WithName("GetJobInput");
         jobs.MapDelete("/{id}", CancelAsync).WithName("CancelJob");
         return jobs;
     }
@@ -37,8 +38,7 @@ public static partial class JobsApi
         [".csv"] = "text/csv",
     };
 
-    private static async Task<IResult> SubmitAsync(
-        HttpRequest request, JobStore store, JobQueue queue, UploadValidator validator, IOptions<JobOptions> options, CancellationToken cancellationToken)
+    private static async Task<IResult> SubmitAsync(HttpRequest request, JobSubmission submission, IOptions<JobOptions> options, CancellationToken cancellationToken)
     {
         var limits = options.Value;
         if (!request.HasFormContentType)
@@ -63,43 +63,24 @@ public static partial class JobsApi
         }
 
         var prompts = form["prompts"].Where(p => !string.IsNullOrWhiteSpace(p)).Select(p => p!.Trim()).ToList();
-        if (prompts.Count > limits.MaxPrompts || prompts.Any(p => p.Length > limits.MaxPromptLength))
-        {
-            return Problem(StatusCodes.Status400BadRequest, $"At most {limits.MaxPrompts} prompts of at most {limits.MaxPromptLength} characters.");
-        }
-
         if (!TryParseRequest(form, prompts, limits, out var jobRequest, out var problem))
         {
             return Problem(StatusCodes.Status400BadRequest, problem!);
         }
 
-        if (queue.Waiting >= limits.QueueCapacity)
+        await using var upload = file.OpenReadStream();
+        var (record, refusal) = await submission.SubmitAsync(upload, file.Length, jobRequest!, cancellationToken);
+        if (refusal is not null)
         {
-            return QueueFull(request.HttpContext, limits);
+            if (refusal.Status == StatusCodes.Status429TooManyRequests)
+            {
+                request.HttpContext.Response.Headers.RetryAfter = limits.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+
+            return Problem(refusal.Status, refusal.Detail);
         }
 
-        await using var buffered = new MemoryStream();
-        await using (var upload = file.OpenReadStream())
-        {
-            await upload.CopyToAsync(buffered, cancellationToken);
-        }
-
-        var (extension, invalid) = await validator.ValidateAsync(buffered, buffered.Length, cancellationToken);
-        if (invalid is not null)
-        {
-            return Problem(invalid.StartsWith("The uploaded file is ", StringComparison.Ordinal) && buffered.Length > limits.MaxUploadBytes
-                ? StatusCodes.Status413PayloadTooLarge
-                : StatusCodes.Status422UnprocessableEntity, invalid);
-        }
-
-        var record = await store.CreateAsync("input" + extension, buffered, jobRequest!, cancellationToken);
-        if (!queue.TryEnqueue(record.Id))
-        {
-            await store.MarkFinishedAsync(record.Id, JobStatus.Failed, "The queue was full.", [], CancellationToken.None);
-            return QueueFull(request.HttpContext, limits);
-        }
-
-        return Results.Accepted($"/api/jobs/{record.Id}", Describe(record));
+        return Results.Accepted($"/api/jobs/{record!.Id}", Describe(record));
     }
 
     private static bool TryParseRequest(IFormCollection form, IReadOnlyList<string> prompts, JobOptions limits, out JobRequest? request, out string? problem)
@@ -179,6 +160,20 @@ public static partial class JobsApi
         return Results.File(path, type, fileDownloadName: name);
     }
 
+    /// <summary>The uploaded photo of a job (its name is fixed by the store, never taken from a request).</summary>
+    private static async Task<IResult> InputAsync(string id, JobStore store, CancellationToken cancellationToken)
+    {
+        var record = await store.GetAsync(id, cancellationToken);
+        if (record is null)
+        {
+            return Problem(StatusCodes.Status404NotFound, "No such job.");
+        }
+
+        var path = Path.Combine(store.JobDirectory(record.Id), record.InputFileName);
+        var type = ContentTypes.GetValueOrDefault(Path.GetExtension(path), "application/octet-stream");
+        return File.Exists(path) ? Results.File(path, type) : Problem(StatusCodes.Status404NotFound, "The photo is gone.");
+    }
+
     private static async Task<IResult> CancelAsync(string id, JobStore store, JobQueue queue, CancellationToken cancellationToken)
     {
         var record = await store.GetAsync(id, cancellationToken);
@@ -215,12 +210,6 @@ public static partial class JobsApi
             artifacts = record.Artifacts.ToDictionary(a => a, a => $"/api/jobs/{record.Id}/artifacts/{a}"),
         },
     };
-
-    private static IResult QueueFull(HttpContext context, JobOptions limits)
-    {
-        context.Response.Headers.RetryAfter = limits.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        return Problem(StatusCodes.Status429TooManyRequests, "The job queue is full; try again later.");
-    }
 
     private static IResult Problem(int status, string detail) => Results.Problem(detail: detail, statusCode: status);
 }

@@ -1,0 +1,109 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using FaceClip.Web.Jobs;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http.Connections;
+using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace FaceClip.Web.Tests;
+
+/// <summary>The real app end to end: a sample photo submitted over REST is reconstructed by the hosted worker while a
+/// SignalR client watches, and the artifacts download.</summary>
+public sealed class ReconstructionJobTests : IClassFixture<ReconstructionJobTests.ShortFitFactory>
+{
+    private readonly ShortFitFactory _factory;
+
+    public ReconstructionJobTests(ShortFitFactory factory) => _factory = factory;
+
+    /// <summary>The app with a fit short enough for a test and its own data folder.</summary>
+    public sealed class ShortFitFactory : IDisposable
+    {
+        private readonly string _data = Directory.CreateTempSubdirectory("faceclip-web-").FullName;
+
+        public ShortFitFactory()
+        {
+            Factory = new FaceClipWebFactory().WithWebHostBuilder(b =>
+            {
+                b.UseSetting("Jobs:DataDirectory", _data);
+                b.UseSetting("Reconstruction:PoseIterations", "40");
+                b.UseSetting("Reconstruction:ShapeIterations", "30");
+                b.UseSetting("Reconstruction:Iterations", "6");
+                b.UseSetting("Reconstruction:PreviewEvery", "3");
+                b.UseSetting("Reconstruction:TextureSize", "128");
+            });
+        }
+
+        public Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactory<Program> Factory { get; }
+
+        public void Dispose()
+        {
+            Factory.Dispose();
+            Directory.Delete(_data, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task ASamplePhotoIsReconstructedWhileAWatcherReceivesOrderedEvents()
+    {
+        var client = _factory.Factory.CreateClient();
+        using var form = new MultipartFormDataContent();
+        var photo = await File.ReadAllBytesAsync(Path.Combine(FaceClipWebFactory.RepositoryRoot, "node_modules", "@vladmandic", "face-api", "demo", "sample1.jpg"));
+        form.Add(new ByteArrayContent(photo), "image", "sample1.jpg");
+        form.Add(new StringContent("0"), "face");
+        var response = await client.PostAsync("/api/jobs", form);
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var id = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+
+        var server = _factory.Factory.Server;
+        await using var hub = new HubConnectionBuilder()
+            .WithUrl(new Uri(server.BaseAddress, "hubs/jobs"), o =>
+            {
+                o.Transports = HttpTransportType.LongPolling;
+                o.HttpMessageHandlerFactory = _ => server.CreateHandler();
+            })
+            .AddMessagePackProtocol()
+            .Build();
+        var progress = new List<ProgressMessage>();
+        var renders = 0;
+        var vertexCounts = new List<int>();
+        var finished = new TaskCompletionSource<JobStateMessage>(TaskCreationOptions.RunContinuationsAsynchronously);
+        hub.On<JobStateMessage>("State", s =>
+        {
+            if (s.Status is "Completed" or "Failed" or "Cancelled")
+            {
+                finished.TrySetResult(s);
+            }
+        });
+        hub.On<ProgressMessage>("Progress", p => { lock (progress) { progress.Add(p); } });
+        hub.On<RenderMessage>("Render", _ => Interlocked.Increment(ref renders));
+        hub.On<VerticesMessage>("Vertices", v => { lock (vertexCounts) { vertexCounts.Add(v.VertexCount); } });
+        await hub.StartAsync();
+        await hub.InvokeAsync("Subscribe", id);
+
+        var state = await finished.Task.WaitAsync(TimeSpan.FromMinutes(3));
+
+        Assert.True(state.Status == "Completed", state.Error);
+        Assert.Contains("params.json", state.Artifacts);
+        lock (progress)
+        {
+            Assert.NotEmpty(progress);
+            var fractions = progress.Select(p => p.Fraction).ToList();
+            Assert.Equal(fractions.Order().ToList(), fractions); // in order, never backwards
+            Assert.Contains(progress, p => p.Stage == "full" && p.Losses.ContainsKey("photo"));
+        }
+
+        Assert.True(renders > 0);
+        Assert.All(vertexCounts, n => Assert.Equal(26719, n));
+        var json = await client.GetStringAsync($"/api/jobs/{id}/artifacts/params.json");
+        using var doc = JsonDocument.Parse(json);
+        Assert.Equal(68, doc.RootElement.GetProperty("landmarks2d").GetArrayLength());
+        var overlay = await client.GetAsync($"/api/jobs/{id}/artifacts/overlay.png");
+        Assert.Equal("image/png", overlay.Content.Headers.ContentType!.MediaType);
+
+        var topology = await client.GetByteArrayAsync("/api/model/topology");
+        Assert.Equal(0, topology.Length % 12);
+        Assert.True(BitConverter.ToInt32(topology, 0) < 26719);
+    }
+}

@@ -124,11 +124,25 @@ public static class RegressorBenchCommand
             o.WriteLine($"{"start",-10} {"fraction",8} {"iters",6} {"NME",8} {"photo",8} {"desc",7} {"seconds",8}");
             var cold = await Fit(reconstructor, directory, faces, "landmarks", 1, ct);
             Print(o, "landmarks", 1, cold);
+            var reached = new List<string>();
             foreach (var f in fractions)
             {
+                if (f < 1)
+                {
+                    Print(o, "landmarks", f, await Fit(reconstructor, directory, faces, "landmarks", f, ct));
+                }
+
                 var warm = await Fit(reconstructor, directory, faces, "regressor", f, ct);
                 Print(o, "regressor", f, warm);
+                if (warm.Nme <= cold.Nme * 1.05 && warm.Photo <= cold.Photo * 1.05)
+                {
+                    reached.Add(f.ToString("F2", CultureInfo.InvariantCulture));
+                }
             }
+
+            o.WriteLine(reached.Count > 0
+                ? $"regressor start within 5% of the cold start's NME and photometric error at fraction(s) {string.Join(", ", reached)}"
+                : "the regressor start did not reach the cold start's NME and photometric error (within 5%) at any fraction tried");
         }
 
         withBranches?.Dispose();

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # One idempotent set-up step for FaceClip on Debian/Ubuntu (run as root, or with sudo available for apt).
+# --tests also installs what the tests need beyond the app (Chromium for the browser tests).
 # Installs only what is missing: system packages, npm packages (face-api weights, three.js), the .NET build (which
 # patches TorchSharp's native library where the host's libstdc++ is too old), and the required model assets.
 # Does nothing when everything is already there.
@@ -7,6 +8,8 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 configuration="${FACECLIP_CONFIGURATION:-Release}"
+for_tests=false
+[ "${1:-}" = "--tests" ] && for_tests=true
 log() { printf '[setup] %s\n' "$*" >&2; }
 have() { command -v "$1" >/dev/null 2>&1; }
 
@@ -24,9 +27,9 @@ if [ -z "$libstdcxx" ] || ! grep -qa GLIBCXX_3.4.32 "$libstdcxx"; then
   have g++ || apt_wanted+=(g++)
   have objdump || apt_wanted+=(binutils)
 fi
-for extra in ${FACECLIP_EXTRA_APT:-}; do
-  dpkg -s "$extra" >/dev/null 2>&1 || apt_wanted+=("$extra")
-done
+if $for_tests && [ ! -x /usr/bin/chromium ] && [ -z "${FACECLIP_CHROMIUM:-}" ]; then
+  apt_wanted+=(chromium)
+fi
 if [ ${#apt_wanted[@]} -gt 0 ]; then
   log "installing system packages: ${apt_wanted[*]}"
   sudo_cmd=(); [ "$(id -u)" = 0 ] || sudo_cmd=(sudo)

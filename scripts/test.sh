@@ -4,7 +4,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$root/scripts/environment.sh"
-bash "$root/scripts/setup.sh"
+bash "$root/scripts/setup.sh" --tests
 cd "$root"
 configuration="${FACECLIP_CONFIGURATION:-Release}"
 log="$(mktemp)"

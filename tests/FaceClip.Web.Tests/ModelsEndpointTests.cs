@@ -35,6 +35,17 @@ public sealed class ModelsEndpointTests(FaceClipWebFactory factory) : IClassFixt
     }
 
     [Fact]
+    public async Task TheOpenApiDocumentDescribesTheJobsApi()
+    {
+        var json = await factory.CreateClient().GetStringAsync("/openapi/v1.json");
+        using var doc = JsonDocument.Parse(json);
+        var paths = doc.RootElement.GetProperty("paths");
+        Assert.True(paths.TryGetProperty("/api/jobs", out var jobs));
+        Assert.True(jobs.TryGetProperty("post", out _));
+        Assert.True(paths.TryGetProperty("/api/jobs/{id}/artifacts/{name}", out _));
+    }
+
+    [Fact]
     public async Task MudBlazorAndSiteStylesAreServed()
     {
         var client = factory.CreateClient();

@@ -34,14 +34,23 @@ public static class RenderBenchCommand
         var loadClock = Stopwatch.StartNew();
         using var model = FaceModel.Load(context.Store, compute.Device);
         context.Output.WriteLine($"face model: {model.VertexCount} vertices, codes {model.Layout.Total}, loaded in {loadClock.Elapsed.TotalMilliseconds:F0} ms");
-        using var topology = model.CreateFittingTopology();
+        using var fittingModel = model.CreateFittingModel();
+        using var topology = fittingModel.CreateFittingTopology();
+        using var fullTopology = model.CreateFittingTopology();
         var renderer = new MeshRenderer(new PerspectiveCamera());
         context.Output.WriteLine($"device: {compute.Description}, torch threads {compute.Threads}, .NET processors {Environment.ProcessorCount}; " +
-                                 $"fitting region {topology.TriangleCount} triangles, image {renderer.Camera.Width}x{renderer.Camera.Height}, runs {runs}");
-        context.Output.WriteLine("batch  covered px  visibility ms  forward ms  forward+backward ms  codes->image fwd+bwd ms");
+                                 $"fitting region {topology.TriangleCount} triangles over {fittingModel.VertexCount} vertices, image {renderer.Camera.Width}x{renderer.Camera.Height}, runs {runs}");
+        if (File.Exists("/proc/loadavg"))
+        {
+            context.Output.WriteLine($"load average before: {File.ReadAllText("/proc/loadavg").Trim()}");
+        }
+
+        context.Output.WriteLine("times in ms: median (minimum)");
+        context.Output.WriteLine("render: posed vertices, albedo and lighting -> image; codes->image: + shape, albedo and pose from the codes");
+        context.Output.WriteLine("batch  covered px     visibility        forward     forward+backward  codes->image fwd+bwd  same, full-head model");
         foreach (var batch in batches)
         {
-            Measure(context, model, topology, renderer, batch, runs);
+            Measure(context, fittingModel, topology, model, fullTopology, renderer, batch, runs);
         }
 
         if (pictures is not null)
@@ -53,7 +62,8 @@ public static class RenderBenchCommand
         return 0;
     }
 
-    private static void Measure(CliContext context, FaceModel model, MeshTopology topology, MeshRenderer renderer, int batch, int runs)
+    private static void Measure(CliContext context, FaceModel model, MeshTopology topology, FaceModel fullModel, MeshTopology fullTopology,
+        MeshRenderer renderer, int batch, int runs)
     {
         using var outer = NewDisposeScope();
         Tensor shape;
@@ -98,17 +108,19 @@ public static class RenderBenchCommand
         });
 
         var codesParameter = model.ZeroCodes(batch).requires_grad_();
-        var fromCodes = Time(runs, () =>
+        Action FromCodes(FaceModel m, MeshTopology t) => () =>
         {
             using var scope = NewDisposeScope();
-            var split = model.SplitCodes(codesParameter);
-            var vertices = model.ComputeShape(split.Shape, split.Expression);
+            var split = m.SplitCodes(codesParameter);
+            var vertices = m.ComputeShape(split.Shape, split.Expression);
             var posed = FaceModel.ApplyPose(vertices, FaceModel.ComputeRotation(split.Rotation), split.Translation);
-            var output = renderer.Render(FaceModel.ToCamera(posed, renderer.Camera), topology, model.ComputeAlbedo(split.Texture), split.Lighting);
+            var output = renderer.Render(FaceModel.ToCamera(posed, renderer.Camera), t, m.ComputeAlbedo(split.Texture), split.Lighting);
             output.Image.square().mean().backward();
             ClearGradients(codesParameter);
-        });
-        context.Output.WriteLine($"{batch,5}  {covered,10}  {visibility,13:F2}  {forward,10:F2}  {backward,19:F2}  {fromCodes,23:F2}");
+        };
+        var fromCodes = Time(runs, FromCodes(model, topology));
+        var fromCodesFull = Time(runs, FromCodes(fullModel, fullTopology));
+        context.Output.WriteLine($"{batch,5}  {covered,10}  {visibility,13}  {forward,13}  {backward,19}  {fromCodes,20}  {fromCodesFull,20}");
     }
 
     private static void ClearGradients(params Tensor[] tensors)
@@ -119,7 +131,7 @@ public static class RenderBenchCommand
         }
     }
 
-    private static double Time(int runs, Action action)
+    private static Timing Time(int runs, Action action)
     {
         for (var i = 0; i < 5; i++)
         {
@@ -135,7 +147,7 @@ public static class RenderBenchCommand
         }
 
         Array.Sort(times);
-        return runs % 2 == 1 ? times[runs / 2] : (times[runs / 2 - 1] + times[runs / 2]) / 2;
+        return new Timing(runs % 2 == 1 ? times[runs / 2] : (times[runs / 2 - 1] + times[runs / 2]) / 2, times[0]);
     }
 
     /// <summary>Sample sheets: the mean face (three views, and the fitting region), identity samples and expressions.</summary>
@@ -190,6 +202,17 @@ public static class RenderBenchCommand
 
         ImageFiles.SaveGrid(identities, 4, Path.Combine(folder, "face-identities.png"));
 
+        // The albedo of the last identity sample baked into the export texture atlas.
+        var last = model.ZeroCodes(1);
+        for (var k = 0; k < model.Layout.Texture; k++)
+        {
+            last[0, model.Layout.TextureOffset + k] = (float)Normal(generator);
+        }
+
+        var lastSplit = model.SplitCodes(last);
+        var export = FaceMeshExport.Create(model, model.MeanShape, model.ComputeAlbedo(lastSplit.Texture), textureSize: 256, includeExpressions: false);
+        export.Texture!.SaveAsPng(Path.Combine(folder, "face-albedo-atlas.png"));
+
         var expressions = new List<Image<Rgb24>>();
         string[][] sets = [["jawOpen"], ["mouthSmile_L", "mouthSmile_R", "cheekSquint_L", "cheekSquint_R"], ["eyeBlink_L", "eyeBlink_R", "browDown_L", "browDown_R"], ["browInnerUp_L", "browInnerUp_R", "browOuterUp_L", "browOuterUp_R", "eyeWide_L", "eyeWide_R", "jawOpen"]];
         foreach (var set in sets)
@@ -204,6 +227,11 @@ public static class RenderBenchCommand
         }
 
         ImageFiles.SaveGrid(expressions, 4, Path.Combine(folder, "face-expressions.png"));
+    }
+
+    private readonly record struct Timing(double Median, double Minimum)
+    {
+        public override string ToString() => $"{Median:F2} ({Minimum:F2})";
     }
 
     private static double Normal(Random random) =>

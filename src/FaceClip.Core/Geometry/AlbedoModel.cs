@@ -21,9 +21,28 @@ public static class AlbedoModel
         ([0f, 0.70711f, -0.70711f], 0.04f),
     ];
 
-    /// <summary>Mean albedo per vertex, [V*3], by the region of the first triangle that uses the vertex.</summary>
+    /// <summary>Radius (cm) of the iris and pupil painted on ICT's iris meshes, which cover the whole visible eyeball.</summary>
+    public const float IrisRadius = 0.55f;
+
+    public const float PupilRadius = 0.22f;
+
+    /// <summary>
+    /// Mean albedo per vertex, [V*3], by the region of the first triangle that uses the vertex. ICT's "iris" meshes
+    /// are the front of the eyeball (their texture holds sclera, iris and pupil), so they are painted by distance from
+    /// the eye's axis: pupil, iris, then sclera.
+    /// </summary>
     public static float[] MeanAlbedo(FaceModelData data)
     {
+        var eyeCentres = new Dictionary<FaceRegion, (double X, double Y)>();
+        foreach (var eye in new[] { FaceRegion.IrisLeft, FaceRegion.IrisRight })
+        {
+            var vertices = data.VerticesOfTriangles(data.TriangleIdsWhere(r => r == eye)).Distinct().ToArray();
+            if (vertices.Length > 0)
+            {
+                eyeCentres[eye] = (vertices.Average(v => data.Neutral[v * 3]), vertices.Average(v => data.Neutral[v * 3 + 1]));
+            }
+        }
+
         var mean = new float[data.VertexCount * 3];
         var seen = new bool[data.VertexCount];
         for (var i = 0; i < data.Triangles.Length; i++)
@@ -35,7 +54,14 @@ public static class AlbedoModel
             }
 
             seen[v] = true;
-            var c = RegionColour(data.TriangleRegions[i / 3]);
+            var region = data.TriangleRegions[i / 3];
+            var c = RegionColour(region);
+            if (eyeCentres.TryGetValue(region, out var centre))
+            {
+                var radius = Math.Sqrt(Math.Pow(data.Neutral[v * 3] - centre.X, 2) + Math.Pow(data.Neutral[v * 3 + 1] - centre.Y, 2));
+                c = radius < PupilRadius ? [0.03f, 0.03f, 0.03f] : radius < IrisRadius ? c : RegionColour(FaceRegion.ScleraLeft);
+            }
+
             mean[v * 3] = c[0];
             mean[v * 3 + 1] = c[1];
             mean[v * 3 + 2] = c[2];

@@ -40,6 +40,11 @@ public sealed class FaceModel : IDisposable
 
     public FaceModelData Data { get; }
 
+    /// <summary>A compact model of the fitting region only (<see cref="FaceModelData.Subset"/>): same codes, a quarter of
+    /// the vertices; its <see cref="CreateFittingTopology"/> covers all its triangles.</summary>
+    public FaceModel CreateFittingModel(FaceModelOptions? options = null) =>
+        new(Data.Subset(Data.FittingTriangleIds()), Device, options ?? new FaceModelOptions { ShapeDimensions = Layout.Shape, TextureDimensions = Layout.Texture }, DType);
+
     public Device Device { get; }
 
     public ScalarType DType { get; }

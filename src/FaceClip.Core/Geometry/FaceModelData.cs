@@ -50,6 +50,69 @@ public sealed class FaceModelData
     /// <summary>Identifies the source files this was imported from (cache key).</summary>
     public required string SourceKey { get; init; }
 
+    /// <summary>For a <see cref="Subset"/>: the vertex of the full model each vertex came from; null for a full model.</summary>
+    public int[]? SourceVertices { get; init; }
+
+    /// <summary>
+    /// A compact model over the vertices the given triangles use (e.g. the fitting region: about a quarter of the
+    /// head), so shape, albedo and normals cost a quarter too. Landmarks must all be among those vertices; contour
+    /// candidates and fitting vertices outside are dropped. <see cref="SourceVertices"/> maps back to this model.
+    /// </summary>
+    public FaceModelData Subset(IReadOnlyList<int> triangleIds)
+    {
+        ArgumentNullException.ThrowIfNull(triangleIds);
+        var remap = new int[VertexCount];
+        Array.Fill(remap, -1);
+        var kept = new List<int>();
+        foreach (var v in VerticesOfTriangles(triangleIds))
+        {
+            if (remap[v] < 0)
+            {
+                remap[v] = kept.Count;
+                kept.Add(v);
+            }
+        }
+
+        var missing = Landmarks.Where(l => remap[l] < 0).ToArray();
+        if (missing.Length > 0)
+        {
+            throw new ArgumentException($"The subset leaves out landmark vertices {string.Join(", ", missing)}.", nameof(triangleIds));
+        }
+
+        float[] Gather(float[] values, int modes)
+        {
+            var result = new float[modes * kept.Count * 3];
+            for (var m = 0; m < modes; m++)
+            {
+                for (var i = 0; i < kept.Count; i++)
+                {
+                    Array.Copy(values, (m * VertexCount + kept[i]) * 3, result, (m * kept.Count + i) * 3, 3);
+                }
+            }
+
+            return result;
+        }
+
+        return new FaceModelData
+        {
+            VertexCount = kept.Count,
+            Neutral = Gather(Neutral, 1),
+            IdentityCount = IdentityCount,
+            IdentityDeltas = Gather(IdentityDeltas, IdentityCount),
+            ExpressionNames = ExpressionNames,
+            ExpressionDeltas = Gather(ExpressionDeltas, ExpressionCount),
+            Triangles = VerticesOfTriangles(triangleIds).Select(v => remap[v]).ToArray(),
+            TriangleUvIndices = triangleIds.SelectMany(t => new[] { TriangleUvIndices[t * 3], TriangleUvIndices[t * 3 + 1], TriangleUvIndices[t * 3 + 2] }).ToArray(),
+            Uvs = Uvs,
+            TriangleRegions = triangleIds.Select(t => TriangleRegions[t]).ToArray(),
+            Landmarks = Landmarks.Select(l => remap[l]).ToArray(),
+            ContourCandidates = ContourCandidates.Select(c => c.Where(v => remap[v] >= 0).Select(v => remap[v]).ToArray()).ToArray(),
+            FittingVertices = FittingVertices.Where(v => remap[v] >= 0).Select(v => remap[v]).ToArray(),
+            SourceKey = SourceKey + "/subset",
+            SourceVertices = SourceVertices is null ? kept.ToArray() : kept.Select(v => SourceVertices[v]).ToArray(),
+        };
+    }
+
     /// <summary>Triangle indices whose region satisfies <paramref name="include"/>.</summary>
     public int[] TriangleIdsWhere(Func<FaceRegion, bool> include) =>
         Enumerable.Range(0, TriangleCount).Where(t => include(TriangleRegions[t])).ToArray();
@@ -106,9 +169,12 @@ public sealed class FaceModelData
     /// <summary>Skin: the face and the back of the head (no eyes, teeth or lashes).</summary>
     public int[] SkinTriangleIds() => TriangleIdsWhere(r => r is FaceRegion.Face or FaceRegion.BackHead);
 
-    /// <summary>Everything drawn opaque for display: all regions but the transparent eye overlays.</summary>
+    /// <summary>Everything drawn opaque for display: all regions but the transparent eye overlays, the sclera meshes
+    /// (their front is ICT's transparent cornea, which would hide the iris meshes that carry the visible eye) and the
+    /// eyelashes (alpha-textured cards in ICT; opaque they read as thick black bands).</summary>
     public int[] DisplayTriangleIds() =>
-        TriangleIdsWhere(r => r is not (FaceRegion.LacrimalFluid or FaceRegion.EyeBlend or FaceRegion.EyeOcclusion));
+        TriangleIdsWhere(r => r is not (FaceRegion.LacrimalFluid or FaceRegion.EyeBlend or FaceRegion.EyeOcclusion
+            or FaceRegion.ScleraLeft or FaceRegion.ScleraRight or FaceRegion.EyeLashes));
 
     /// <summary>The vertex triples of the given triangles, flattened.</summary>
     public int[] VerticesOfTriangles(IReadOnlyList<int> triangleIds)

@@ -188,7 +188,7 @@ public static class IctFaceKitImporter
         return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
     }
 
-    private static FaceModelData? TryReadCache(string path, string key)
+    internal static FaceModelData? TryReadCache(string path, string key)
     {
         if (!File.Exists(path))
         {
@@ -246,7 +246,7 @@ public static class IctFaceKitImporter
         }
     }
 
-    private static void WriteCache(string path, FaceModelData data)
+    internal static void WriteCache(string path, FaceModelData data)
     {
         using var scope = torch.NewDisposeScope();
         var v = data.VertexCount;

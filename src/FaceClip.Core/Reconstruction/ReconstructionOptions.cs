@@ -64,8 +64,9 @@ public sealed class ReconstructionOptions
     /// <summary>Side of the preview renders in progress reports.</summary>
     public int PreviewSize { get; set; } = 160;
 
-    /// <summary>Side of the UV texture written with the mesh.</summary>
-    public int TextureSize { get; set; } = 1024;
+    /// <summary>Side of one cell of the UV texture atlas written with the mesh (the atlas is 4 x 2 cells; the face
+    /// has one cell).</summary>
+    public int TextureSize { get; set; } = 512;
 
     /// <summary>Refine a UV displacement map along the normals after the fit (the paper's geometric details).</summary>
     public bool DetailPass { get; set; }

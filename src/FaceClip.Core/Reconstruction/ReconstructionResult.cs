@@ -54,8 +54,14 @@ public sealed record ReconstructionResult : IDisposable
     /// <summary>Per-vertex albedo in [0, 1], V*3.</summary>
     public required float[] VertexColors { get; init; }
 
-    /// <summary>The UV texture: the photo where the face was visible, the fitted albedo elsewhere.</summary>
-    public required Image<Rgb24> Texture { get; init; }
+    /// <summary>The mesh to export: the identity shape with the 53 expressions as morph targets, the UV atlas, and
+    /// the texture (the photo where the face was visible, the fitted albedo elsewhere).</summary>
+    public required ExportMesh Mesh { get; init; }
+
+    /// <summary>The fitted expression: one weight per morph target of <see cref="Mesh"/>.</summary>
+    public required float[] ExpressionWeights { get; init; }
+
+    public Image<Rgb24> Texture => Mesh.Texture!;
 
     /// <summary>The crop as rendered (shaded, textured, over a neutral background), PNG.</summary>
     public required byte[] RenderPng { get; init; }
@@ -67,7 +73,7 @@ public sealed record ReconstructionResult : IDisposable
 
     public ReadOnlySpan<float> Slice(int offset, int length) => Codes.AsSpan(offset, length);
 
-    public void Dispose() => Texture.Dispose();
+    public void Dispose() => Mesh.Texture?.Dispose();
 }
 
 /// <summary>How well the fit matches the photo.</summary>

@@ -1,6 +1,7 @@
+using System.IO.Compression;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using SixLabors.ImageSharp;
+using FaceClip.Core.Geometry;
 
 namespace FaceClip.Core.Reconstruction;
 
@@ -12,19 +13,60 @@ public static class ReconstructionWriter
     public const string TextureFile = "texture.png";
     public const string RenderFile = "render.png";
     public const string OverlayFile = "overlay.png";
+    public const string ObjFile = "mesh.obj";
+    public const string MtlFile = "mesh.mtl";
+    public const string ObjZipFile = "mesh-obj.zip";
+    public const string GlbFile = "mesh.glb";
+    public const string PlyFile = "mesh.ply";
 
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
     /// <summary>Writes every artifact and returns their file names.</summary>
-    public static IReadOnlyList<string> Write(ReconstructionResult result, string directory, string photoName)
+    public static IReadOnlyList<string> Write(ReconstructionResult result, string directory, string photoName) =>
+        Staged(directory, staging =>
+        {
+            File.WriteAllText(Path.Combine(staging, ParamsFile), ToJson(result, photoName).ToJsonString(Json));
+            WriteMeshes(result.Mesh, result.ExpressionWeights, staging);
+            File.WriteAllBytes(Path.Combine(staging, RenderFile), result.RenderPng);
+            File.WriteAllBytes(Path.Combine(staging, OverlayFile), result.OverlayPng);
+        });
+
+    /// <summary>Writes OBJ (+MTL, texture, zip), GLB and PLY of a mesh whose morph targets take <paramref name="weights"/>.</summary>
+    public static void WriteMeshes(ExportMesh mesh, IReadOnlyList<float> weights, string directory)
+    {
+        var posed = mesh.ApplyMorphs(weights);
+        ObjExporter.Write(Path.Combine(directory, ObjFile), posed, TextureFile);
+        PlyExporter.Write(Path.Combine(directory, PlyFile), posed);
+        GlbExporter.Write(Path.Combine(directory, GlbFile), mesh, weights);
+        using var zip = ZipFile.Open(Path.Combine(directory, ObjZipFile), ZipArchiveMode.Create);
+        foreach (var name in new[] { ObjFile, MtlFile, TextureFile })
+        {
+            zip.CreateEntryFromFile(Path.Combine(directory, name), name, CompressionLevel.Optimal);
+        }
+    }
+
+    /// <summary>Runs <paramref name="write"/> into a fresh staging folder inside <paramref name="directory"/>, then
+    /// moves each file it wrote into <paramref name="directory"/>; returns their names in the order written.</summary>
+    public static IReadOnlyList<string> Staged(string directory, Action<string> write)
     {
         Directory.CreateDirectory(directory);
-        var written = new List<string>();
-        Atomic(directory, ParamsFile, path => File.WriteAllText(path, ToJson(result, photoName).ToJsonString(Json)), written);
-        Atomic(directory, TextureFile, path => result.Texture.SaveAsPng(path), written);
-        Atomic(directory, RenderFile, path => File.WriteAllBytes(path, result.RenderPng), written);
-        Atomic(directory, OverlayFile, path => File.WriteAllBytes(path, result.OverlayPng), written);
-        return written;
+        var staging = Path.Combine(directory, $".staging-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(staging);
+        try
+        {
+            write(staging);
+            var files = new DirectoryInfo(staging).GetFiles().OrderBy(f => f.LastWriteTimeUtc).ThenBy(f => f.Name, StringComparer.Ordinal).ToList();
+            foreach (var file in files)
+            {
+                file.MoveTo(Path.Combine(directory, file.Name), overwrite: true);
+            }
+
+            return files.Select(f => f.Name).ToList();
+        }
+        finally
+        {
+            Directory.Delete(staging, recursive: true);
+        }
     }
 
     /// <summary>The parameters document: codes by name, camera, crop, landmarks in photo pixels, losses, timings.</summary>
@@ -97,21 +139,5 @@ public static class ReconstructionWriter
                 return (JsonNode)entry;
             }).ToArray()),
         };
-    }
-
-    internal static void Atomic(string directory, string name, Action<string> write, List<string> written)
-    {
-        var path = Path.Combine(directory, name);
-        var temporary = Path.Combine(directory, $".{name}.{Guid.NewGuid():N}.tmp{Path.GetExtension(name)}");
-        try
-        {
-            write(temporary);
-            File.Move(temporary, path, overwrite: true);
-            written.Add(name);
-        }
-        finally
-        {
-            File.Delete(temporary);
-        }
     }
 }

@@ -49,12 +49,18 @@ public sealed partial class Reconstructor
         var eyeDistance = Math.Sqrt(Math.Pow(detected[36].X - detected[45].X, 2) + Math.Pow(detected[36].Y - detected[45].Y, 2));
         var nme = landmarks.Zip(detected, (a, b) => Math.Sqrt(Math.Pow(a.X - b.X, 2) + Math.Pow(a.Y - b.Y, 2))).Average() / Math.Max(eyeDistance, 1e-6);
 
-        // Texture, then the textured whole-head render and the overlay on the photo.
-        var displayIds = Model.Data.DisplayTriangleIds();
-        var uvTexture = TextureBaker.Bake(Model, displayIds, cameraVertices, camera, crop, image.Pixels.to(device), albedo, lighting, o.TextureSize);
-        var shown = renderer.Render(cameraVertices, _display, albedo, lighting, uvTexture, cullBackFaces: true);
+        // The exported mesh (identity shape, the expressions as morph targets, the UV atlas), its texture baked from
+        // the photo, then the textured render and the overlay on the photo.
+        var identityShape = Model.ComputeShape(shape, zeros_like(expression));
+        var exported = FaceMeshExport.Create(Model, identityShape[0], albedo[0], textureSize: 0, includeExpressions: true);
+        var atlas = TextureBaker.Bake(exported, 4 * o.TextureSize, 2 * o.TextureSize, Model.VertexCount, cameraVertices, camera, crop,
+            image.Pixels.to(device), albedo, lighting);
+        var textured = AtlasTopology(exported, Model.VertexCount, device);
+        var shown = renderer.Render(cameraVertices, textured, albedo, SphericalHarmonics.UniformLighting(device), atlas, cullBackFaces: true);
+        textured.Dispose();
         var renderPng = Png(shown.Image, shown.Mask, background: 0.5f);
-        var overlay = PhotoOverlay.Blend(image.Pixels.to(device), shown.Image, shown.Mask, crop);
+        var faceOnly = renderer.Render(cameraVertices, _fitting, albedo, lighting, cullBackFaces: true);
+        var overlay = PhotoOverlay.Blend(image.Pixels.to(device), shown.Image, faceOnly.Mask, crop);
         var overlayPng = Png(overlay, null, 1f);
 
         var codes = new float[Model.Layout.Total];
@@ -89,7 +95,8 @@ public sealed partial class Reconstructor
             Vertices = unposed.cpu().data<float>().ToArray(),
             PosedVertices = posed.cpu().data<float>().ToArray(),
             VertexColors = albedo.cpu().data<float>().ToArray(),
-            Texture = ImageFiles.ToRgbImage(uvTexture[0]),
+            Mesh = exported with { Texture = ImageFiles.ToRgbImage(atlas[0]) },
+            ExpressionWeights = expression[0].cpu().data<float>().ToArray(),
             RenderPng = renderPng,
             OverlayPng = overlayPng,
             Quality = new ReconstructionQuality(nme, photometric.item<float>(), descriptorDistance)
@@ -98,6 +105,21 @@ public sealed partial class Reconstructor
                 SkinCoverage = (skinRegion.sum() / fit.Mask.sum().clamp_min(1)).item<float>(),
             },
         };
+    }
+
+    /// <summary>A topology over the model's vertices with the exported mesh's atlas UVs per corner.</summary>
+    private static MeshTopology AtlasTopology(ExportMesh mesh, int vertexCount, Device device)
+    {
+        var triangles = mesh.Triangles.Select(v => mesh.SourceVertices![v]).ToArray();
+        var corners = new float[mesh.Triangles.Length * 2];
+        for (var k = 0; k < mesh.Triangles.Length; k++)
+        {
+            var uv = mesh.TriangleUvIndices![k];
+            corners[2 * k] = mesh.Uvs![2 * uv];
+            corners[(2 * k) + 1] = mesh.Uvs[(2 * uv) + 1];
+        }
+
+        return new MeshTopology(triangles, vertexCount, device, corners);
     }
 
     private static byte[] Png(Tensor image01, Tensor? mask, float background)

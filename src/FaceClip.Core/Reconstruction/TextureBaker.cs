@@ -12,41 +12,50 @@ namespace FaceClip.Core.Reconstruction;
 /// </summary>
 public static class TextureBaker
 {
-    public static Tensor Bake(FaceModel model, IReadOnlyList<int> triangleIds, Tensor cameraVertices, PerspectiveCamera camera,
-        FaceCrop crop, Tensor photo255, Tensor albedo, Tensor lighting, int size)
+    /// <summary>Bakes the texture of an exported mesh (its atlas UVs; the mesh's vertices map back to the model's by
+    /// <see cref="ExportMesh.SourceVertices"/>): [1, 3, height, width] in [0, 1].</summary>
+    public static Tensor Bake(ExportMesh mesh, int width, int height, int modelVertexCount, Tensor cameraVertices, PerspectiveCamera camera,
+        FaceCrop crop, Tensor photo255, Tensor albedo, Tensor lighting)
+    {
+        if (!mesh.HasUvs || mesh.SourceVertices is null)
+        {
+            throw new ArgumentException("The mesh needs UVs and the model vertex of each of its vertices.", nameof(mesh));
+        }
+
+        var vertexTriangles = mesh.Triangles.Select(v => mesh.SourceVertices[v]).ToArray();
+        return Bake(mesh.Uvs!, mesh.TriangleUvIndices!, vertexTriangles, width, height, modelVertexCount, cameraVertices, camera, crop, photo255, albedo, lighting);
+    }
+
+    /// <summary>Bakes a texture for triangles given by model vertex ids <paramref name="triangleVertices"/> and UV
+    /// indices <paramref name="triangleUvIndices"/> into <paramref name="uvs"/> (u right, v up, in [0, 1]).</summary>
+    public static Tensor Bake(float[] uvs, int[] triangleUvIndices, int[] triangleVertices, int width, int height, int modelVertexCount,
+        Tensor cameraVertices, PerspectiveCamera camera, FaceCrop crop, Tensor photo255, Tensor albedo, Tensor lighting)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var data = model.Data;
         var device = cameraVertices.device;
 
         // The mesh laid out in UV space: one "vertex" per UV coordinate, triangles by their UV indices.
-        var uvCount = data.Uvs.Length / 2;
+        var uvCount = uvs.Length / 2;
         var uvScreen = new float[uvCount * 3];
         for (var i = 0; i < uvCount; i++)
         {
-            uvScreen[3 * i] = data.Uvs[2 * i] * size;
-            uvScreen[(3 * i) + 1] = (1 - data.Uvs[(2 * i) + 1]) * size;
+            uvScreen[3 * i] = uvs[2 * i] * width;
+            uvScreen[(3 * i) + 1] = (1 - uvs[(2 * i) + 1]) * height;
             uvScreen[(3 * i) + 2] = 1;
         }
 
-        var uvTriangles = new int[triangleIds.Count * 3];
-        var vertexTriangles = new long[triangleIds.Count * 3];
-        for (var t = 0; t < triangleIds.Count; t++)
-        {
-            for (var c = 0; c < 3; c++)
-            {
-                uvTriangles[(3 * t) + c] = data.TriangleUvIndices[(3 * triangleIds[t]) + c];
-                vertexTriangles[(3 * t) + c] = data.Triangles[(3 * triangleIds[t]) + c];
-            }
-        }
-
-        var fragments = TriangleRasterizer.Rasterize(uvScreen, 1, uvCount, uvTriangles, size, size, cullBackFaces: false, near: 1e-6);
+        var uvTriangles = triangleUvIndices;
+        var vertexTriangles = triangleVertices.Select(v => (long)v).ToArray();
+        var fragments = TriangleRasterizer.Rasterize(uvScreen, 1, uvCount, uvTriangles, width, height, cullBackFaces: false, near: 1e-6);
         var pixel = tensor(fragments.PixelIndices, device: device);
         var triangle = tensor(fragments.TriangleIndices, device: device);
         var uvIds = tensor(uvTriangles.Select(i => (long)i).ToArray(), device: device).view(-1, 3).index_select(0, triangle);
-        var centres = stack([pixel.remainder(size), pixel.div(size, rounding_mode: RoundingMode.floor)], 1).to(float32) + 0.5;
+        var centres = stack([pixel.remainder(width), pixel.div(width, rounding_mode: RoundingMode.floor)], 1).to(float32) + 0.5;
+        // Degenerate UV triangles (zero area) give undefined weights; their texels take the first corner.
         var weights = BarycentricInterpolation.Barycentrics(tensor(uvScreen, device: device).view(1, uvCount, 3), uvIds, centres);
+        var degenerate = weights.isnan().any(1, keepdim: true);
+        weights = where(degenerate, tensor(new[] { 1f, 0f, 0f }, device: device).expand_as(weights), weights);
         var vertexIds = tensor(vertexTriangles, device: device).view(-1, 3).index_select(0, triangle);
 
         var normals = MeshNormals.VertexNormals(cameraVertices, tensor(vertexTriangles, device: device).view(-1, 3));
@@ -57,7 +66,7 @@ public static class TextureBaker
 
         // Visibility: compare each texel's depth with a depth buffer of the whole head at twice the crop resolution.
         var fine = camera with { Width = camera.Width * 2, Height = camera.Height * 2, Focal = camera.Focal * 2, CenterX = camera.CenterX * 2, CenterY = camera.CenterY * 2 };
-        var topology = new MeshTopology(vertexTriangles.Select(i => (int)i).ToArray(), model.VertexCount, device);
+        var topology = new MeshTopology(triangleVertices, modelVertexCount, device);
         var depthBuffer = new MeshRenderer(fine).Render(cameraVertices, topology, albedo, lighting, cullBackFaces: true);
         topology.Dispose();
         var screen = fine.Project(position.unsqueeze(0))[0];
@@ -83,13 +92,13 @@ public static class TextureBaker
         // Where the photo did not see the surface, the fitted albedo under the light the visible part received on
         // average: second-order SH extrapolates badly to normals the photo never showed (under the chin, in the ears).
         var seen = blend.sum().clamp_min(1);
-        var meanIrradiance = (irradiance * blend).sum(0) / seen;
+        var meanIrradiance = (irradiance * blend).sum([0]) / seen;
         var shaded = (texelAlbedo * meanIrradiance).clamp(0, 1);
         var texel = (colour * blend) + (shaded * (1 - blend));
 
         // Texels no triangle covers take the mean colour, so filtering near UV seams does not pull in black.
         var fill = texel.mean([0]);
-        var flat = fill.view(1, 3).expand(size * size, 3).clone().index_copy(0, pixel, texel);
-        return flat.view(1, size, size, 3).permute(0, 3, 1, 2).contiguous().MoveToOuterDisposeScope();
+        var flat = fill.view(1, 3).expand((long)width * height, 3).clone().index_copy(0, pixel, texel);
+        return flat.view(1, height, width, 3).permute(0, 3, 1, 2).contiguous().MoveToOuterDisposeScope();
     }
 }

@@ -30,17 +30,9 @@ public static class ImageFiles
             rgb = rgb * m + (1 - m) * background;
         }
 
-        var values = rgb.permute(1, 2, 0).contiguous().data<float>().ToArray();
-        var result = new Image<Rgb24>(width, height);
-        for (var y = 0; y < height; y++)
-        {
-            for (var x = 0; x < width; x++)
-            {
-                var i = (y * width + x) * 3;
-                result[x, y] = new Rgb24(ToByte(values[i]), ToByte(values[i + 1]), ToByte(values[i + 2]));
-            }
-        }
-
+        // One rounding and byte conversion for the whole image on the tensor's side, then one copy into the image.
+        var bytes = (rgb * 255).round_().to(ScalarType.Byte).permute(1, 2, 0).contiguous().data<byte>().ToArray();
+        var result = Image.LoadPixelData<Rgb24>(bytes, width, height);
         return result;
     }
 
@@ -67,6 +59,4 @@ public static class ImageFiles
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         sheet.SaveAsPng(path);
     }
-
-    private static byte ToByte(float v) => (byte)Math.Clamp((int)MathF.Round(v * 255f), 0, 255);
 }

@@ -64,20 +64,20 @@ public sealed class MeshRenderer(PerspectiveCamera camera)
             var grid = BarycentricInterpolation.ToImage(uv * 2 - 1, pixelIndex, batch, height, width).permute(0, 2, 3, 1);
             using var flipV = tensor(new[] { 1.0, -1.0 }, dtype: dtype, device: device);
             var sampled = nn.functional.grid_sample(uvTexture.to(dtype), grid * flipV, align_corners: false);
-            pixelAlbedo = sampled.permute(0, 2, 3, 1).reshape(-1, 3).index_select(0, pixelIndex);
+            pixelAlbedo = BarycentricInterpolation.GatherRows(sampled.permute(0, 2, 3, 1).reshape(-1, 3), pixelIndex);
         }
 
-        var pixelLighting = lighting.index_select(0, fragmentBatch);
-        var colour = SphericalHarmonics.Shade(pixelAlbedo, pixelNormals, pixelLighting);
+        var colour = pixelAlbedo * SphericalHarmonics.IrradianceByRuns(pixelNormals, lighting, fragments.CountsPerBatchItem());
 
-        var image = BarycentricInterpolation.ToImage(colour, pixelIndex, batch, height, width);
-        var mask = BarycentricInterpolation.ToImage(ones(fragments.Count, 1, dtype: dtype, device: device), pixelIndex, batch, height, width);
+        // One scatter for every output: colour 3, coverage 1, depth 1, normals 3, albedo 3.
+        var coverage = ones(fragments.Count, 1, dtype: dtype, device: device);
+        var images = BarycentricInterpolation.ToImage(cat([colour, coverage, pixelDepth, pixelNormals, pixelAlbedo], 1), pixelIndex, batch, height, width);
         return new RenderOutput(
-            image,
-            mask,
-            BarycentricInterpolation.ToImage(pixelDepth, pixelIndex, batch, height, width),
-            BarycentricInterpolation.ToImage(pixelNormals, pixelIndex, batch, height, width),
-            BarycentricInterpolation.ToImage(pixelAlbedo, pixelIndex, batch, height, width),
+            images.narrow(1, 0, 3),
+            images.narrow(1, 3, 1),
+            images.narrow(1, 4, 1),
+            images.narrow(1, 5, 3),
+            images.narrow(1, 8, 3),
             fragments);
     }
 }

@@ -20,6 +20,19 @@ public sealed class RasterFragments
 
     public int Count => PixelIndices.Length;
 
+    /// <summary>How many covered pixels each batch item has (fragments are ordered by batch item).</summary>
+    public long[] CountsPerBatchItem()
+    {
+        var counts = new long[Batch];
+        long pixelsPerImage = (long)Width * Height;
+        foreach (var p in PixelIndices)
+        {
+            counts[p / pixelsPerImage]++;
+        }
+
+        return counts;
+    }
+
     /// <summary>Triangle id per pixel for batch item <paramref name="b"/> (row-major), -1 where nothing is drawn.</summary>
     public int[] TriangleIdImage(int b)
     {

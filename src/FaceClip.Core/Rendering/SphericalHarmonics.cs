@@ -19,6 +19,20 @@ public static class SphericalHarmonics
     private static readonly double C1 = Math.Sqrt(3.0) / Math.Sqrt(4 * Math.PI);
     private static readonly double C2 = 3 * Math.Sqrt(5.0) / Math.Sqrt(12 * Math.PI);
 
+    /// <summary>Lighting codes [1, 27] whose irradiance is 1 in every direction: shading leaves colours as they are
+    /// (for textures that already carry the photo's light).</summary>
+    public static Tensor UniformLighting(Device? device = null)
+    {
+        var codes = zeros(1, 27, device: device);
+        var constant = (1 / (A0 * C0)) - AmbientOffset;
+        for (var c = 0; c < 3; c++)
+        {
+            codes[0, c * 9] = constant;
+        }
+
+        return codes;
+    }
+
     /// <summary>The 9 kernel-weighted SH basis values of unit normals [..., 3]: [..., 9].</summary>
     public static Tensor Basis(Tensor normals)
     {
@@ -44,6 +58,28 @@ public static class SphericalHarmonics
     /// channel-major: 9 coefficients for R, then G, then B). Returns [..., 3].
     /// </summary>
     public static Tensor Shade(Tensor albedo, Tensor normals, Tensor lighting) => albedo * Irradiance(normals, lighting);
+
+    /// <summary>
+    /// Irradiance [P, 3] of normals [P, 3] that come in consecutive runs per batch item (<paramref name="counts"/>[b]
+    /// rows lit by <paramref name="lighting"/>[b], [B, 27]): one [n, 9] x [9, 3] product per batch item instead of a
+    /// per-row gather of the 27 coefficients.
+    /// </summary>
+    public static Tensor IrradianceByRuns(Tensor normals, Tensor lighting, long[] counts)
+    {
+        ArgumentNullException.ThrowIfNull(counts);
+        var batch = lighting.shape[0];
+        using var ambient = zeros(9, dtype: lighting.dtype, device: lighting.device);
+        ambient[0] = AmbientOffset;
+        var gamma = (lighting.view(batch, 3, 9) + ambient).transpose(1, 2);
+        var basis = Basis(normals);
+        if (batch == 1)
+        {
+            return basis.mm(gamma[0]);
+        }
+
+        var runs = basis.split(counts);
+        return cat(runs.Select((run, b) => run.mm(gamma[b])).ToArray(), 0);
+    }
 
     /// <summary>The irradiance Σ_k γ_k·Y_k(n) per channel, [..., 3].</summary>
     public static Tensor Irradiance(Tensor normals, Tensor lighting)

@@ -28,6 +28,7 @@ public static class FaceClipWebSetup
         services.AddFaceClipJobs(configuration);
         services.AddHealthChecks().AddCheck<ModelAssetsHealthCheck>("models");
         services.AddProblemDetails();
+        services.AddOpenApi();
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices();
         return services;
@@ -44,6 +45,7 @@ public static class FaceClipWebSetup
         app.UseStaticFiles();
         app.UseAntiforgery();
         app.MapHealthChecks("/health");
+        app.MapOpenApi();
         app.MapModelsApi();
         app.MapFaceClipJobs();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();

@@ -131,5 +131,64 @@ public sealed class FaceModelTests(IctFaceKitFixture fixture) : IClassFixture<Ic
         // The first mode is a uniform change of luminance: equal in R, G and B, equal on every skin vertex.
         Assert.Equal(basis[0, cheek, 0].item<float>(), basis[0, _data.Landmarks[30], 2].item<float>(), 6);
         Assert.Equal(AlbedoModel.Skin[0], model.MeanAlbedo[cheek, 0].item<float>());
+
+        // ICT's iris meshes carry the whole visible eyeball: pupil, iris and sclera by distance from the eye's axis.
+        var eye = _data.VerticesOfTriangles(_data.TriangleIdsWhere(r => r == FaceRegion.IrisRight)).Distinct().ToArray();
+        var (cx, cy) = (eye.Average(v => _data.Neutral[v * 3]), eye.Average(v => _data.Neutral[v * 3 + 1]));
+        double Radius(int v) => Math.Sqrt(Math.Pow(_data.Neutral[v * 3] - cx, 2) + Math.Pow(_data.Neutral[v * 3 + 1] - cy, 2));
+        var mean = model.MeanAlbedo.data<float>().ToArray();
+        Assert.Equal(AlbedoModel.RegionColour(FaceRegion.IrisRight)[0], mean[eye.First(v => Radius(v) is > 0.3 and < 0.5) * 3]);
+        Assert.Equal(AlbedoModel.RegionColour(FaceRegion.ScleraRight)[0], mean[eye.First(v => Radius(v) > 0.8) * 3]);
+        Assert.True(mean[eye.MinBy(Radius) * 3] < 0.1f);
+    }
+
+    [Fact]
+    public void FittingModelIsTheFullModelRestrictedToTheFittingRegion()
+    {
+        using var full = new FaceModel(_data);
+        using var fitting = full.CreateFittingModel();
+        var map = fitting.Data.SourceVertices!;
+        Assert.InRange(fitting.VertexCount, 3_000, 9_409);
+        Assert.Equal(full.Data.FittingTriangleIds().Length, fitting.Data.TriangleCount);
+        Assert.Equal(fitting.Data.TriangleCount, fitting.Data.FittingTriangleIds().Length);
+        using var scope = NewDisposeScope();
+        var codes = randn(2, full.Layout.Total, generator: manual_seed(4)) * 0.5f;
+        var a = full.SplitCodes(codes);
+        var b = fitting.SplitCodes(codes);
+        var index = tensor(map.Select(v => (long)v).ToArray());
+        Assert.True(full.ComputeShape(a.Shape, a.Expression).index_select(1, index).allclose(fitting.ComputeShape(b.Shape, b.Expression), atol: 1e-4));
+        Assert.True(full.ComputeAlbedo(a.Texture).index_select(1, index).allclose(fitting.ComputeAlbedo(b.Texture), atol: 1e-5));
+        Assert.Equal(_data.Landmarks, fitting.Data.Landmarks.Select(l => map[l]));
+        Assert.Throws<ArgumentException>(() => _data.Subset(_data.TriangleIdsWhere(r => r == FaceRegion.Teeth)));
+    }
+
+    [Fact]
+    public void CodeRendererDrawsTheFaceWhereItsLandmarksProjectAndPassesGradientsToEveryCodePart()
+    {
+        using var full = new FaceModel(_data);
+        using var model = full.CreateFittingModel();
+        using var topology = model.CreateFittingTopology();
+        using var scope = NewDisposeScope();
+        var renderer = new FaceCodeRenderer(model, topology, new PerspectiveCamera());
+        var codes = (randn(2, model.Layout.Total, generator: manual_seed(9)) * 0.1f).requires_grad_();
+        var result = renderer.Render(codes);
+        Assert.Equal([2L, 68, 2], result.Landmarks.shape);
+        Assert.Equal([2L, 3, 224, 224], result.Output.Image.shape);
+        for (var b = 0; b < 2; b++)
+        {
+            // The nose tip and mouth corners fall on drawn pixels.
+            foreach (var i in new[] { 30, 48, 54 })
+            {
+                var (x, y) = ((long)result.Landmarks[b, i, 0].item<float>(), (long)result.Landmarks[b, i, 1].item<float>());
+                Assert.Equal(1f, result.Output.Mask[b, 0, y, x].item<float>());
+            }
+        }
+
+        (result.Output.Image.square().mean() + result.Landmarks.mean()).backward();
+        var grad = model.SplitCodes(codes.grad!);
+        foreach (var part in new[] { grad.Shape, grad.Expression, grad.Texture, grad.Rotation, grad.Translation, grad.Lighting })
+        {
+            Assert.True(part.abs().sum().item<float>() > 0);
+        }
     }
 }

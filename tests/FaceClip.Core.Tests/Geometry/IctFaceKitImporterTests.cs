@@ -129,4 +129,26 @@ public sealed class IctFaceKitImporterTests(IctFaceKitFixture fixture) : IClassF
         Assert.Equal(_data.ContourCandidates.SelectMany(c => c), again.ContourCandidates.SelectMany(c => c));
         Assert.Equal(_data.IdentityDeltas[^1], again.IdentityDeltas[^1]);
     }
+
+    [Fact]
+    public void CacheWithAnotherSourceKeyIsIgnored()
+    {
+        var folder = Directory.CreateTempSubdirectory("faceclip-cache-").FullName;
+        try
+        {
+            var path = Path.Combine(folder, "ict.safetensors");
+            var small = _data.Subset(_data.FittingTriangleIds());
+            IctFaceKitImporter.WriteCache(path, small);
+            var same = IctFaceKitImporter.TryReadCache(path, small.SourceKey);
+            Assert.NotNull(same);
+            Assert.Equal(small.Neutral, same.Neutral);
+            Assert.Null(IctFaceKitImporter.TryReadCache(path, small.SourceKey + "-changed"));
+            File.WriteAllText(path, "not a safetensors file");
+            Assert.Null(IctFaceKitImporter.TryReadCache(path, small.SourceKey));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
 }

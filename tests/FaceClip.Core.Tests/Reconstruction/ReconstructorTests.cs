@@ -67,7 +67,19 @@ public sealed class ReconstructorTests(ReconstructorFixture fixture) : IClassFix
         try
         {
             var files = ReconstructionWriter.Write(fixture.Result, folder, "sample1.jpg");
-            Assert.Equal(["params.json", "texture.png", "render.png", "overlay.png"], files);
+            Assert.Equal(
+                ["mesh-obj.zip", "mesh.glb", "mesh.mtl", "mesh.obj", "mesh.ply", "overlay.png", "params.json", "render.png", "texture.png"],
+                files.Order(StringComparer.Ordinal));
+            Assert.Contains("map_Kd texture.png", File.ReadAllText(Path.Combine(folder, "mesh.mtl")));
+            var glb = SharpGLTF.Schema2.ModelRoot.Load(Path.Combine(folder, "mesh.glb"));
+            var glbMesh = glb.LogicalMeshes.Single();
+            Assert.Equal(53, glbMesh.Primitives[0].MorphTargetsCount);
+            var weights = glbMesh.MorphWeights;
+            var expression = fixture.Result.ExpressionWeights;
+            Assert.Equal(expression[0], weights[0], 5);
+            Assert.Equal(expression.Max(), weights.Max(), 5);
+            using var zip = System.IO.Compression.ZipFile.OpenRead(Path.Combine(folder, "mesh-obj.zip"));
+            Assert.Equal(["mesh.mtl", "mesh.obj", "texture.png"], zip.Entries.Select(e => e.FullName).Order(StringComparer.Ordinal));
             using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "params.json")));
             var root = doc.RootElement;
             Assert.Equal("ict-facekit", root.GetProperty("model").GetString());
@@ -79,7 +91,7 @@ public sealed class ReconstructorTests(ReconstructorFixture fixture) : IClassFix
             Assert.True(root.GetProperty("loss_history").GetArrayLength() > 100);
             using var overlay = Image.Load<Rgb24>(Path.Combine(folder, "overlay.png"));
             Assert.Equal((fixture.Result.PhotoWidth, fixture.Result.PhotoHeight), (overlay.Width, overlay.Height));
-            Assert.Empty(Directory.GetFiles(folder, "*.tmp*"));
+            Assert.Empty(Directory.GetDirectories(folder));
         }
         finally
         {

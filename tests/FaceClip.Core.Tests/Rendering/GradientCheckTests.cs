@@ -42,6 +42,15 @@ public sealed class GradientCheckTests
         FiniteDifferences.AssertGradientMatches(a => Loss(a, normals, lighting), albedo);
         FiniteDifferences.AssertGradientMatches(n => Loss(albedo, n, lighting), normals);
         FiniteDifferences.AssertGradientMatches(l => Loss(albedo, normals, l), lighting);
+
+        // The renderer's per-batch-run form agrees with the per-row form and has the same gradients.
+        var batchLighting = lighting[..2];
+        long[] runs = [2, 3];
+        var rowLighting = batchLighting.index_select(0, tensor(new long[] { 0, 0, 1, 1, 1 }));
+        var unit = nn.functional.normalize(normals, dim: -1);
+        Assert.True(SphericalHarmonics.IrradianceByRuns(unit, batchLighting, runs).allclose(SphericalHarmonics.Irradiance(unit, rowLighting), rtol: 1e-12, atol: 1e-12));
+        FiniteDifferences.AssertGradientMatches(l => (SphericalHarmonics.IrradianceByRuns(unit, l, runs) * weights).sum(), batchLighting);
+        FiniteDifferences.AssertGradientMatches(n => (SphericalHarmonics.IrradianceByRuns(nn.functional.normalize(n, dim: -1), batchLighting, runs) * weights).sum(), normals);
     }
 
     [Fact]

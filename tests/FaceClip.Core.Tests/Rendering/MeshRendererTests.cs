@@ -105,6 +105,20 @@ public sealed class MeshRendererTests
         Assert.Equal(0f, albedo[0, 40, 66].item<float>(), 3);
     }
 
+    [Fact]
+    public void OctahedronVertexNormalsPointOutwardsInEveryBatchItem()
+    {
+        using var scope = NewDisposeScope();
+        float[] corners = [1, 0, 0, -1, 0, 0, 0, 1, 0, 0, -1, 0, 0, 0, 1, 0, 0, -1];
+        int[] triangles = [0, 2, 4, 2, 1, 4, 1, 3, 4, 3, 0, 4, 2, 0, 5, 1, 2, 5, 3, 1, 5, 0, 3, 5];
+        using var topology = new MeshTopology(triangles, 6);
+        var rotation = Core.Geometry.FaceModel.ComputeRotation(tensor(new[] { 0f, 0f, 0f, 0.3f, -0.7f, 1.2f }).view(2, 3));
+        var vertices = Core.Geometry.FaceModel.ApplyPose(tensor(corners).view(1, 6, 3).expand(2, -1, -1), rotation, tensor(new[] { 0f, 0f, 0f, 5f, -2f, 1f }).view(2, 3));
+        var normals = MeshNormals.VertexNormals(vertices, topology.TriangleTensor);
+        var expected = tensor(corners).view(1, 6, 3).expand(2, -1, -1).bmm(rotation.transpose(1, 2));
+        Assert.True(normals.allclose(expected, atol: 1e-6));
+    }
+
     internal static (float[] Corners, int[] Triangles) Cube()
     {
         var corners = new float[24];

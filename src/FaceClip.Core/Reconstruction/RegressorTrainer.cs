@@ -41,6 +41,7 @@ public sealed class RegressorTrainer
         o.Validate();
         var model = _reconstructor.Model;
         var device = model.Device;
+        torch.random.manual_seed(o.Seed); // reproducible initial weights
         var regressor = new ParameterRegressor(_reconstructor.Faces.RecognitionNet, model.Layout, o.Network);
         regressor.to(device);
         var first = 1;

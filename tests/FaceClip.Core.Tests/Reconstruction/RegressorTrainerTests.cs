@@ -11,7 +11,7 @@ public sealed class RegressorTrainerTests(RegressorFixture fixture) : IClassFixt
         Batches = batches,
         BatchSize = 2,
         CropSize = 112,
-        LearningRate = 2e-4,
+        LearningRate = 4e-4,
         DecayEvery = 4,
         CheckpointEvery = 3,
         Augmentation = FaceAugmentation.None,
@@ -34,14 +34,14 @@ public sealed class RegressorTrainerTests(RegressorFixture fixture) : IClassFixt
         try
         {
             var output = Path.Combine(folder, "regressor.safetensors");
-            var o = Short(8);
+            var o = Short(16);
             var trainer = new RegressorTrainer(fixture.Reconstructor);
             using var faces = fixture.Data.Subset([0]);
             var (trained, history) = trainer.Train(faces, output, o);
             using (trained)
             {
-                Assert.Equal(Enumerable.Range(1, 8), history.Select(h => h.Batch));
-                Assert.Equal(2e-4 * 0.75, history[4].LearningRate, 9);
+                Assert.Equal(Enumerable.Range(1, 16), history.Select(h => h.Batch));
+                Assert.Equal(4e-4 * 0.75, history[4].LearningRate, 9);
                 using var untrained = new ParameterRegressor(fixture.Reconstructor.Faces.RecognitionNet, fixture.Reconstructor.Model.Layout, o.Network);
                 untrained.SetTranslationBase(trained.TranslationBase);
                 var before = EvaluationLoss(untrained, o, faces);
@@ -51,14 +51,14 @@ public sealed class RegressorTrainerTests(RegressorFixture fixture) : IClassFixt
 
             Assert.True(File.Exists(output));
             Assert.True(File.Exists(RegressorTrainer.CheckpointPath(output)));
-            var resumed = Short(10);
+            var resumed = Short(18);
             resumed.Resume = true;
             var (again, more) = trainer.Train(faces, output, resumed);
             again.Dispose();
-            Assert.Equal([9, 10], more.Select(h => h.Batch));
+            Assert.Equal([17, 18], more.Select(h => h.Batch));
             var log = File.ReadAllLines(RegressorTrainer.LogPath(output));
             Assert.StartsWith("batch,learning_rate,photo,landmarks,identity", log[0], StringComparison.Ordinal);
-            Assert.Equal(11, log.Length);
+            Assert.Equal(19, log.Length);
         }
         finally
         {

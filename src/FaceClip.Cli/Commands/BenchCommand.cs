@@ -13,6 +13,7 @@ public static class BenchCommand
         bench.Subcommands.Add(ClipBenchCommand.Build(context));
         bench.Subcommands.Add(FacesBenchCommand.Build(context));
         bench.Subcommands.Add(TransferBenchCommand.Build(context));
+        bench.Subcommands.Add(RegressorBenchCommand.Build(context));
         return bench;
     }
 }

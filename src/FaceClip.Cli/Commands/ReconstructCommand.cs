@@ -18,6 +18,8 @@ public static class ReconstructCommand
         var iterations = new Option<int?>("--iterations") { Description = "Iterations of the full stage." };
         var critic = new Option<string>("--critic") { Description = "auto, clip or face.", DefaultValueFactory = _ => "auto" };
         critic.AcceptOnlyFromAmong("auto", "clip", "face");
+        var initialiser = new Option<string>("--initialiser") { Description = "auto (the trained regressor in models/ when installed), regressor or landmarks.", DefaultValueFactory = _ => "auto" };
+        initialiser.AcceptOnlyFromAmong("auto", "regressor", "landmarks");
         var device = new Option<string>("--device") { Description = "auto, cpu or cuda.", DefaultValueFactory = _ => "auto" };
         var weights = new Option<string[]>("--weight")
         {
@@ -26,11 +28,11 @@ public static class ReconstructCommand
         };
         var command = new Command("reconstruct", "Fit a 3D face to a photo and write params.json, meshes, texture and renders.")
         {
-            image, output, face, iterations, critic, device, weights,
+            image, output, face, iterations, critic, device, weights, initialiser,
         };
         command.SetAction((parse, ct) =>
         {
-            var options = new ReconstructionOptions { FaceIndex = parse.GetValue(face), Critic = parse.GetValue(critic)! };
+            var options = new ReconstructionOptions { FaceIndex = parse.GetValue(face), Critic = parse.GetValue(critic)!, Initialiser = parse.GetValue(initialiser)! };
             if (parse.GetValue(iterations) is { } n)
             {
                 options.Iterations = n;
@@ -102,7 +104,7 @@ public static class ReconstructCommand
         using var fitted = result ?? throw new InvalidOperationException("The fit ended without a result.");
         var files = ReconstructionWriter.Write(fitted, output.FullName, image.Name);
         var q = fitted.Quality;
-        context.Output.WriteLine($"face {fitted.FaceIndex} of {fitted.FaceCount}; critic {fitted.Critic}; device {fitted.Device}");
+        context.Output.WriteLine($"face {fitted.FaceIndex} of {fitted.FaceCount}; critic {fitted.Critic}; initialiser {fitted.Initialiser}; device {fitted.Device}");
         context.Output.WriteLine($"landmark NME {q.LandmarkNme:F4}, photometric error {q.PhotometricError:F4}, descriptor distance {q.DescriptorDistance:F3}, {fitted.Timings["total"]:F1} s");
         context.Output.WriteLine($"wrote {string.Join(", ", files)} to {output.FullName}");
         return 0;

@@ -72,6 +72,10 @@ public sealed class ReconstructionOptions
     /// <summary>Refine a UV displacement map along the normals after the fit (the paper's geometric details).</summary>
     public bool DetailPass { get; set; }
 
+    /// <summary>Where the fit starts: <c>auto</c> (the parameter regressor's prediction when trained weights are
+    /// installed, else landmarks), <c>regressor</c> or <c>landmarks</c> (zero codes placed from the landmarks).</summary>
+    public string Initialiser { get; set; } = "auto";
+
     /// <summary>A copy to adjust per request without touching the configured defaults.</summary>
     public ReconstructionOptions Clone() => (ReconstructionOptions)MemberwiseClone();
 
@@ -90,6 +94,7 @@ public sealed class ReconstructionOptions
         Require(CropScale is > 1 and < 4, "CropScale must be between 1 and 4.");
         Require(PoseIterations >= 0 && ShapeIterations >= 0 && Iterations >= 0, "Iterations cannot be negative.");
         Require(Critic is "auto" or "clip" or "face", "Critic must be auto, clip or face.");
+        Require(Initialiser is "auto" or "regressor" or "landmarks", "Initialiser must be auto, regressor or landmarks.");
         Require(LearningRate > 0, "LearningRate must be positive.");
         Require(FaceIndex is null or >= 0, "FaceIndex cannot be negative.");
     }

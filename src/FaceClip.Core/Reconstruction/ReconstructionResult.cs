@@ -36,6 +36,10 @@ public sealed record ReconstructionResult : IDisposable
 
     public required string Critic { get; init; }
     public required string CriticDescription { get; init; }
+
+    /// <summary>Where the fit started: <c>regressor</c> (the parameter regressor's prediction) or <c>landmarks</c>
+    /// (zero codes placed from the detected landmarks).</summary>
+    public string Initialiser { get; init; } = "landmarks";
     public required string Device { get; init; }
 
     /// <summary>Seconds per stage and in total.</summary>

@@ -125,6 +125,7 @@ public static class ReconstructionWriter
             },
             ["critic"] = r.Critic,
             ["critic_description"] = r.CriticDescription,
+            ["initialiser"] = r.Initialiser,
             ["device"] = r.Device,
             ["timings"] = new JsonObject(r.Timings.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)JsonValue.Create(Math.Round(kv.Value, 3))))),
             ["loss_history"] = new JsonArray(r.LossHistory.Select(h =>

@@ -15,7 +15,7 @@ public sealed partial class Reconstructor
         Tensor photo, PerspectiveCamera camera, IFeatureCritic critic, FaceBox idBox, RecognitionFeatures photoFeatures,
         Tensor rotation, Tensor translation, Tensor shape, Tensor expression, Tensor texture, Tensor lighting,
         long[] landmarkIds, List<(string, IReadOnlyDictionary<string, double>)> history, Dictionary<string, double> timings,
-        ReconstructionOptions o)
+        ReconstructionOptions o, string initialiser)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
@@ -88,6 +88,7 @@ public sealed partial class Reconstructor
             DetectedLandmarks2d = detected,
             LossHistory = history,
             Critic = critic.Kind,
+            Initialiser = initialiser,
             CriticDescription = critic.Description,
             Device = Runtime.TorchRuntime.Describe(device),
             Timings = timings,

@@ -45,7 +45,9 @@ public sealed partial class Reconstructor : IDisposable
             clip = () => new ClipFeatureCritic(new ClipGeometricLoss(models.Value.ResNet), new ClipSemanticLoss(models.Value.Vit));
         }
 
-        return new Reconstructor(FaceModel.Load(store, device), FacePipeline.Load(store, device), clip);
+        var reconstructor = new Reconstructor(FaceModel.Load(store, device), FacePipeline.Load(store, device), clip);
+        reconstructor.LoadInstalledRegressor(store);
+        return reconstructor;
     }
 
     public FaceModel Model { get; }
@@ -140,31 +142,25 @@ public sealed partial class Reconstructor : IDisposable
         var crop = FaceCrop.Around(face.Landmarks, o.CropSize, o.CropScale);
         var photo = crop.Extract(image.Pixels.to(device));
         var target = crop.LandmarksToCrop(face.Landmarks, device);
-        var camera = new PerspectiveCamera(o.CropSize, o.CropSize, Focal: 1015.0 * o.CropSize / 224, Distance: 125);
-        var renderer = new MeshRenderer(camera);
-        var lmWeights = tensor(LandmarkLoss.DefaultWeights(), device: device);
-        var idBox = IdentityBox(target);
+        var camera = ReconstructionLoss.CropCamera(o.CropSize);
+        using var loss = new ReconstructionLoss(Model, _fitting, Faces.RecognitionNet, camera, o);
+        var landmarkIds = loss.InitialLandmarkIds(1);
 
-        var layout = Model.Layout;
-        var rotation = Leaf(zeros(1, FaceCodeLayout.Rotation, device: device));
-        var translation = Leaf(InitialTranslation(target, camera));
-        var shape = Leaf(zeros(1, layout.Shape, device: device));
-        var expression = Leaf(zeros(1, layout.Expression, device: device));
-        var texture = Leaf(zeros(1, layout.Texture, device: device));
-        var lighting = Leaf(zeros(1, FaceCodeLayout.Lighting, device: device));
+        var (initialiser, start) = InitialCodes(photo, target, camera, o);
+        timings["initialiser"] = clock.Elapsed.TotalSeconds - timings["detection"];
+        var rotation = Leaf(start.Rotation);
+        var translation = Leaf(start.Translation);
+        var shape = Leaf(start.Shape);
+        var expression = Leaf(start.Expression);
+        var texture = Leaf(start.Texture);
+        var lighting = Leaf(start.Lighting);
+        FaceCodes Codes() => new(shape, expression, texture, rotation, translation, lighting);
 
-        var landmarkIds = Model.Data.Landmarks.Select(i => (long)i).ToArray();
         var history = new List<(string, IReadOnlyDictionary<string, double>)>();
         var total = o.PoseIterations + o.ShapeIterations + o.Iterations;
         var done = 0;
 
         Tensor Posed() => FaceModel.ApplyPose(Model.ComputeShape(shape, expression), FaceModel.ComputeRotation(rotation), translation);
-
-        Tensor ProjectedLandmarks(Tensor cameraVertices)
-        {
-            using var ids = tensor(landmarkIds, device: device);
-            return camera.Project(cameraVertices.index_select(1, ids)).narrow(2, 0, 2);
-        }
 
         void Report(string stage, int iteration, int stageIterations, Dictionary<string, double> losses, Func<(byte[]?, float[]?)>? preview)
         {
@@ -217,20 +213,17 @@ public sealed partial class Reconstructor : IDisposable
                 ct.ThrowIfCancellationRequested();
                 using var step = NewDisposeScope();
                 optimizer.zero_grad();
-                var cameraVertices = camera.ToCameraSpace(Posed());
+                var cameraVertices = loss.CameraVertices(Codes());
                 if (it % 10 == 1)
                 {
-                    UpdateContour(cameraVertices, camera, target, landmarkIds);
+                    loss.UpdateContour(cameraVertices, target, landmarkIds);
                 }
 
-                var lm = LandmarkLoss.Compute(ProjectedLandmarks(cameraVertices), target, lmWeights) * o.LandmarkWeight;
-                var reg = CodeRegularization.Codes(shape, expression, texture) * o.RegularizationWeight;
-                var loss = lm + reg;
-                loss.backward();
+                var terms = loss.Landmarks(Codes(), cameraVertices, target, landmarkIds);
+                terms.Total.backward();
                 optimizer.step();
                 ClampExpression(expression);
-                var losses = new Dictionary<string, double> { ["landmarks"] = lm.item<float>(), ["regularization"] = reg.item<float>(), ["total"] = loss.item<float>() };
-                Report(stageName, it, iterations, losses, PreviewDue(it, iterations) ? () => Preview(null) : null);
+                Report(stageName, it, iterations, terms.Values(), PreviewDue(it, iterations) ? () => Preview(null) : null);
             }
 
             timings[stageName] = stageClock.Elapsed.TotalSeconds;
@@ -238,17 +231,7 @@ public sealed partial class Reconstructor : IDisposable
 
         // Stage 3: every code, all losses.
         var fullClock = Stopwatch.StartNew();
-        var recognition = Faces.RecognitionNet;
-        var photoIdentity = recognition.ForwardWithFeatures(FaceCrop.CropResize(photo, idBox, FaceRecognitionNet.InputSize));
-        var photoFeatures = new RecognitionFeatures(photoIdentity.Descriptors.detach(), photoIdentity.Features.Select(f => f.detach()).ToList());
-        critic.SetTarget(photo, photoFeatures);
-        Tensor skin;
-        using (no_grad())
-        {
-            var first = renderer.Render(camera.ToCameraSpace(Posed()), _fitting, Model.ComputeAlbedo(texture), lighting, cullBackFaces: true);
-            skin = SkinProbability(photo, first.Mask).detach();
-        }
-
+        var prepared = loss.Prepare(photo, target, Codes(), critic);
         using (var optimizer = Adam([
                    (rotation, o.LearningRate * 0.5 * o.PoseRate), (translation, o.LearningRate * 10 * o.PoseRate), (shape, o.LearningRate),
                    (expression, o.LearningRate), (texture, o.LearningRate * 3), (lighting, o.LearningRate * 2)]))
@@ -258,48 +241,26 @@ public sealed partial class Reconstructor : IDisposable
                 ct.ThrowIfCancellationRequested();
                 using var step = NewDisposeScope();
                 optimizer.zero_grad();
-                var cameraVertices = camera.ToCameraSpace(Posed());
+                var cameraVertices = loss.CameraVertices(Codes());
                 if (it % 10 == 1)
                 {
-                    UpdateContour(cameraVertices, camera, target, landmarkIds);
+                    loss.UpdateContour(cameraVertices, target, landmarkIds);
                 }
 
-                var rendered = renderer.Render(cameraVertices, _fitting, Model.ComputeAlbedo(texture), lighting, cullBackFaces: true);
-                var mask = rendered.Mask;
-                var composite = (rendered.Image * mask) + (photo * (1 - mask));
-                var weights = PhotometricLoss.RobustWeights(photo, rendered.Image, mask) * skin;
-                var photoLoss = PhotometricLoss.Compute(photo, rendered.Image, weights) * o.PhotoWeight;
-                var lm = LandmarkLoss.Compute(ProjectedLandmarks(cameraVertices), target, lmWeights) * o.LandmarkWeight;
-                var identity = recognition.ForwardWithFeatures(FaceCrop.CropResize(composite, idBox, FaceRecognitionNet.InputSize));
-                var renderFeatures = new RecognitionFeatures(identity.Descriptors, identity.Features);
-                var id = IdentityLoss.Compute(photoFeatures.Descriptors, renderFeatures.Descriptors) * o.IdentityWeight;
-                var cl = critic.Loss(composite, renderFeatures) * o.ConsistencyWeight;
-                var reg = CodeRegularization.Codes(shape, expression, texture) * o.RegularizationWeight;
-                var light = CodeRegularization.MonochromeLighting(lighting) * o.LightingWeight;
-                var loss = photoLoss + lm + id + cl + reg + light;
-                loss.backward();
+                var terms = loss.Full(Codes(), cameraVertices, prepared, critic, landmarkIds);
+                terms.Total.backward();
                 optimizer.step();
                 ClampExpression(expression);
-                var losses = new Dictionary<string, double>
-                {
-                    ["photo"] = photoLoss.item<float>(),
-                    ["landmarks"] = lm.item<float>(),
-                    ["identity"] = id.item<float>(),
-                    ["consistency"] = cl.item<float>(),
-                    ["regularization"] = reg.item<float>(),
-                    ["lighting"] = light.item<float>(),
-                    ["total"] = loss.item<float>(),
-                };
                 var due = PreviewDue(it, o.Iterations);
-                Report("full", it, o.Iterations, losses, due ? () => Preview(composite.detach()) : null);
+                Report("full", it, o.Iterations, terms.Values(), due ? () => Preview(terms.Composite!.detach()) : null);
             }
         }
 
         timings["full"] = fullClock.Elapsed.TotalSeconds;
 
         var finishing = Stopwatch.StartNew();
-        var result = Finish(image, analysis, faceIndex, face, crop, photo, camera, critic, idBox, photoFeatures,
-            rotation, translation, shape, expression, texture, lighting, landmarkIds, history, timings, o);
+        var result = Finish(image, analysis, faceIndex, face, crop, photo, camera, critic, prepared.IdentityBoxes[0], prepared.PhotoFeatures,
+            rotation, translation, shape, expression, texture, lighting, landmarkIds[0], history, timings, o, initialiser);
         timings["texture"] = finishing.Elapsed.TotalSeconds;
         timings["total"] = clock.Elapsed.TotalSeconds;
         report(new FitProgress
@@ -363,7 +324,7 @@ public sealed partial class Reconstructor : IDisposable
     }
 
     /// <summary>Places the model so its landmarks' spread and centre match the detected ones (weak perspective).</summary>
-    private Tensor InitialTranslation(Tensor target, PerspectiveCamera camera)
+    internal Tensor InitialTranslation(Tensor target, PerspectiveCamera camera)
     {
         using var scope = NewDisposeScope();
         var device = Model.Device;
@@ -382,44 +343,6 @@ public sealed partial class Reconstructor : IDisposable
         var ty = (-(v - camera.CenterY) * depth / camera.Focal) - mean[1].item<float>();
         var tz = camera.Distance - depth - mean[2].item<float>();
         return tensor(new[] { (float)tx, (float)ty, (float)tz }, device: device).view(1, 3).MoveToOuterDisposeScope();
-    }
-
-    /// <summary>For each jaw-line landmark, the candidate contour vertex whose projection is nearest the detected
-    /// point (the visible silhouette moves along the jaw as the head turns).</summary>
-    private void UpdateContour(Tensor cameraVertices, PerspectiveCamera camera, Tensor target, long[] landmarkIds)
-    {
-        using var scope = NewDisposeScope();
-        using var noGrad = no_grad();
-        var candidates = Model.Data.ContourCandidates;
-        var flat = candidates.SelectMany(c => c).Select(i => (long)i).ToArray();
-        var projected = camera.Project(cameraVertices[0].index_select(0, tensor(flat, device: cameraVertices.device))).cpu().data<float>().ToArray();
-        var goal = target[0].cpu().data<float>().ToArray();
-        var offset = 0;
-        for (var k = 0; k < candidates.Length; k++)
-        {
-            var best = double.MaxValue;
-            for (var j = 0; j < candidates[k].Length; j++)
-            {
-                var du = projected[(offset + j) * 3] - goal[2 * k];
-                var dv = projected[((offset + j) * 3) + 1] - goal[(2 * k) + 1];
-                var d = (du * du) + (dv * dv);
-                if (d < best)
-                {
-                    best = d;
-                    landmarkIds[k] = candidates[k][j];
-                }
-            }
-
-            offset += candidates[k].Length;
-        }
-    }
-
-    /// <summary>face-api's descriptor crop (a square around the eyes and mouth) in crop pixels.</summary>
-    private static FaceBox IdentityBox(Tensor target)
-    {
-        var p = target[0].cpu().data<float>().ToArray();
-        var points = Enumerable.Range(0, 68).Select(i => (X: (double)p[2 * i], Y: (double)p[(2 * i) + 1])).ToArray();
-        return FaceAligner.DescriptorBox(points);
     }
 
     /// <summary>
@@ -456,6 +379,7 @@ public sealed partial class Reconstructor : IDisposable
 
     public void Dispose()
     {
+        Regressor?.Dispose();
         _fitting.Dispose();
         _display.Dispose();
     }

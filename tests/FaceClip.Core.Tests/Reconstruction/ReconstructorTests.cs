@@ -87,6 +87,7 @@ public sealed class ReconstructorTests(ReconstructorFixture fixture) : IClassFix
             Assert.Equal(68, root.GetProperty("detected_landmarks2d").GetArrayLength());
             Assert.Equal(53, root.GetProperty("codes").GetProperty("expression").EnumerateObject().Count());
             Assert.Equal("face", root.GetProperty("critic").GetString());
+            Assert.Equal("landmarks", root.GetProperty("initialiser").GetString());
             Assert.True(root.GetProperty("loss_history").GetArrayLength() > 100);
             using var overlay = Image.Load<Rgb24>(Path.Combine(folder, "overlay.png"));
             Assert.Equal((fixture.Result.PhotoWidth, fixture.Result.PhotoHeight), (overlay.Width, overlay.Height));

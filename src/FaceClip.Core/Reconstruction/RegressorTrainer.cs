@@ -1,0 +1,193 @@
+using System.Diagnostics;
+using System.Globalization;
+using FaceClip.Core.Geometry;
+using FaceClip.Core.IO;
+using FaceClip.Core.Losses;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace FaceClip.Core.Reconstruction;
+
+/// <summary>
+/// Self-supervised training of the <see cref="ParameterRegressor"/> on cached face crops: each batch is augmented,
+/// the regressor predicts codes, and the fitter's full reconstruction loss (<see cref="ReconstructionLoss"/>:
+/// photometric, landmarks, identity, the face-recognition feature-consistency critic, regularisation) is
+/// back-propagated through the renderer into the refinement branches and the head (the trunk stays frozen).
+/// Adam with a step decay; a CSV loss log; checkpoints (weights plus the batch reached) to resume from.
+/// </summary>
+public sealed class RegressorTrainer
+{
+    private static readonly string[] Terms = ["photo", "landmarks", "identity", "consistency", "regularization", "lighting", "total"];
+    private readonly Reconstructor _reconstructor;
+
+    public RegressorTrainer(Reconstructor reconstructor)
+    {
+        _reconstructor = reconstructor ?? throw new ArgumentNullException(nameof(reconstructor));
+    }
+
+    /// <summary>The checkpoint written beside an output file.</summary>
+    public static string CheckpointPath(string output) => output + ".checkpoint";
+
+    /// <summary>The CSV loss log written beside an output file.</summary>
+    public static string LogPath(string output) => Path.ChangeExtension(output, ".log.csv");
+
+    /// <summary>Trains a regressor (new, or resumed from the checkpoint) on <paramref name="data"/> and writes it to
+    /// <paramref name="output"/>. Returns the trained regressor (the caller owns it) and each batch's losses.</summary>
+    public (ParameterRegressor Regressor, IReadOnlyList<RegressorProgress> History) Train(FaceCropDataset data, string? output, RegressorTrainingOptions o,
+        Action<RegressorProgress>? report = null, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        o.Validate();
+        var model = _reconstructor.Model;
+        var device = model.Device;
+        torch.random.manual_seed(o.Seed); // reproducible initial weights
+        var regressor = new ParameterRegressor(_reconstructor.Faces.RecognitionNet, model.Layout, o.Network);
+        regressor.to(device);
+        var first = 1;
+        var checkpoint = output is null ? null : CheckpointPath(output);
+        if (o.Resume && checkpoint is not null && File.Exists(checkpoint))
+        {
+            regressor.Dispose();
+            regressor = ParameterRegressor.Load(checkpoint, _reconstructor.Faces.RecognitionNet, model.Layout, out var meta, device);
+            first = int.Parse(meta["batch"], CultureInfo.InvariantCulture) + 1;
+        }
+        else
+        {
+            regressor.SetTranslationBase(TypicalTranslation(data, o.CropSize));
+        }
+
+        var camera = ReconstructionLoss.CropCamera(o.CropSize);
+        using var topology = model.CreateFittingTopology();
+        using var loss = new ReconstructionLoss(model, topology, _reconstructor.Faces.RecognitionNet, camera, o.Losses);
+        var parameters = regressor.parameters().ToList();
+        using var optimizer = optim.Adam(parameters, o.LearningRate);
+        var random = new Random(o.Seed + first);
+        var history = new List<RegressorProgress>();
+        var clock = Stopwatch.StartNew();
+        var log = output is null ? null : LogPath(output);
+        if (log is not null && (first == 1 || !File.Exists(log)))
+        {
+            File.WriteAllText(log, "batch,learning_rate," + string.Join(',', Terms) + ",seconds\n");
+        }
+
+        regressor.train();
+        for (var batch = first; batch <= o.Batches; batch++)
+        {
+            ct.ThrowIfCancellationRequested();
+            var lr = o.LearningRate * Math.Pow(o.Decay, (batch - 1) / o.DecayEvery);
+            foreach (var group in optimizer.ParamGroups)
+            {
+                group.LearningRate = lr;
+            }
+
+            Dictionary<string, double> values;
+            using (NewDisposeScope())
+            {
+                var (photo, landmarks) = Sample(data, o, random, device);
+                optimizer.zero_grad();
+                var terms = Loss(regressor, loss, photo, landmarks);
+                terms.Total.backward();
+                optimizer.step();
+                values = terms.Values();
+            }
+
+            var progress = new RegressorProgress(batch, o.Batches, lr, values, clock.Elapsed);
+            history.Add(progress);
+            report?.Invoke(progress);
+            if (log is not null)
+            {
+                File.AppendAllText(log, string.Create(CultureInfo.InvariantCulture,
+                    $"{batch},{lr:G6},{string.Join(',', Terms.Select(t => values.TryGetValue(t, out var v) ? v.ToString("G6", CultureInfo.InvariantCulture) : ""))},{clock.Elapsed.TotalSeconds:F2}\n"));
+            }
+
+            if (checkpoint is not null && ((o.CheckpointEvery > 0 && batch % o.CheckpointEvery == 0) || batch == o.Batches))
+            {
+                regressor.Save(checkpoint, Metadata(batch, o));
+            }
+        }
+
+        regressor.eval();
+        if (output is not null)
+        {
+            regressor.Save(output, Metadata(o.Batches, o));
+        }
+
+        return (regressor, history);
+    }
+
+    /// <summary>The full reconstruction loss of the regressor's prediction for photo crops [B, 3, S, S] and their
+    /// landmarks [B, 68, 2] (the face-recognition critic scores feature consistency).</summary>
+    public static ReconstructionTerms Loss(ParameterRegressor regressor, ReconstructionLoss loss, Tensor photo, Tensor landmarks)
+    {
+        var codes = SplitCodes(regressor.forward(photo), regressor.Layout);
+        using var critic = new FaceFeatureCritic();
+        var ids = loss.InitialLandmarkIds((int)photo.shape[0]);
+        var target = loss.Prepare(photo, landmarks, Detached(codes), critic);
+        var cameraVertices = loss.CameraVertices(codes);
+        loss.UpdateContour(cameraVertices, landmarks, ids);
+        return loss.Full(codes, cameraVertices, target, critic, ids);
+    }
+
+    /// <summary>A random batch of augmented crops at the training size, [B, 3, S, S] in [0, 1], and their landmarks.</summary>
+    public static (Tensor Photo, Tensor Landmarks) Sample(FaceCropDataset data, RegressorTrainingOptions o, Random random, Device device)
+    {
+        var indices = Enumerable.Range(0, o.BatchSize).Select(_ => random.Next(data.Count)).ToArray();
+        using var batch = data.Subset(indices);
+        var (images, points) = batch.All(o.CropSize, device);
+        return o.Augmentation.Apply(images, points, random);
+    }
+
+    /// <summary>The loss of the regressor's predictions for every face of <paramref name="data"/> (no gradient;
+    /// evaluation mode), in chunks of <paramref name="chunk"/> faces, averaged over the faces.</summary>
+    public static Dictionary<string, double> Evaluate(ParameterRegressor regressor, ReconstructionLoss loss, FaceCropDataset data, int chunk = 8)
+    {
+        using var noGrad = no_grad();
+        regressor.eval();
+        var sums = new Dictionary<string, double>();
+        for (var start = 0; start < data.Count; start += chunk)
+        {
+            using var scope = NewDisposeScope();
+            var ids = Enumerable.Range(start, Math.Min(chunk, data.Count - start)).ToArray();
+            using var part = data.Subset(ids);
+            var (photo, landmarks) = part.All(loss.Camera.Width, regressor.TranslationBase.device);
+            foreach (var (name, value) in Loss(regressor, loss, photo, landmarks).Values())
+            {
+                sums[name] = sums.GetValueOrDefault(name) + (value * ids.Length);
+            }
+        }
+
+        return sums.ToDictionary(kv => kv.Key, kv => kv.Value / data.Count);
+    }
+
+    /// <summary>The mean landmark-based placement over the data (what the predicted translation is an offset from).</summary>
+    private Tensor TypicalTranslation(FaceCropDataset data, int cropSize)
+    {
+        using var scope = NewDisposeScope();
+        var camera = ReconstructionLoss.CropCamera(cropSize);
+        var scale = (double)cropSize / data.CropSize;
+        var all = Enumerable.Range(0, data.Count)
+            .Select(i => _reconstructor.InitialTranslation(data.Landmarks.narrow(0, i, 1).to(_reconstructor.Model.Device) * scale, camera)).ToArray();
+        return cat(all, 0).mean([0]).MoveToOuterDisposeScope();
+    }
+
+    private static FaceCodes SplitCodes(Tensor codes, FaceCodeLayout l) => new(
+        codes.narrow(1, l.ShapeOffset, l.Shape),
+        codes.narrow(1, l.ExpressionOffset, l.Expression),
+        codes.narrow(1, l.TextureOffset, l.Texture),
+        codes.narrow(1, l.RotationOffset, FaceCodeLayout.Rotation),
+        codes.narrow(1, l.TranslationOffset, FaceCodeLayout.Translation),
+        codes.narrow(1, l.LightingOffset, FaceCodeLayout.Lighting));
+
+    private static FaceCodes Detached(FaceCodes c) =>
+        new(c.Shape.detach(), c.Expression.detach(), c.Texture.detach(), c.Rotation.detach(), c.Translation.detach(), c.Lighting.detach());
+
+    private static Dictionary<string, string> Metadata(int batch, RegressorTrainingOptions o) => new()
+    {
+        ["batch"] = batch.ToString(CultureInfo.InvariantCulture),
+        ["batches"] = o.Batches.ToString(CultureInfo.InvariantCulture),
+        ["batch_size"] = o.BatchSize.ToString(CultureInfo.InvariantCulture),
+        ["learning_rate"] = o.LearningRate.ToString("G6", CultureInfo.InvariantCulture),
+        ["crop_size"] = o.CropSize.ToString(CultureInfo.InvariantCulture),
+    };
+}

@@ -5,8 +5,9 @@ using Microsoft.Playwright;
 namespace FaceClip.Web.BrowserTests;
 
 /// <summary>
-/// A person in a browser: uploads a sample photo in the studio, starts the fit, watches the WebGL canvas draw a
-/// mesh that changes while the job runs, sees the progress reach completion and downloads the results. Runs the real
+/// A person in a browser: pastes a sample photo into the studio, picks an expression prompt from the suggestions,
+/// starts the job, watches the WebGL canvas draw a mesh that changes while the job runs, sees the progress reach
+/// completion with a result card for the prompt, and downloads and parses the GLB. Runs the real
 /// app on a loopback port and Debian's Chromium (headless, software WebGL). Screenshots go to TestResults/.
 /// </summary>
 public sealed class StudioBrowserTests : IAsyncLifetime
@@ -30,6 +31,8 @@ public sealed class StudioBrowserTests : IAsyncLifetime
             b.UseSetting("Reconstruction:ShapeIterations", "40");
             b.UseSetting("Reconstruction:PreviewEvery", "2");
             b.UseSetting("Reconstruction:TextureSize", "256");
+            b.UseSetting("Transfer:Iterations", "12");
+            b.UseSetting("Transfer:PreviewEvery", "3");
             b.UseEnvironment("Production");
             b.UseSetting("DetailedErrors", "true");
             b.UseSetting("Urls", "http://127.0.0.1:0");
@@ -71,7 +74,14 @@ public sealed class StudioBrowserTests : IAsyncLifetime
 
         // The page must be interactive (its circuit connected) before the upload is handled.
         await page.WaitForSelectorAsync("#studio[data-interactive=true]", new PageWaitForSelectorOptions { State = WaitForSelectorState.Attached, Timeout = 30_000 });
-        await page.Locator("input[type=file]").SetInputFilesAsync(Path.Combine(Root, "node_modules", "@vladmandic", "face-api", "demo", "sample1.jpg"));
+        // Paste the photo (as an image on the clipboard would arrive): the studio hands it to its upload.
+        var photo = await File.ReadAllBytesAsync(Path.Combine(Root, "node_modules", "@vladmandic", "face-api", "demo", "sample1.jpg"));
+        await page.EvaluateAsync(@"b64 => {
+            const bytes = Uint8Array.from(atob(b64), c => c.charCodeAt(0));
+            const clipboard = new DataTransfer();
+            clipboard.items.add(new File([bytes], 'image.jpg', { type: 'image/jpeg' }));
+            document.dispatchEvent(new ClipboardEvent('paste', { clipboardData: clipboard, bubbles: true, cancelable: true }));
+        }", Convert.ToBase64String(photo));
         try
         {
             await page.WaitForSelectorAsync("#faces img", new PageWaitForSelectorOptions { Timeout = 120_000 });
@@ -83,6 +93,9 @@ public sealed class StudioBrowserTests : IAsyncLifetime
 
         Assert.Equal(3, await page.Locator("#faces img").CountAsync());
         await page.GetByLabel("Iterations (full stage)").FillAsync("40");
+        await page.Locator(".mud-chip", new PageLocatorOptions { HasTextString = "look surprised" }).ClickAsync();
+        await page.WaitForSelectorAsync("#prompts .mud-chip", new PageWaitForSelectorOptions { Timeout = 10_000 });
+        Assert.Equal("look surprised", (await page.Locator("#prompts .mud-chip").InnerTextAsync()).Trim());
         await page.Locator("#start").ClickAsync();
         await page.WaitForURLAsync("**/jobs/*", new PageWaitForURLOptions { Timeout = 30_000 });
 
@@ -107,6 +120,23 @@ public sealed class StudioBrowserTests : IAsyncLifetime
         var download = await page.APIRequest.GetAsync(_baseUrl + links.First(l => l.EndsWith("/params.json", StringComparison.Ordinal)));
         Assert.True(download.Ok);
         Assert.Contains("landmarks2d", await download.TextAsync());
+
+        // The GLB parses: one textured mesh with the 53 expression blendshapes as morph targets.
+        var glb = Path.Combine(_data, "download.glb");
+        await File.WriteAllBytesAsync(glb, await (await page.APIRequest.GetAsync(_baseUrl + links.First(l => l.EndsWith("/mesh.glb", StringComparison.Ordinal)))).BodyAsync());
+        var model = SharpGLTF.Schema2.ModelRoot.Load(glb);
+        var primitive = model.LogicalMeshes.Single().Primitives.Single();
+        Assert.Equal(53, primitive.MorphTargetsCount);
+        Assert.True(primitive.GetVertexAccessor("POSITION").Count > 10_000);
+        Assert.NotEmpty(model.LogicalImages);
+
+        // The prompt has its own card, whose GLB carries the animation into the new expression.
+        var card = page.Locator(".prompt-result");
+        Assert.Contains("look surprised", await card.InnerTextAsync());
+        var cardLinks = await card.Locator("a").EvaluateAllAsync<string[]>("els => els.map(e => e.getAttribute('href'))");
+        var promptGlb = Path.Combine(_data, "prompt.glb");
+        await File.WriteAllBytesAsync(promptGlb, await (await page.APIRequest.GetAsync(_baseUrl + cardLinks.First(l => l.EndsWith("/look-surprised/mesh.glb", StringComparison.Ordinal)))).BodyAsync());
+        Assert.Single(SharpGLTF.Schema2.ModelRoot.Load(promptGlb).LogicalAnimations);
         Assert.Empty(errors);
     }
 

@@ -8,11 +8,12 @@ using static TorchSharp.torch;
 namespace FaceClip.Core.Expression;
 
 /// <summary>
-/// Writes a transfer to a folder: <c>transfer.json</c> (summary) and one subfolder per prompt (its slug) with
-/// <c>mesh.obj</c> (+ .mtl and albedo PNG) in the new expression, <c>mesh.glb</c> (identity mesh with the 53
-/// blendshapes as morph targets, weights set to the new expression and an animation from the subject's own expression
-/// to the new one and back), <c>render.png</c>, <c>composite.png</c>, <c>overlay.png</c> (with a photo),
-/// <c>codes.json</c> and <c>losses.json</c>.
+/// Writes a transfer to a folder: <c>transfer.json</c> (summary) and one subfolder per prompt (its slug) with the
+/// same mesh set as a reconstruction, in the new expression: <c>mesh.obj</c> (+ .mtl, <c>texture.png</c>, and all
+/// three in <c>mesh-obj.zip</c>), <c>mesh.ply</c>, <c>mesh.glb</c> (identity mesh with the 53 blendshapes as morph
+/// targets, weights set to the new expression and an animation from the subject's own expression to the new one and
+/// back); plus <c>render.png</c>, <c>composite.png</c>, <c>overlay.png</c> (with a photo), <c>codes.json</c> and
+/// <c>losses.json</c>.
 /// </summary>
 public static class TransferWriter
 {
@@ -23,36 +24,59 @@ public static class TransferWriter
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
     /// <summary>Writes everything; returns the written paths relative to <paramref name="directory"/>.</summary>
-    public static IReadOnlyList<string> Write(TransferResult result, FaceModel model, string directory, int textureSize = 256, bool meshes = true)
+    /// <param name="subjectMesh">The subject's identity mesh with the expression blendshapes as morph targets and its
+    /// texture (a reconstruction's <see cref="ReconstructionResult.Mesh"/>, whose texture is baked from the photo);
+    /// when null it is built from the subject's codes with the model's albedo baked into the texture.</param>
+    public static IReadOnlyList<string> Write(TransferResult result, FaceModel model, string directory, int textureSize = 256,
+        bool meshes = true, ExportMesh? subjectMesh = null)
     {
         ArgumentNullException.ThrowIfNull(result);
         ArgumentNullException.ThrowIfNull(model);
         Directory.CreateDirectory(directory);
         var written = new List<string>();
         var names = model.Data.ExpressionNames;
-        using var scope = NewDisposeScope();
-        using var noGrad = no_grad();
-        var layout = result.Layout;
-        var shape = tensor(result.Subject.Codes.AsSpan(layout.ShapeOffset, layout.Shape).ToArray(), device: model.Device).view(1, -1);
-        var texture = tensor(result.Subject.Codes.AsSpan(layout.TextureOffset, layout.Texture).ToArray(), device: model.Device).view(1, -1);
-        var albedo = model.ComputeAlbedo(texture).clamp(0, 1);
-        ExportMesh? identityMesh = null;
-        if (meshes)
+        ExportMesh? identityMesh = subjectMesh;
+        if (meshes && identityMesh is null)
         {
-            identityMesh = FaceMeshExport.Create(model, model.ComputeShape(shape, zeros(1, layout.Expression, device: model.Device)), albedo, textureSize: 0);
+            using var scope = NewDisposeScope();
+            using var noGrad = no_grad();
+            var layout = result.Layout;
+            var shape = tensor(result.Subject.Codes.AsSpan(layout.ShapeOffset, layout.Shape).ToArray(), device: model.Device).view(1, -1);
+            var texture = tensor(result.Subject.Codes.AsSpan(layout.TextureOffset, layout.Texture).ToArray(), device: model.Device).view(1, -1);
+            var albedo = model.ComputeAlbedo(texture).clamp(0, 1);
+            identityMesh = FaceMeshExport.Create(model, model.ComputeShape(shape, zeros(1, layout.Expression, device: model.Device)), albedo, textureSize: textureSize);
         }
 
+        try
+        {
+            WritePrompts(result, directory, meshes ? identityMesh : null, names, written);
+        }
+        finally
+        {
+            if (subjectMesh is null)
+            {
+                identityMesh?.Texture?.Dispose();
+            }
+        }
+
+        written.AddRange(ReconstructionWriter.Staged(directory, folder =>
+        {
+            File.WriteAllText(Path.Combine(folder, SummaryFile), Summary(result).ToJsonString(Json));
+            File.WriteAllBytes(Path.Combine(folder, "source.png"), result.SourceRenderPng);
+        }));
+        return written;
+    }
+
+    private static void WritePrompts(TransferResult result, string directory, ExportMesh? identityMesh, IReadOnlyList<string> names, List<string> written)
+    {
         foreach (var p in result.Prompts)
         {
             var files = ReconstructionWriter.Staged(Path.Combine(directory, p.Slug), folder =>
             {
-                if (meshes)
+                if (identityMesh is not null)
                 {
-                    var mesh = FaceMeshExport.Create(model, tensor(p.Vertices, device: model.Device).view(-1, 3), albedo, textureSize: textureSize, includeExpressions: false);
-                    ObjExporter.Write(Path.Combine(folder, "mesh.obj"), mesh);
-                    mesh.Texture?.Dispose();
                     var animation = MorphKeyframe.Between(result.Subject.Expression, p.Expression, 1.0f, andBack: true);
-                    GlbExporter.Write(Path.Combine(folder, "mesh.glb"), identityMesh!, p.Expression, animation, "expression");
+                    ReconstructionWriter.WriteMeshes(identityMesh, p.Expression, folder, animation, "expression");
                 }
 
                 File.WriteAllBytes(Path.Combine(folder, "render.png"), p.RenderPng);
@@ -76,13 +100,6 @@ public static class TransferWriter
             });
             written.AddRange(files.Select(f => $"{p.Slug}/{f}"));
         }
-
-        written.AddRange(ReconstructionWriter.Staged(directory, folder =>
-        {
-            File.WriteAllText(Path.Combine(folder, SummaryFile), Summary(result).ToJsonString(Json));
-            File.WriteAllBytes(Path.Combine(folder, "source.png"), result.SourceRenderPng);
-        }));
-        return written;
     }
 
     /// <summary>Whether the expression net's top class on the final render is the prompt's dominant class.</summary>

@@ -31,13 +31,15 @@ public static class ReconstructionWriter
             File.WriteAllBytes(Path.Combine(staging, OverlayFile), result.OverlayPng);
         });
 
-    /// <summary>Writes OBJ (+MTL, texture, zip), GLB and PLY of a mesh whose morph targets take <paramref name="weights"/>.</summary>
-    public static void WriteMeshes(ExportMesh mesh, IReadOnlyList<float> weights, string directory)
+    /// <summary>Writes OBJ (+MTL, texture, zip), GLB and PLY of a mesh whose morph targets take <paramref name="weights"/>;
+    /// the GLB also carries <paramref name="animation"/> (morph-weight keyframes) when given.</summary>
+    public static void WriteMeshes(ExportMesh mesh, IReadOnlyList<float> weights, string directory,
+        IReadOnlyList<MorphKeyframe>? animation = null, string animationName = "expression")
     {
         var posed = mesh.ApplyMorphs(weights);
         ObjExporter.Write(Path.Combine(directory, ObjFile), posed, TextureFile);
         PlyExporter.Write(Path.Combine(directory, PlyFile), posed);
-        GlbExporter.Write(Path.Combine(directory, GlbFile), mesh, weights);
+        GlbExporter.Write(Path.Combine(directory, GlbFile), mesh, weights, animation, animationName);
         using var zip = ZipFile.Open(Path.Combine(directory, ObjZipFile), ZipArchiveMode.Create);
         foreach (var name in new[] { ObjFile, MtlFile, TextureFile })
         {

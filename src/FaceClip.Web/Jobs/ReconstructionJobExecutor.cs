@@ -55,7 +55,7 @@ public sealed class ReconstructionJobExecutor(
         }
 
         using var done = transferred ?? throw new InvalidOperationException("The expression transfer ended without a result.");
-        files.AddRange(TransferWriter.Write(done, transfer.Model, job.OutputDirectory));
+        files.AddRange(TransferWriter.Write(done, transfer.Model, job.OutputDirectory, subjectMesh: fitted.Mesh));
         return files;
     }
 

@@ -98,11 +98,24 @@ public sealed class ExpressionTransferTests(TransferFixture fixture) : IClassFix
             var files = TransferWriter.Write(fixture.Result, fixture.Reconstructor.Model, folder, textureSize: 64);
             foreach (var slug in new[] { "very-sad", "surprised" })
             {
-                foreach (var name in new[] { "mesh.obj", "mesh.glb", "render.png", "composite.png", "overlay.png", "codes.json", "losses.json" })
+                foreach (var name in new[] { "mesh.obj", "mesh.mtl", "texture.png", "mesh-obj.zip", "mesh.ply", "mesh.glb", "render.png", "composite.png", "overlay.png", "codes.json", "losses.json" })
                 {
                     Assert.Contains($"{slug}/{name}", files);
                     Assert.True(new FileInfo(Path.Combine(folder, slug, name)).Length > 0, $"{slug}/{name}");
                 }
+            }
+
+            // The OBJ is the subject's identity in the prompt's expression: the transfer's own vertices.
+            var sad = fixture.Result.Prompts.Single(p => p.Slug == "very-sad");
+            var source = fixture.Reconstruction.Mesh.SourceVertices!;
+            var objVertices = File.ReadLines(Path.Combine(folder, "very-sad", "mesh.obj")).Where(l => l.StartsWith("v ", StringComparison.Ordinal))
+                .Select(l => l[2..].Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(x => float.Parse(x, System.Globalization.CultureInfo.InvariantCulture)).ToArray()).ToList();
+            Assert.Equal(source.Length, objVertices.Count);
+            var worst = Enumerable.Range(0, source.Length).Max(i => Enumerable.Range(0, 3).Max(k => Math.Abs(objVertices[i][k] - sad.Vertices[(3 * source[i]) + k])));
+            Assert.True(worst < 1e-3, $"OBJ vertex off the transfer's vertices by {worst}");
+            using (var zip = System.IO.Compression.ZipFile.OpenRead(Path.Combine(folder, "very-sad", "mesh-obj.zip")))
+            {
+                Assert.Equal(["mesh.mtl", "mesh.obj", "texture.png"], zip.Entries.Select(e => e.Name).Order(StringComparer.Ordinal));
             }
 
             using var codes = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "very-sad", "codes.json")));
@@ -122,6 +135,34 @@ public sealed class ExpressionTransferTests(TransferFixture fixture) : IClassFix
             Assert.Contains("mouthSmile_L", json, StringComparison.Ordinal);
             using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, TransferWriter.SummaryFile)));
             Assert.Equal(2, summary.RootElement.GetProperty("prompts").GetArrayLength());
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void GivenTheReconstructionsMeshEachPromptKeepsThePhotoTexture()
+    {
+        var folder = Directory.CreateTempSubdirectory("faceclip-transfer-").FullName;
+        try
+        {
+            TransferWriter.Write(fixture.Result, fixture.Reconstructor.Model, folder, subjectMesh: fixture.Reconstruction.Mesh);
+            using var written = Image.Load<Rgb24>(Path.Combine(folder, "surprised", "texture.png"));
+            var baked = fixture.Reconstruction.Texture;
+            Assert.Equal((baked.Width, baked.Height), (written.Width, written.Height));
+            var differ = 0;
+            for (var y = 0; y < baked.Height; y += 7)
+            {
+                for (var x = 0; x < baked.Width; x += 7)
+                {
+                    differ += baked[x, y].Equals(written[x, y]) ? 0 : 1;
+                }
+            }
+
+            Assert.Equal(0, differ);
+            Assert.NotNull(fixture.Reconstruction.Mesh.Texture); // the writer leaves the caller's mesh alone
         }
         finally
         {

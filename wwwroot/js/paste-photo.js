@@ -16,7 +16,7 @@
     }
 
     document.addEventListener("paste", event => {
-        const input = document.querySelector("#photo-upload input[type=file]");
+        const input = document.querySelector("#photo-drop input[type=file]");
         const file = input ? imageFrom(event.clipboardData) : null;
         if (!file) {
             return; // nothing for the studio: leave the paste to the focused field

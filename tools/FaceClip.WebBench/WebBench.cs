@@ -1,4 +1,4 @@
-// faceclip web bench: runs the web app on a loopback port, submits a sample photo over REST while N clients watch
+// faceclip web bench [watchers=10] [full-stage iterations=60] [prompt]: runs the web app on a loopback port, submits a sample photo over REST while N clients watch
 // the job over the jobs hub (MessagePack), and prints: time from submit to the first streamed render, events per
 // second delivered to the watchers, and bytes per event by kind.
 using System.Collections.Concurrent;
@@ -22,6 +22,7 @@ internal static class WebBench
     {
         var watchers = args.Length > 0 ? int.Parse(args[0]) : 10;
         var iterations = args.Length > 1 ? args[1] : "60";
+        var prompt = args.Length > 2 ? args[2] : null;
         var root = ProductPaths.FindRoot();
         var photo = Path.Combine(root, "node_modules", "@vladmandic", "face-api", "demo", "sample1.jpg");
         var data = Directory.CreateTempSubdirectory("faceclip-webbench-").FullName;
@@ -52,6 +53,7 @@ internal static class WebBench
         var finished = new CountdownEvent(watchers);
         var firstRender = new TaskCompletionSource<TimeSpan>(TaskCreationOptions.RunContinuationsAsynchronously);
         var clock = new Stopwatch();
+        var finalStatus = "";
         for (var i = 0; i < watchers; i++)
         {
             var hub = new HubConnectionBuilder().WithUrl(new Uri(baseUrl, "hubs/jobs")).AddMessagePackProtocol().Build();
@@ -62,6 +64,7 @@ internal static class WebBench
                 if (!done && s.Status is "Completed" or "Failed" or "Cancelled")
                 {
                     done = true;
+                    finalStatus = s.Status;
                     finished.Signal();
                 }
             });
@@ -77,6 +80,11 @@ internal static class WebBench
         }
 
         using var form = new MultipartFormDataContent { { new ByteArrayContent(await File.ReadAllBytesAsync(photo)), "image", "sample1.jpg" } };
+        if (prompt is not null)
+        {
+            form.Add(new StringContent(prompt), "prompts");
+        }
+
         clock.Start();
         var response = await http.PostAsync("/api/jobs", form);
         var id = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
@@ -89,7 +97,7 @@ internal static class WebBench
         finished.Wait(TimeSpan.FromMinutes(20));
         var total = clock.Elapsed;
         var events = counts.Values.Sum();
-        Console.WriteLine($"watchers {watchers}; job {total.TotalSeconds:F1} s; submit to first streamed render {toFirstRender.TotalSeconds:F2} s");
+        Console.WriteLine($"watchers {watchers}; job {finalStatus} in {total.TotalSeconds:F1} s; submit to first streamed render {toFirstRender.TotalSeconds:F2} s");
         Console.WriteLine($"events delivered {events} ({events / total.TotalSeconds:F0} per second to {watchers} clients, {events / (double)watchers / total.TotalSeconds:F1} per client per second)");
         foreach (var kind in counts.Keys.Order())
         {

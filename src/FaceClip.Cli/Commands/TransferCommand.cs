@@ -25,7 +25,7 @@ public static class TransferCommand
         var saveMapper = new Option<FileInfo?>("--save-mapper") { Description = "Save the optimised mapper (safetensors)." };
         var device = new Option<string>("--device") { Description = "auto, cpu or cuda.", DefaultValueFactory = _ => "auto" };
         var weights = new Option<string[]>("--weight") { Description = "Override a loss weight: critic, delta, sparsity, symmetry, range, e.g. --weight delta=0.1." };
-        var command = new Command("transfer", "Change a face's expression by text (one subfolder per prompt: mesh.obj, mesh.glb, render.png, overlay.png, codes.json, losses.json).")
+        var command = new Command("transfer", "Change a face's expression by text (one subfolder per prompt: mesh.obj/.mtl/texture.png and mesh-obj.zip, mesh.ply, mesh.glb, render.png, overlay.png, codes.json, losses.json).")
         {
             input, prompts, output, iterations, critic, photo, face, mapper, saveMapper, device, weights,
         };

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
-using System.Threading.Channels;
 using FaceClip.Core.Clip;
 using FaceClip.Core.Geometry;
 using FaceClip.Core.Losses;
@@ -140,32 +139,18 @@ public sealed class ExpressionTransfer : IDisposable
             throw;
         }
 
-        var channel = Channel.CreateBounded<TransferProgress>(new BoundedChannelOptions(8) { SingleReader = true, SingleWriter = true });
-        var worker = Task.Run(() =>
+        var stream = ProgressStream.Run<TransferProgress>((report, ct) =>
         {
-            try
+            using (critic)
+            using (embeddings)
             {
-                using (critic)
-                using (embeddings)
-                {
-                    Optimise(subject, prompts, options, critic, embeddings, mapper,
-                        p => channel.Writer.WriteAsync(p, cancellationToken).AsTask().GetAwaiter().GetResult(), cancellationToken);
-                }
-
-                channel.Writer.Complete();
+                Optimise(subject, prompts, options, critic, embeddings, mapper, report, ct);
             }
-            catch (Exception ex)
-            {
-                channel.Writer.Complete(ex);
-            }
-        }, CancellationToken.None);
-
-        await foreach (var progress in channel.Reader.ReadAllAsync(CancellationToken.None))
+        }, cancellationToken);
+        await foreach (var progress in stream)
         {
             yield return progress;
         }
-
-        await worker;
     }
 
     /// <summary>Runs a transfer to the end and returns its result (progress is passed to <paramref name="report"/>).</summary>

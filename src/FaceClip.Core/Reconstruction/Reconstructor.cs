@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
-using System.Threading.Channels;
 using FaceClip.Core.Geometry;
 using FaceClip.Core.Losses;
 using FaceClip.Core.Rendering;
@@ -69,38 +68,25 @@ public sealed partial class Reconstructor : IDisposable
         [EnumeratorCancellation] CancellationToken cancellationToken, bool ownsImage = true)
     {
         options.Validate();
-        var channel = Channel.CreateBounded<FitProgress>(new BoundedChannelOptions(8) { SingleReader = true, SingleWriter = true });
-        var worker = Task.Run(() =>
+        var stream = ProgressStream.Run<FitProgress>((report, ct) =>
         {
+            var image = open();
             try
             {
-                var image = open();
-                try
-                {
-                    Fit(image, options, p => channel.Writer.WriteAsync(p, cancellationToken).AsTask().GetAwaiter().GetResult(), cancellationToken);
-                }
-                finally
-                {
-                    if (ownsImage)
-                    {
-                        image.Dispose();
-                    }
-                }
-
-                channel.Writer.Complete();
+                Fit(image, options, report, ct);
             }
-            catch (Exception ex)
+            finally
             {
-                channel.Writer.Complete(ex);
+                if (ownsImage)
+                {
+                    image.Dispose();
+                }
             }
-        }, CancellationToken.None);
-
-        await foreach (var progress in channel.Reader.ReadAllAsync(CancellationToken.None))
+        }, cancellationToken);
+        await foreach (var progress in stream)
         {
             yield return progress;
         }
-
-        await worker;
     }
 
     /// <summary>Runs a fit to the end and returns its result (progress is passed to <paramref name="report"/>).</summary>

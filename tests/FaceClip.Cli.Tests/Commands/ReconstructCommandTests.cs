@@ -6,7 +6,7 @@ namespace FaceClip.Cli.Tests.Commands;
 
 public sealed class ReconstructCommandTests
 {
-    private static string Sample(int i) => Path.Combine(CliTestEnvironment.RepositoryRoot, "node_modules", "@vladmandic", "face-api", "demo", $"sample{i}.jpg");
+    private static string Sample(int i) => TestSupport.SharedAssets.SamplePhoto(i);
 
     private static Task<(int Code, string Out, string Err)> Run(params string[] args) => CliTestEnvironment.RunAsync(args);
 

@@ -5,16 +5,9 @@ namespace FaceClip.Cli.Tests.Commands;
 
 public sealed class TrainCommandTests
 {
-    private static string Sample(int i) => Path.Combine(ProductPaths.FindRoot(AppContext.BaseDirectory), "node_modules", "@vladmandic", "face-api", "demo", $"sample{i}.jpg");
+    private static string Sample(int i) => TestSupport.SharedAssets.SamplePhoto(i);
 
-    private static async Task<(int Code, string Out, string Err)> Run(params string[] args)
-    {
-        using var mirror = CliTestEnvironment.UseSharedMirror();
-        var output = new StringWriter();
-        var error = new StringWriter();
-        var code = await FaceClipCommand.RunAsync(args, output, error);
-        return (code, output.ToString(), error.ToString());
-    }
+    private static Task<(int Code, string Out, string Err)> Run(params string[] args) => CliTestEnvironment.RunAsync(args);
 
     [Fact]
     public async Task TrainsOnAFolderAndWritesWeightsLogAndCheckpoint()

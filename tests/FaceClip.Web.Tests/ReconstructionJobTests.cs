@@ -134,6 +134,11 @@ public sealed class ReconstructionJobTests : IClassFixture<ReconstructionJobTest
         var artifacts = job.GetProperty("urls").GetProperty("artifacts");
         Assert.True(artifacts.TryGetProperty("very-surprised/mesh.glb", out var glbUrl));
         Assert.True(artifacts.TryGetProperty("mesh.glb", out _));
+        foreach (var name in new[] { "mesh-obj.zip", "mesh.ply", "texture.png", "render.png", "codes.json" })
+        {
+            Assert.True(artifacts.TryGetProperty($"very-surprised/{name}", out _), name);
+        }
+
         var glb = await client.GetByteArrayAsync(glbUrl.GetString());
         Assert.Equal("glTF"u8.ToArray(), glb[..4]);
         var codes = await client.GetStringAsync($"/api/jobs/{id}/artifacts/very-surprised/codes.json");

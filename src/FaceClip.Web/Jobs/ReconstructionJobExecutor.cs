@@ -50,7 +50,8 @@ public sealed class ReconstructionJobExecutor(
         await foreach (var p in transfer.RunAsync(subject, prompts, transferOptions, null, cancellationToken))
         {
             var fraction = share + ((1 - share) * p.Fraction);
-            await ReportAsync(reporter, p.Stage, p.Iteration, p.Iterations, fraction, p.Elapsed, null, p.Losses, p.PreviewPng, p.Vertices?.FirstOrDefault());
+            TimeSpan? remaining = p.Fraction > 0.02 ? p.Elapsed * ((1 - p.Fraction) / p.Fraction) : null;
+            await ReportAsync(reporter, p.Stage, p.Iteration, p.Iterations, fraction, p.Elapsed, remaining, p.Losses, p.PreviewPng, p.Vertices?.FirstOrDefault());
             transferred = p.Result ?? transferred;
         }
 

@@ -62,6 +62,27 @@ public sealed class StudioTests : BunitContext, IAsyncLifetime
     }
 
     [Fact]
+    public async Task PromptsFromTheFieldAndTheSuggestionsGoWithTheJob()
+    {
+        var cut = Render<Studio>();
+        cut.FindComponent<InputFile>().UploadFiles(InputFileContent.CreateFromBinary(
+            File.ReadAllBytes(TestSupport.SharedAssets.SamplePhoto(2)), "sample2.jpg", contentType: "image/jpeg"));
+        cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("#faces img")), TimeSpan.FromSeconds(60));
+
+        cut.Find("input#prompt, #prompt input").Input("  a big smile ");
+        cut.Find("#add-prompt").Click();
+        cut.FindAll(".mud-chip").First(c => c.TextContent.Trim() == "look surprised").Click();
+        cut.Find("input#prompt, #prompt input").Input("a big smile");
+        cut.Find("#add-prompt").Click(); // a prompt already listed is not added twice
+        cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("#prompts .mud-chip").Count));
+
+        cut.Find("#start").Click();
+        cut.WaitForAssertion(() => Assert.Contains("/jobs/", Services.GetRequiredService<Microsoft.AspNetCore.Components.NavigationManager>().Uri));
+        var job = Assert.Single(await Services.GetRequiredService<JobStore>().ListAsync());
+        Assert.Equal(["a big smile", "look surprised"], job.Request.Prompts);
+    }
+
+    [Fact]
     public void AFileThatIsNotAPhotoShowsAClearError()
     {
         var cut = Render<Studio>();

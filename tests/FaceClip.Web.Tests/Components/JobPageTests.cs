@@ -1,0 +1,110 @@
+using Bunit;
+using FaceClip.Web.Components.Pages;
+using FaceClip.Web.Jobs;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using MudBlazor.Services;
+
+namespace FaceClip.Web.Tests.Components;
+
+/// <summary>The job page as a component: it hands its live view to the three.js module, follows the state the module
+/// reports, cancels, and lays out the results (top-level downloads, one card per prompt).</summary>
+public sealed class JobPageTests : BunitContext, IAsyncLifetime
+{
+    private readonly string _data = Directory.CreateTempSubdirectory("faceclip-jobpage-").FullName;
+    private readonly JobStore _store;
+    private readonly JobQueue _queue;
+    private readonly BunitJSModuleInterop _module;
+
+    public JobPageTests()
+    {
+        JSInterop.Mode = JSRuntimeMode.Strict;
+        _module = JSInterop.SetupModule("./js/live-view.js");
+        _module.SetupVoid("attach", _ => true).SetVoidResult();
+        _module.SetupVoid("setMode", _ => true).SetVoidResult();
+        _module.SetupVoid("detach", _ => true).SetVoidResult();
+        JSInterop.SetupVoid(_ => true).SetVoidResult();
+        JSInterop.Setup<int>(_ => true).SetResult(0);
+        Services.AddMudServices();
+        _store = new JobStore(_data);
+        _queue = new JobQueue(Options.Create(new JobOptions { DataDirectory = _data, QueueCapacity = 2 }));
+        Services.AddSingleton(_store);
+        Services.AddSingleton(_queue);
+        Render<MudBlazor.MudPopoverProvider>();
+    }
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    async Task IAsyncLifetime.DisposeAsync()
+    {
+        await base.DisposeAsync();
+        Directory.Delete(_data, recursive: true);
+    }
+
+    private async Task<JobRecord> CreateJobAsync(params string[] prompts)
+    {
+        using var photo = File.OpenRead(TestSupport.SharedAssets.SamplePhoto(1));
+        return await _store.CreateAsync("sample1.jpg", photo, new JobRequest { Prompts = prompts.ToList() }, CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task ARunningJobAttachesTheLiveViewAndFollowsTheStateItReports()
+    {
+        var job = await CreateJobAsync();
+        var cut = Render<Job>(p => p.Add(x => x.Id, job.Id));
+
+        var attach = _module.VerifyInvoke("attach");
+        Assert.Equal(job.Id, attach.Arguments[1]);
+        Assert.Equal("Queued", cut.Find(".live-view").GetAttribute("data-status"));
+        Assert.NotNull(cut.Find("#cancel"));
+
+        await cut.InvokeAsync(() => cut.Instance.OnStateChanged("Running", "full", "face", "cpu (2 threads)", null, []));
+        Assert.Equal("Running", cut.Find(".live-view").GetAttribute("data-status"));
+        Assert.Contains("critic: face", cut.Markup);
+        Assert.Contains("device: cpu (2 threads)", cut.Markup);
+        Assert.Contains("full", cut.Find(".stage").TextContent);
+
+        cut.FindAll("button").Single(b => b.TextContent.Trim() == "Wireframe").Click();
+        Assert.Equal("wireframe", _module.VerifyInvoke("setMode").Arguments[1]);
+
+        var token = _queue.TokenFor(job.Id);
+        cut.Find("#cancel").Click();
+        Assert.True(token.IsCancellationRequested);
+    }
+
+    [Fact]
+    public async Task ACompletedJobListsItsDownloadsAndACardPerPrompt()
+    {
+        var job = await CreateJobAsync("look surprised", "a big smile");
+        string[] artifacts =
+        [
+            "params.json", "mesh.glb", "mesh-obj.zip", "mesh.ply", "render.png", "transfer.json",
+            "look-surprised/mesh-obj.zip", "look-surprised/mesh.glb", "look-surprised/mesh.ply", "look-surprised/codes.json",
+            "look-surprised/render.png", "look-surprised/losses.json",
+            "a-big-smile/mesh.glb", "a-big-smile/render.png",
+        ];
+        await _store.MarkRunningAsync(job.Id);
+        await _store.MarkFinishedAsync(job.Id, JobStatus.Completed, null, artifacts);
+
+        var cut = Render<Job>(p => p.Add(x => x.Id, job.Id));
+        Assert.Equal("Completed", cut.Find(".live-view").GetAttribute("data-status"));
+        Assert.Empty(cut.FindAll("#cancel"));
+
+        var top = cut.FindAll("#downloads a").Select(a => a.GetAttribute("href")!).ToList();
+        Assert.Contains($"/api/jobs/{job.Id}/artifacts/mesh.glb", top);
+        Assert.Contains($"/api/jobs/{job.Id}/artifacts/params.json", top);
+        Assert.DoesNotContain(top, h => h.Contains("look-surprised", StringComparison.Ordinal));
+
+        var cards = cut.FindAll(".prompt-result");
+        Assert.Equal(2, cards.Count);
+        Assert.Contains("look surprised", cards[0].TextContent);
+        var links = cards[0].QuerySelectorAll("a").Select(a => a.GetAttribute("href")!).ToList();
+        foreach (var name in new[] { "mesh-obj.zip", "mesh.glb", "mesh.ply", "codes.json" })
+        {
+            Assert.Contains($"/api/jobs/{job.Id}/artifacts/look-surprised/{name}", links);
+        }
+
+        Assert.DoesNotContain(links, h => h.EndsWith("losses.json", StringComparison.Ordinal));
+        Assert.Contains("a big smile", cards[1].TextContent);
+    }
+}

@@ -32,6 +32,7 @@ public sealed class ReconstructionJobTests : IClassFixture<ReconstructionJobTest
                 b.UseSetting("Reconstruction:Iterations", "6");
                 b.UseSetting("Reconstruction:PreviewEvery", "3");
                 b.UseSetting("Reconstruction:TextureSize", "128");
+                b.UseSetting("Reconstruction:DetailIterations", "4");
                 b.UseSetting("Transfer:Iterations", "4");
                 b.UseSetting("Transfer:PreviewEvery", "2");
             });
@@ -110,13 +111,14 @@ public sealed class ReconstructionJobTests : IClassFixture<ReconstructionJobTest
     }
 
     [Fact]
-    public async Task AJobWithAPromptWritesTheTransferredExpressionInItsOwnFolder()
+    public async Task AJobWithAPromptAndTheDetailPassWritesTheMapAndTheTransferredExpressionInItsOwnFolder()
     {
         var client = _factory.Factory.CreateClient();
         using var form = new MultipartFormDataContent();
         var photo = await File.ReadAllBytesAsync(TestSupport.SharedAssets.SamplePhoto(1));
         form.Add(new ByteArrayContent(photo), "image", "sample1.jpg");
         form.Add(new StringContent("very surprised"), "prompts");
+        form.Add(new StringContent("true"), "detail");
         var response = await client.PostAsync("/api/jobs", form);
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         var id = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
@@ -134,6 +136,7 @@ public sealed class ReconstructionJobTests : IClassFixture<ReconstructionJobTest
         var artifacts = job.GetProperty("urls").GetProperty("artifacts");
         Assert.True(artifacts.TryGetProperty("very-surprised/mesh.glb", out var glbUrl));
         Assert.True(artifacts.TryGetProperty("mesh.glb", out _));
+        Assert.True(artifacts.TryGetProperty("displacement.png", out _));
         foreach (var name in new[] { "mesh-obj.zip", "mesh.ply", "texture.png", "render.png", "codes.json" })
         {
             Assert.True(artifacts.TryGetProperty($"very-surprised/{name}", out _), name);

@@ -21,13 +21,15 @@ public static class ReconstructBenchCommand
         var critic = new Option<string>("--critic") { Description = "auto, clip or face.", DefaultValueFactory = _ => "auto" };
         var pictures = new Option<DirectoryInfo?>("--pictures") { Description = "Write each face's overlay (cropped around the face) here." };
         var weights = new Option<string[]>("--weight") { Description = "Override a loss weight, e.g. --weight landmarks=0.004." };
-        var command = new Command("reconstruct", "Reconstruction quality and time on a folder of photos, every face.") { images, iterations, critic, pictures, weights };
+        var detail = new Option<bool>("--detail") { Description = "Run the detail pass too, and report its photometric term before and after and the displacement." };
+        var command = new Command("reconstruct", "Reconstruction quality and time on a folder of photos, every face.") { images, iterations, critic, pictures, weights, detail };
         command.SetAction((parse, ct) => RunAsync(context, parse.GetValue(images), parse.GetValue(iterations), parse.GetValue(critic)!, parse.GetValue(pictures),
-            parse.GetValue(weights) ?? [], ct));
+            parse.GetValue(weights) ?? [], parse.GetValue(detail), ct));
         return command;
     }
 
-    private static async Task<int> RunAsync(CliContext context, DirectoryInfo? folder, int? iterations, string critic, DirectoryInfo? pictures, string[] weights, CancellationToken ct)
+    private static async Task<int> RunAsync(CliContext context, DirectoryInfo? folder, int? iterations, string critic, DirectoryInfo? pictures, string[] weights,
+        bool detail, CancellationToken ct)
     {
         // By default the six sample photos of face-api (sample1.jpg .. sample6.jpg; the folder also holds screenshots).
         var directory = folder?.FullName ?? Path.Combine(context.Root, "node_modules", "@vladmandic", "face-api", "demo");
@@ -37,6 +39,7 @@ public static class ReconstructBenchCommand
         var compute = TorchRuntime.Configure(new ComputeOptions());
         using var reconstructor = Reconstructor.Load(context.Store, compute.Device);
         var rows = new List<(string Name, ReconstructionQuality Q, int Iterations, double Seconds)>();
+        var detailRows = new List<double>();
         context.Output.WriteLine($"device {compute.Description}");
         context.Output.WriteLine($"{"face",-16} {"NME",7} {"photo",7} {"desc",7} {"iters",6} {"seconds",8}");
         var thumbnails = new List<Image<Rgb24>>();
@@ -61,6 +64,8 @@ public static class ReconstructBenchCommand
                     ReconstructCommand.ApplyWeight(options, w);
                 }
 
+                options.DetailPass = detail;
+
                 var clock = Stopwatch.StartNew();
                 ReconstructionResult result;
                 try
@@ -77,10 +82,20 @@ public static class ReconstructBenchCommand
                 {
                     var seconds = clock.Elapsed.TotalSeconds;
                     var name = $"{Path.GetFileNameWithoutExtension(file)}#{f}";
-                    var total = options.PoseIterations + options.ShapeIterations + options.Iterations;
+                    var total = options.PoseIterations + options.ShapeIterations + options.Iterations + (detail ? options.DetailIterations : 0);
                     rows.Add((name, result.Quality, total, seconds));
                     var q = result.Quality;
-                    context.Output.WriteLine($"{name,-16} {q.LandmarkNme,7:F4} {q.PhotometricError,7:F4} {q.DescriptorDistance,7:F3} {total,6} {seconds,8:F1}");
+                    var line = $"{name,-16} {q.LandmarkNme,7:F4} {q.PhotometricError,7:F4} {q.DescriptorDistance,7:F3} {total,6} {seconds,8:F1}";
+                    if (result.Details is { } d)
+                    {
+                        // The detail pass's own photometric term, before its first step and after its last.
+                        var pass = result.LossHistory.Where(h => h.Stage == "detail").ToList();
+                        var (before, after) = (pass[0].Losses["photo"], pass[^1].Losses["photo"]);
+                        detailRows.Add((after / before) - 1);
+                        line += $"   detail photo {before:F4} -> {after:F4} ({100 * ((after / before) - 1):+0.0;-0.0}%), mean {d.MeanDisplacement * 10:F2} mm, max {d.MaxDisplacement * 10:F2} mm";
+                    }
+
+                    context.Output.WriteLine(line);
                     if (pictures is not null)
                     {
                         thumbnails.Add(FaceThumbnail(result));
@@ -104,6 +119,10 @@ public static class ReconstructBenchCommand
         context.Output.WriteLine($"{"median",-16} {Median(rows.Select(r => r.Q.LandmarkNme)),7:F4} {Median(rows.Select(r => r.Q.PhotometricError)),7:F4} " +
                                  $"{Median(rows.Select(r => r.Q.DescriptorDistance)),7:F3} {Median(rows.Select(r => (double)r.Iterations)),6:F0} {Median(rows.Select(r => r.Seconds)),8:F1}");
         context.Output.WriteLine($"faces {rows.Count}; descriptor distance < 0.6 on {rows.Count(r => r.Q.DescriptorDistance < 0.6)} of {rows.Count}");
+        if (detailRows.Count > 0)
+        {
+            context.Output.WriteLine($"detail pass: photometric term {100 * Median(detailRows):+0.0;-0.0}% (median), lower on {detailRows.Count(x => x < 0)} of {detailRows.Count} faces");
+        }
         if (pictures is not null && thumbnails.Count > 0)
         {
             Directory.CreateDirectory(pictures.FullName);

@@ -21,6 +21,8 @@ public static class ReconstructCommand
         var initialiser = new Option<string>("--initialiser") { Description = "auto (the trained regressor in models/ when installed), regressor or landmarks.", DefaultValueFactory = _ => "auto" };
         initialiser.AcceptOnlyFromAmong("auto", "regressor", "landmarks");
         var device = new Option<string>("--device") { Description = "auto, cpu or cuda.", DefaultValueFactory = _ => "auto" };
+        var detail = new Option<bool>("--detail") { Description = "After the fit, refine a displacement map along the normals (geometric details; writes displacement.png)." };
+        var detailIterations = new Option<int?>("--detail-iterations") { Description = "Iterations of the detail pass (default 60)." };
         var weights = new Option<string[]>("--weight")
         {
             Description = "Override a loss weight, e.g. --weight landmarks=0.004 (photo, identity, landmarks, regularization, consistency, lighting).",
@@ -28,7 +30,7 @@ public static class ReconstructCommand
         };
         var command = new Command("reconstruct", "Fit a 3D face to a photo and write params.json, meshes, texture and renders.")
         {
-            image, output, face, iterations, critic, device, weights, initialiser,
+            image, output, face, iterations, critic, device, weights, initialiser, detail, detailIterations,
         };
         command.SetAction((parse, ct) =>
         {
@@ -36,6 +38,12 @@ public static class ReconstructCommand
             if (parse.GetValue(iterations) is { } n)
             {
                 options.Iterations = n;
+            }
+
+            options.DetailPass = parse.GetValue(detail) || parse.GetValue(detailIterations) is not null;
+            if (parse.GetValue(detailIterations) is { } d)
+            {
+                options.DetailIterations = d;
             }
 
             foreach (var w in parse.GetValue(weights) ?? [])
@@ -66,7 +74,11 @@ public static class ReconstructCommand
             case "consistency" or "cl": options.ConsistencyWeight = value; break;
             case "lighting": options.LightingWeight = value; break;
             case "pose-rate": options.PoseRate = value; break;
-            default: throw new CliUserException($"Unknown loss '{parts[0]}': expected photo, identity, landmarks, regularization, consistency or lighting.");
+            case "detail-smoothness": options.DetailSmoothnessWeight = value; break;
+            case "detail-magnitude": options.DetailMagnitudeWeight = value; break;
+            case "detail-rate": options.DetailLearningRate = value; break;
+            case "detail-features": options.DetailFeatureWeight = value; break;
+            default: throw new CliUserException($"Unknown loss '{parts[0]}': expected photo, identity, landmarks, regularization, consistency, lighting, detail-smoothness or detail-magnitude.");
         }
     }
 
@@ -106,6 +118,11 @@ public static class ReconstructCommand
         var q = fitted.Quality;
         context.Output.WriteLine($"face {fitted.FaceIndex} of {fitted.FaceCount}; critic {fitted.Critic}; initialiser {fitted.Initialiser}; device {fitted.Device}");
         context.Output.WriteLine($"landmark NME {q.LandmarkNme:F4}, photometric error {q.PhotometricError:F4}, descriptor distance {q.DescriptorDistance:F3}, {fitted.Timings["total"]:F1} s");
+        if (fitted.Details is { } details)
+        {
+            context.Output.WriteLine($"details: mean displacement {details.MeanDisplacement * 10:F2} mm, max {details.MaxDisplacement * 10:F2} mm");
+        }
+
         context.Output.WriteLine($"wrote {string.Join(", ", files)} to {output.FullName}");
         return 0;
     }

@@ -69,8 +69,30 @@ public sealed class ReconstructionOptions
     /// has one cell).</summary>
     public int TextureSize { get; set; } = 512;
 
-    /// <summary>Refine a UV displacement map along the normals after the fit (the paper's geometric details).</summary>
+    /// <summary>After the fit, refine a UV displacement map along the normals with the same losses (the paper's
+    /// geometric details; <see cref="DisplacementMap"/>). The codes stay fixed while it runs.</summary>
     public bool DetailPass { get; set; }
+
+    /// <summary>Iterations of the detail pass.</summary>
+    public int DetailIterations { get; set; } = 60;
+
+    /// <summary>Side of the displacement map over the face's UV tile, in texels.</summary>
+    public int DetailResolution { get; set; } = 128;
+
+    /// <summary>Adam learning rate of the displacement map (centimetres per step, roughly).</summary>
+    public double DetailLearningRate { get; set; } = 0.004;
+
+    /// <summary>Weight of the map's mean squared Laplacian (smooth details).</summary>
+    public double DetailSmoothnessWeight { get; set; } = 500;
+
+    /// <summary>Scale of the identity and feature-consistency terms in the detail pass (photometric and landmark terms
+    /// keep their weights). 0 by default: with them the map turned into high-frequency noise that the recognition
+    /// network likes (identity loss 0.044 → 0.007) while the photometric term barely moved; without them the pass is
+    /// shape from shading, and its displacement follows the eyes, nose and mouth.</summary>
+    public double DetailFeatureWeight { get; set; }
+
+    /// <summary>Weight of the mean squared displacement in cm² (small details).</summary>
+    public double DetailMagnitudeWeight { get; set; } = 1;
 
     /// <summary>Where the fit starts: <c>auto</c> (the parameter regressor's prediction when trained weights are
     /// installed, else landmarks), <c>regressor</c> or <c>landmarks</c> (zero codes placed from the landmarks).</summary>
@@ -97,5 +119,9 @@ public sealed class ReconstructionOptions
         Require(Initialiser is "auto" or "regressor" or "landmarks", "Initialiser must be auto, regressor or landmarks.");
         Require(LearningRate > 0, "LearningRate must be positive.");
         Require(FaceIndex is null or >= 0, "FaceIndex cannot be negative.");
+        Require(DetailIterations >= 0, "DetailIterations cannot be negative.");
+        Require(DetailResolution is >= 8 and <= 2048, "DetailResolution must be 8..2048.");
+        Require(DetailLearningRate > 0, "DetailLearningRate must be positive.");
+        Require(DetailSmoothnessWeight >= 0 && DetailMagnitudeWeight >= 0 && DetailFeatureWeight >= 0, "Detail weights cannot be negative.");
     }
 }

@@ -71,6 +71,9 @@ public sealed record ReconstructionResult : IDisposable
 
     public required ReconstructionQuality Quality { get; init; }
 
+    /// <summary>The detail pass's displacement map, when it ran (already applied to <see cref="Vertices"/> and the mesh).</summary>
+    public DetailResult? Details { get; init; }
+
     public ReadOnlySpan<float> Slice(int offset, int length) => Codes.AsSpan(offset, length);
 
     public void Dispose() => Mesh.Texture?.Dispose();
@@ -89,3 +92,13 @@ public sealed record ReconstructionQuality(double LandmarkNme, double Photometri
     /// <summary>Share of the rendered face region the skin measure covers.</summary>
     public double SkinCoverage { get; init; }
 }
+
+/// <summary>The geometric details of a fit: the displacement map along the normals over the face's UV tile.</summary>
+/// <param name="DisplacementPng">16-bit greyscale PNG; black is <paramref name="Low"/> cm, white <paramref name="High"/> cm.</param>
+/// <param name="Low">Centimetres at grey level 0.</param>
+/// <param name="High">Centimetres at grey level 65535.</param>
+/// <param name="Resolution">Side of the map in texels.</param>
+/// <param name="Iterations">Iterations the pass ran.</param>
+/// <param name="MaxDisplacement">Largest vertex displacement, cm.</param>
+/// <param name="MeanDisplacement">Mean vertex displacement over the front face, cm.</param>
+public sealed record DetailResult(byte[] DisplacementPng, float Low, float High, int Resolution, int Iterations, float MaxDisplacement, float MeanDisplacement);

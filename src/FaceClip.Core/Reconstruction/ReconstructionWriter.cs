@@ -18,6 +18,7 @@ public static class ReconstructionWriter
     public const string ObjZipFile = "mesh-obj.zip";
     public const string GlbFile = "mesh.glb";
     public const string PlyFile = "mesh.ply";
+    public const string DisplacementFile = "displacement.png";
 
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
@@ -29,6 +30,10 @@ public static class ReconstructionWriter
             WriteMeshes(result.Mesh, result.ExpressionWeights, staging);
             File.WriteAllBytes(Path.Combine(staging, RenderFile), result.RenderPng);
             File.WriteAllBytes(Path.Combine(staging, OverlayFile), result.OverlayPng);
+            if (result.Details is { } details)
+            {
+                File.WriteAllBytes(Path.Combine(staging, DisplacementFile), details.DisplacementPng);
+            }
         });
 
     /// <summary>Writes OBJ (+MTL, texture, zip), GLB and PLY of a mesh whose morph targets take <paramref name="weights"/>;
@@ -124,6 +129,17 @@ public static class ReconstructionWriter
                 ["descriptor_distance"] = r.Quality.DescriptorDistance,
                 ["photometric_error_all_pixels"] = r.Quality.PhotometricErrorAllPixels,
                 ["skin_coverage"] = r.Quality.SkinCoverage,
+            },
+            ["detail"] = r.Details is not { } d ? null : new JsonObject
+            {
+                ["file"] = DisplacementFile,
+                ["meaning"] = "displacement along the vertex normals over the face's UV tile (u right, v up; row 0 is v = 1), applied to the exported meshes",
+                ["grey_0_cm"] = d.Low,
+                ["grey_65535_cm"] = d.High,
+                ["resolution"] = d.Resolution,
+                ["iterations"] = d.Iterations,
+                ["max_displacement_cm"] = d.MaxDisplacement,
+                ["mean_displacement_cm"] = d.MeanDisplacement,
             },
             ["critic"] = r.Critic,
             ["critic_description"] = r.CriticDescription,

@@ -15,12 +15,17 @@ public sealed partial class Reconstructor
         Tensor photo, PerspectiveCamera camera, IFeatureCritic critic, FaceBox idBox, RecognitionFeatures photoFeatures,
         Tensor rotation, Tensor translation, Tensor shape, Tensor expression, Tensor texture, Tensor lighting,
         long[] landmarkIds, List<(string, IReadOnlyDictionary<string, double>)> history, Dictionary<string, double> timings,
-        ReconstructionOptions o, string initialiser)
+        ReconstructionOptions o, string initialiser, DisplacementMap? detail = null, Tensor? detailOffsets = null)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var device = Model.Device;
         var unposed = Model.ComputeShape(shape, expression);
+        if (detailOffsets is not null)
+        {
+            unposed += detailOffsets;
+        }
+
         var posed = FaceModel.ApplyPose(unposed, FaceModel.ComputeRotation(rotation), translation);
         var cameraVertices = camera.ToCameraSpace(posed);
         var albedo = Model.ComputeAlbedo(texture).clamp(0, 1);
@@ -52,6 +57,19 @@ public sealed partial class Reconstructor
         // The exported mesh (identity shape, the expressions as morph targets, the UV atlas) with its texture baked
         // from the photo.
         var identityShape = Model.ComputeShape(shape, zeros_like(expression));
+        if (detailOffsets is not null)
+        {
+            identityShape += detailOffsets;
+        }
+
+        DetailResult? details = null;
+        if (detail is not null && detailOffsets is not null)
+        {
+            var png = detail.ToPng(out var low, out var high);
+            var moved = detailOffsets.norm(-1)[0];
+            details = new DetailResult(png, low, high, detail.Resolution, o.DetailIterations,
+                moved.max().item<float>(), (moved.sum() / detail.VertexWeights.gt(0).sum()).item<float>());
+        }
         var exported = FaceMeshExport.Create(Model, identityShape[0], albedo[0], textureSize: 0, includeExpressions: true);
         var atlas = TextureBaker.Bake(exported, 4 * o.TextureSize, 2 * o.TextureSize, Model.VertexCount, cameraVertices, camera, crop,
             image.Pixels.to(device), albedo, lighting);
@@ -99,6 +117,7 @@ public sealed partial class Reconstructor
             ExpressionWeights = expression[0].cpu().data<float>().ToArray(),
             RenderPng = renderPng,
             OverlayPng = overlayPng,
+            Details = details,
             Quality = new ReconstructionQuality(nme, photometric.item<float>(), descriptorDistance)
             {
                 PhotometricErrorAllPixels = photometricAll.item<float>(),

@@ -143,10 +143,16 @@ public sealed partial class Reconstructor : IDisposable
         FaceCodes Codes() => new(shape, expression, texture, rotation, translation, lighting);
 
         var history = new List<(string, IReadOnlyDictionary<string, double>)>();
-        var total = o.PoseIterations + o.ShapeIterations + o.Iterations;
+        var detailIterations = o.DetailPass ? o.DetailIterations : 0;
+        var total = o.PoseIterations + o.ShapeIterations + o.Iterations + detailIterations;
         var done = 0;
+        Tensor? shownOffsets = null; // the detail pass's displacement, while it runs
 
-        Tensor Posed() => FaceModel.ApplyPose(Model.ComputeShape(shape, expression), FaceModel.ComputeRotation(rotation), translation);
+        Tensor Posed()
+        {
+            var unposed = Model.ComputeShape(shape, expression);
+            return FaceModel.ApplyPose(shownOffsets is null ? unposed : unposed + shownOffsets, FaceModel.ComputeRotation(rotation), translation);
+        }
 
         void Report(string stage, int iteration, int stageIterations, Dictionary<string, double> losses, Func<(byte[]?, float[]?)>? preview)
         {
@@ -244,9 +250,53 @@ public sealed partial class Reconstructor : IDisposable
 
         timings["full"] = fullClock.Elapsed.TotalSeconds;
 
+        // Stage 4 (optional): geometric details, a displacement map along the normals; the codes stay as fitted.
+        using var detail = detailIterations > 0 ? new DisplacementMap(Model, o.DetailResolution) : null;
+        Tensor? detailOffsets = null;
+        if (detail is not null)
+        {
+            var detailClock = Stopwatch.StartNew();
+            var fitted = new FaceCodes(shape.detach(), expression.detach(), texture.detach(), rotation.detach(), translation.detach(), lighting.detach());
+            var baseShape = Model.ComputeShape(fitted.Shape, fitted.Expression).detach();
+            var normals = DisplacementMap.BaseNormals(baseShape, _fitting);
+            var baseRotation = FaceModel.ComputeRotation(fitted.Rotation);
+            using var optimizer = optim.Adam([detail.Map], lr: o.DetailLearningRate);
+            for (var it = 1; it <= detailIterations; it++)
+            {
+                ct.ThrowIfCancellationRequested();
+                using var step = NewDisposeScope();
+                optimizer.zero_grad();
+                var offsets = detail.Offsets(normals);
+                var cameraVertices = camera.ToCameraSpace(FaceModel.ApplyPose(baseShape + offsets, baseRotation, fitted.Translation));
+                var terms = loss.Full(fitted, cameraVertices, prepared, critic, landmarkIds);
+                var smoothness = detail.Smoothness() * o.DetailSmoothnessWeight;
+                var magnitude = detail.Magnitude(offsets) * o.DetailMagnitudeWeight;
+                // Photometric and landmark terms as fitted; the recognition-feature terms scaled (they can pull the
+                // map into patterns the network likes rather than shapes the photo shows).
+                var t = terms.Terms;
+                var objective = t["photo"] + t["landmarks"] + ((t["identity"] + t["consistency"]) * o.DetailFeatureWeight) + smoothness + magnitude;
+                objective.backward();
+                optimizer.step();
+                var values = terms.Values();
+                values["smoothness"] = smoothness.item<float>();
+                values["magnitude"] = magnitude.item<float>();
+                values["total"] = objective.item<float>();
+                shownOffsets = offsets.detach();
+                Report("detail", it, detailIterations, values, PreviewDue(it, detailIterations) ? () => Preview(terms.Composite!.detach()) : null);
+                shownOffsets = null;
+            }
+
+            using (no_grad())
+            {
+                detailOffsets = detail.Offsets(normals).detach();
+            }
+
+            timings["detail"] = detailClock.Elapsed.TotalSeconds;
+        }
+
         var finishing = Stopwatch.StartNew();
         var result = Finish(image, analysis, faceIndex, face, crop, photo, camera, critic, prepared.IdentityBoxes[0], prepared.PhotoFeatures,
-            rotation, translation, shape, expression, texture, lighting, landmarkIds[0], history, timings, o, initialiser);
+            rotation, translation, shape, expression, texture, lighting, landmarkIds[0], history, timings, o, initialiser, detail, detailOffsets);
         timings["texture"] = finishing.Elapsed.TotalSeconds;
         timings["total"] = clock.Elapsed.TotalSeconds;
         report(new FitProgress

@@ -16,10 +16,11 @@ public sealed class ReconstructCommandTests
         var folder = Directory.CreateTempSubdirectory("faceclip-cli-recon-").FullName;
         try
         {
-            var (code, output, error) = await Run("reconstruct", Sample(1), "--out", folder, "--face", "1", "--iterations", "3", "--device", "cpu");
+            var (code, output, error) = await Run("reconstruct", Sample(1), "--out", folder, "--face", "1", "--iterations", "3", "--device", "cpu", "--detail-iterations", "2");
             Assert.True(code == 0, error);
             Assert.Contains("face 1 of 3; critic face", output);
-            foreach (var name in new[] { "params.json", "mesh.obj", "mesh.mtl", "texture.png", "mesh.glb", "mesh.ply", "render.png", "overlay.png", "mesh-obj.zip" })
+            Assert.Contains("details: mean displacement", output);
+            foreach (var name in new[] { "params.json", "mesh.obj", "mesh.mtl", "texture.png", "mesh.glb", "mesh.ply", "render.png", "overlay.png", "mesh-obj.zip", "displacement.png" })
             {
                 Assert.True(File.Exists(Path.Combine(folder, name)), name);
             }
@@ -27,6 +28,7 @@ public sealed class ReconstructCommandTests
             using var doc = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(folder, "params.json")));
             Assert.Equal(1, doc.RootElement.GetProperty("face_index").GetInt32());
             Assert.Equal("face", doc.RootElement.GetProperty("critic").GetString());
+            Assert.Equal(2, doc.RootElement.GetProperty("detail").GetProperty("iterations").GetInt32());
             using var render = await Image.LoadAsync<Rgb24>(Path.Combine(folder, "render.png"));
             Assert.Equal(224, render.Width);
         }

@@ -123,6 +123,70 @@ public sealed class ReconstructorTests(ReconstructorFixture fixture) : IClassFix
     }
 
     [Fact]
+    public async Task TheDetailPassDisplacesTheFrontFaceAndWritesItsMap()
+    {
+        var options = ReconstructorFixture.ShortFit();
+        options.DetailPass = true;
+        options.DetailIterations = 8;
+        var progress = new List<FitProgress>();
+        using var r = await fixture.Reconstructor.ReconstructAsync(ReconstructorFixture.SamplePhoto, options, progress.Add);
+
+        var detail = progress.Where(p => p.Stage == "detail").ToList();
+        Assert.Equal(8, detail.Count);
+        Assert.Equal(["full", "detail", "done"], progress.Select(p => p.Stage).Distinct().Skip(2));
+        Assert.All(detail, p => Assert.Contains("smoothness", p.Losses.Keys));
+        Assert.NotNull(detail[3].Vertices);
+
+        var details = Assert.IsType<DetailResult>(r.Details);
+        Assert.InRange(details.MaxDisplacement, 1e-5f, 1f); // moved, by less than a centimetre
+        Assert.Equal(8, details.Iterations);
+
+        // The exported identity mesh carries the displacement: against the same codes without it, front-face
+        // vertices moved and the rest of the head did not.
+        var model = fixture.Reconstructor.Model;
+        var shapeCodes = TorchSharp.torch.tensor(r.Codes.AsSpan(r.Layout.ShapeOffset, r.Layout.Shape).ToArray()).view(1, -1);
+        var plain = model.ComputeShape(shapeCodes, TorchSharp.torch.zeros(1, r.Layout.Expression)).view(-1).data<float>().ToArray();
+        var weights = DisplacementMap.BorderWeights(model.Data);
+        var source = r.Mesh.SourceVertices!;
+        double movedInner = 0, movedOutside = 0;
+        for (var i = 0; i < source.Length; i++)
+        {
+            var v = source[i];
+            var d = Math.Sqrt(Enumerable.Range(0, 3).Sum(k => Math.Pow(r.Mesh.Positions[(3 * i) + k] - plain[(3 * v) + k], 2)));
+            if (weights[v] == 1)
+            {
+                movedInner = Math.Max(movedInner, d);
+            }
+            else if (weights[v] == 0)
+            {
+                movedOutside = Math.Max(movedOutside, d);
+            }
+        }
+
+        Assert.True(movedInner > 1e-5, $"front face moved {movedInner} cm");
+        Assert.True(movedOutside < 1e-4, $"the rest of the head moved {movedOutside} cm");
+
+        var folder = Directory.CreateTempSubdirectory("faceclip-detail-").FullName;
+        try
+        {
+            var files = ReconstructionWriter.Write(r, folder, "sample1.jpg");
+            Assert.Contains(ReconstructionWriter.DisplacementFile, files);
+            using var map = Image.Load<SixLabors.ImageSharp.PixelFormats.L16>(Path.Combine(folder, ReconstructionWriter.DisplacementFile));
+            Assert.Equal(options.DetailResolution, map.Width);
+            using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, ReconstructionWriter.ParamsFile)));
+            var d = json.RootElement.GetProperty("detail");
+            Assert.Equal("displacement.png", d.GetProperty("file").GetString());
+            Assert.True(d.GetProperty("grey_65535_cm").GetDouble() > 0);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+
+        Assert.Null(fixture.Result.Details); // off unless asked for
+    }
+
+    [Fact]
     public async Task APhotoWithNoFaceIsAClearError()
     {
         var path = Path.Combine(Path.GetTempPath(), $"noface-{Guid.NewGuid():N}.png");

@@ -62,7 +62,7 @@ public sealed class StudioTests : BunitContext, IAsyncLifetime
     }
 
     [Fact]
-    public async Task PromptsFromTheFieldAndTheSuggestionsGoWithTheJob()
+    public async Task PromptsAndTheDetailPassGoWithTheJob()
     {
         var cut = Render<Studio>();
         cut.FindComponent<InputFile>().UploadFiles(InputFileContent.CreateFromBinary(
@@ -76,10 +76,13 @@ public sealed class StudioTests : BunitContext, IAsyncLifetime
         cut.Find("#add-prompt").Click(); // a prompt already listed is not added twice
         cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("#prompts .mud-chip").Count));
 
+        cut.Find("input#detail, #detail input").Change(true);
+
         cut.Find("#start").Click();
         cut.WaitForAssertion(() => Assert.Contains("/jobs/", Services.GetRequiredService<Microsoft.AspNetCore.Components.NavigationManager>().Uri));
         var job = Assert.Single(await Services.GetRequiredService<JobStore>().ListAsync());
         Assert.Equal(["a big smile", "look surprised"], job.Request.Prompts);
+        Assert.True(job.Request.DetailPass);
     }
 
     [Fact]

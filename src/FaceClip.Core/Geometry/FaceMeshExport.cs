@@ -87,6 +87,38 @@ public static class FaceMeshExport
         _ => (7, 0, 1),
     };
 
+    /// <summary>Where ICT's UV (<paramref name="u"/>, <paramref name="v"/>) of a <paramref name="region"/> lies in
+    /// the 4 x 2 atlas that exported and baked textures use (u right, v up, both 0..1 over the whole atlas).</summary>
+    public static (float U, float V) AtlasUv(FaceRegion region, float u, float v)
+    {
+        var (cell, start, width) = AtlasCell(region);
+        var tileU = Math.Clamp((u - start) / width, 0f, 1f);
+        var tileV = Math.Clamp(v, 0f, 1f);
+        return ((cell % 4 + tileU) / 4f, (1 - cell / 4 + tileV) / 2f);
+    }
+
+    /// <summary>Atlas UVs (<see cref="AtlasUv"/>) of each corner of the triangles, (u, v) per corner: what a renderer
+    /// needs to sample an exported or baked texture.</summary>
+    public static float[] AtlasCornerUvs(FaceModelData data, IReadOnlyList<int> triangleIds)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(triangleIds);
+        var result = new float[triangleIds.Count * 6];
+        for (var i = 0; i < triangleIds.Count; i++)
+        {
+            var t = triangleIds[i];
+            for (var c = 0; c < 3; c++)
+            {
+                var uv = data.TriangleUvIndices[t * 3 + c];
+                var (u, v) = uv < 0 ? (0f, 0f) : AtlasUv(data.TriangleRegions[t], data.Uvs[uv * 2], data.Uvs[uv * 2 + 1]);
+                result[i * 6 + c * 2] = u;
+                result[i * 6 + c * 2 + 1] = v;
+            }
+        }
+
+        return result;
+    }
+
     private static (float[] Uvs, int[] TriangleUvIndices) AtlasUvs(FaceModelData data, IReadOnlyList<int> triangleIds)
     {
         var uvs = new List<float>();
@@ -95,7 +127,8 @@ public static class FaceMeshExport
         for (var i = 0; i < triangleIds.Count; i++)
         {
             var t = triangleIds[i];
-            var (cell, start, width) = AtlasCell(data.TriangleRegions[t]);
+            var region = data.TriangleRegions[t];
+            var cell = AtlasCell(region).Cell;
             for (var c = 0; c < 3; c++)
             {
                 var uv = data.TriangleUvIndices[t * 3 + c];
@@ -103,10 +136,9 @@ public static class FaceMeshExport
                 {
                     index = uvs.Count / 2;
                     seen[(uv, cell)] = index;
-                    var u = Math.Clamp((data.Uvs[uv * 2] - start) / width, 0f, 1f);
-                    var v = Math.Clamp(data.Uvs[uv * 2 + 1], 0f, 1f);
-                    uvs.Add((cell % 4 + u) / 4f);
-                    uvs.Add((1 - cell / 4 + v) / 2f);
+                    var (u, v) = AtlasUv(region, data.Uvs[uv * 2], data.Uvs[uv * 2 + 1]);
+                    uvs.Add(u);
+                    uvs.Add(v);
                 }
 
                 indices[i * 3 + c] = index;

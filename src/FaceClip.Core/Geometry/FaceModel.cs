@@ -77,9 +77,10 @@ public sealed class FaceModel : IDisposable
     /// <summary>Topology of everything drawn opaque (face, head, eyes, teeth, lashes).</summary>
     public MeshTopology CreateDisplayTopology() => CreateTopology(Data.DisplayTriangleIds());
 
-    /// <summary>Topology of the given triangles (with per-corner UVs for textured rendering).</summary>
+    /// <summary>Topology of the given triangles, with per-corner UVs in the 4 x 2 atlas layout of exported and baked
+    /// textures (<see cref="FaceMeshExport.AtlasUv"/>), so textured rendering samples those textures correctly.</summary>
     public MeshTopology CreateTopology(IReadOnlyList<int> triangleIds) =>
-        new(Data.VerticesOfTriangles(triangleIds), VertexCount, Device, Data.CornerUvsOfTriangles(triangleIds));
+        new(Data.VerticesOfTriangles(triangleIds), VertexCount, Device, FaceMeshExport.AtlasCornerUvs(Data, triangleIds));
 
     /// <summary>Splits [B, Total] codes into views of their parts.</summary>
     public FaceCodes SplitCodes(Tensor codes)

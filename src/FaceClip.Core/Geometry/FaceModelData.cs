@@ -188,23 +188,6 @@ public sealed class FaceModelData
         return result;
     }
 
-    /// <summary>The per-corner UVs of the given triangles: (u, v) for each of the three corners, flattened.</summary>
-    public float[] CornerUvsOfTriangles(IReadOnlyList<int> triangleIds)
-    {
-        var result = new float[triangleIds.Count * 6];
-        for (var i = 0; i < triangleIds.Count; i++)
-        {
-            for (var c = 0; c < 3; c++)
-            {
-                var uv = TriangleUvIndices[triangleIds[i] * 3 + c];
-                result[i * 6 + c * 2] = uv < 0 ? 0 : Uvs[uv * 2];
-                result[i * 6 + c * 2 + 1] = uv < 0 ? 0 : Uvs[uv * 2 + 1];
-            }
-        }
-
-        return result;
-    }
-
     /// <summary>One UV per vertex (the first corner that uses the vertex; vertices on a seam get one side's UV).</summary>
     public float[] VertexUvs()
     {

@@ -159,10 +159,16 @@ class LiveView {
     this.stageText.textContent = `${p.Stage} ${p.Iteration}/${p.TotalIterations}`;
     this.progressBar.style.width = `${Math.round(p.Fraction * 100)}%`;
     this.etaText.textContent = p.RemainingSeconds != null ? `${Math.ceil(p.RemainingSeconds)} s left` : '';
+    // One x axis for the whole job: each report is one step; a stage change leaves a labelled mark.
+    this.step = (this.step ?? -1) + 1;
+    this.stageMarks ??= [];
+    if (this.stageMarks.length === 0 || this.stageMarks[this.stageMarks.length - 1].stage !== p.Stage) {
+      this.stageMarks.push({ step: this.step, stage: p.Stage });
+    }
     for (const [name, value] of Object.entries(p.Losses)) {
       if (name === 'total') continue;
       if (!this.history.has(name)) this.history.set(name, []);
-      this.history.get(name).push(value);
+      this.history.get(name).push([this.step, value]);
     }
     this.drawChart();
   }
@@ -173,19 +179,39 @@ class LiveView {
     ctx.fillStyle = '#1e1e24';
     ctx.fillRect(0, 0, w, h);
     const colours = ['#ff6b6b', '#ffd93d', '#6bcB77', '#4d96ff', '#c77dff', '#ff9f1c', '#2ec4b6'];
-    let all = [];
-    for (const values of this.history.values()) all = all.concat(values.filter(v => v > 0));
-    if (all.length === 0) return;
-    const lo = Math.log10(Math.min(...all)), hi = Math.log10(Math.max(...all));
+    let lo = Infinity, hi = -Infinity;
+    for (const values of this.history.values()) {
+      for (const [, v] of values) {
+        if (v > 0) {
+          const l = Math.log10(v);
+          if (l < lo) lo = l;
+          if (l > hi) hi = l;
+        }
+      }
+    }
+    if (lo === Infinity) return;
     const span = Math.max(hi - lo, 1e-6);
-    let i = 0;
+    const steps = Math.max(this.step, 1);
+    const plotWidth = w - 90;
+    const xOf = step => (step / steps) * plotWidth;
     ctx.font = '11px sans-serif';
+    ctx.strokeStyle = '#55555f';
+    ctx.fillStyle = '#9a9aa5';
+    for (const mark of this.stageMarks ?? []) {
+      const x = xOf(mark.step);
+      ctx.beginPath();
+      ctx.moveTo(x, 0);
+      ctx.lineTo(x, h);
+      ctx.stroke();
+      ctx.fillText(mark.stage, x + 3, h - 4);
+    }
+    let i = 0;
     for (const [name, values] of this.history) {
       ctx.strokeStyle = colours[i % colours.length];
       ctx.fillStyle = ctx.strokeStyle;
       ctx.beginPath();
-      values.forEach((v, k) => {
-        const x = (k / Math.max(values.length - 1, 1)) * (w - 90);
+      values.forEach(([step, v], k) => {
+        const x = xOf(step);
         const y = h - 6 - ((Math.log10(Math.max(v, 1e-12)) - lo) / span) * (h - 12);
         if (k === 0) ctx.moveTo(x, y); else ctx.lineTo(x, y);
       });

@@ -64,7 +64,7 @@ public sealed class TransferOptions
     /// (<see cref="ViewJitter"/>, <see cref="PitchJitter"/>, <see cref="LightFlip"/>, <see cref="CropJitter"/>) in one
     /// batch and averages the critic's loss over them, so the change must read from several views at once rather than
     /// fool the critic from one (1: one view per step).</summary>
-    public int Views { get; set; } = 3;
+    public int Views { get; set; } = 4;
 
     /// <summary>Each view turns the head by a random yaw, uniform in ± this (radians), so the expression must read from
     /// nearby views too, not only the fitted one (0: the fitted yaw). Kept below <see cref="HeldOutYaw"/> so that the

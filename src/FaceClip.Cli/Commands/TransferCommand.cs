@@ -67,11 +67,18 @@ public static class TransferCommand
             case "photo-texture": options.PhotoTexture = value > 0; break;
             case "body-rate": options.BodyRate = value; break;
             case "jitter": options.ViewJitter = value; break;
+            case "views" when value == Math.Floor(value): options.Views = (int)value; break;
+            case "views": throw new CliUserException($"views must be a whole number, got '{parts[1]}'.");
+            case "pitch-jitter": options.PitchJitter = value; break;
+            case "light-flip": options.LightFlip = value; break;
+            case "crop-jitter": options.CropJitter = value; break;
+            case "seed" when value == Math.Floor(value): options.Seed = (long)value; break;
+            case "seed": throw new CliUserException($"seed must be a whole number, got '{parts[1]}'.");
             case "prototype": options.PrototypeWeight = value; break;
             case "prototype-level": options.PrototypeLevel = value; break;
             case "off-prototype": options.OffPrototypeFactor = value; break;
             case "on-prototype": options.OnPrototypeFactor = value; break;
-            default: throw new CliUserException($"Unknown loss '{parts[0]}': expected critic, delta, sparsity, symmetry, range, lr, body-rate, jitter, prototype, prototype-level, off-prototype, on-prototype or photo-texture.");
+            default: throw new CliUserException($"Unknown loss '{parts[0]}': expected critic, delta, sparsity, symmetry, range, lr, body-rate, views, jitter, pitch-jitter, light-flip, crop-jitter, seed, prototype, prototype-level, off-prototype, on-prototype or photo-texture.");
         }
     }
 

@@ -40,7 +40,7 @@ public sealed class ClipExpressionCritic(ClipModel model, ClipTokenizer tokenize
         var text = _text ?? throw new InvalidOperationException("EmbedPrompts must be called before Loss.");
         using var scope = NewDisposeScope();
         var image = model.EncodeImage01(composites01);
-        var cos = nn.functional.cosine_similarity(image, text.to(image.device), 1);
+        var cos = nn.functional.cosine_similarity(image, text.to(image.device).repeat(ExpressionCriticViews.Count(composites01, text), 1), 1);
         return (1 - cos).MoveToOuterDisposeScope();
     }
 

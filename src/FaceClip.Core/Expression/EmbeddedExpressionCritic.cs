@@ -36,6 +36,7 @@ public sealed class EmbeddedExpressionCritic(FaceExpressionNet net) : IExpressio
     {
         var targets = _targets ?? throw new InvalidOperationException("EmbedPrompts must be called before Loss.");
         using var scope = NewDisposeScope();
+        targets = targets.repeat(ExpressionCriticViews.Count(composites01, targets), 1);
         var probabilities = net.Probabilities(ExpressionCrops.Extract(composites01, expressionBoxes));
         var logP = probabilities.clamp_min(1e-6).log();
         var entropy = (targets * targets.clamp_min(1e-12).log()).sum(1);

@@ -191,7 +191,10 @@ public sealed class ExpressionTransfer : IDisposable
         mappers.ForEach(m => m.to(device));
         Tensor MapAll(Tensor b, Tensor id, Tensor p) => cat(mappers.Select((m, k) => m.forward(b.narrow(0, k, 1), id.narrow(0, k, 1), p.narrow(0, k, 1))).ToArray(), 0);
         using var scope = NewDisposeScope();
-        var scene = new Scene(this, subject, count);
+        // Every step renders each prompt's face from o.Views random views in one batch, view-major: render v * count + k
+        // is prompt k seen from view v.
+        var views = o.Views;
+        var scene = new Scene(this, subject, count * views);
         var prompt = embeddings.to(device);
         var identity = cat([scene.Shape, scene.TextureCodes], 1).expand(count, -1);
         var beta = scene.Beta.expand(count, -1);
@@ -238,10 +241,10 @@ public sealed class ExpressionTransfer : IDisposable
                 optimizer.zero_grad();
                 var raw = beta + (MapAll(beta, identity, prompt) * free);
                 var weights = raw.clamp(0, 1);
-                var (composite, boxes, posed) = scene.Composite(weights, _face, o.PhotoTexture,
-                    o.ViewJitter > 0 ? scene.Jittered(o.ViewJitter, o.ViewJitter / 2, generator) : null);
+                var (composite, boxes, posed) = scene.Composite(views == 1 ? weights : weights.repeat(views, 1), _face, o.PhotoTexture, scene.RandomViews(o, generator));
                 var effective = weights - beta;
-                var criticLoss = critic.Loss(composite, boxes) * o.CriticWeight;
+                // The critic's loss averaged over the views: a change that reads from one view only gains little.
+                var criticLoss = critic.Loss(composite, boxes).view(views, count).mean([0]) * o.CriticWeight;
                 var delta = effective.square().sum(1) * o.DeltaWeight;
                 // Raising a blendshape costs by the prototype scale; relaxing one (towards 0, e.g. undoing the subject's
                 // own smile for "sad") is always plausible and costs the on-prototype rate.
@@ -259,7 +262,7 @@ public sealed class ExpressionTransfer : IDisposable
                 {
                     for (var k = 0; k < count; k++)
                     {
-                        // Smoothed over the last few steps: with view jitter one step's loss is one random view's.
+                        // Smoothed over the last few steps: one step's loss is that of a few random views.
                         smoothed[k] = it == 1 ? totals[k] : (0.7 * smoothed[k]) + (0.3 * totals[k]);
                         if (smoothed[k] < bestLoss[k])
                         {
@@ -294,8 +297,8 @@ public sealed class ExpressionTransfer : IDisposable
                     Elapsed = clock.Elapsed,
                     Losses = terms.ToDictionary(t => t.Name, t => (double)t.Values.Sum()),
                     PromptLosses = terms[0].Values.Select(v => (double)v).ToArray(),
-                    PreviewPng = due ? Strip(composite.detach(), o.PreviewSize) : null,
-                    Vertices = due ? Split(posed.detach(), count) : null,
+                    PreviewPng = due ? Strip(composite.narrow(0, 0, count).detach(), o.PreviewSize) : null,
+                    Vertices = due ? Split(posed.narrow(0, 0, count).detach(), count) : null,
                 });
             }
         }
@@ -508,13 +511,35 @@ public sealed class ExpressionTransfer : IDisposable
 
         public Tensor Shape { get; }
 
-        /// <summary>The fitted head pose turned by random yaw and pitch offsets (uniform in ±<paramref name="yaw"/>,
-        /// ±<paramref name="pitch"/>), one per render: the optimisation sees a slightly different view each step.</summary>
-        public Tensor Jittered(double yaw, double pitch, Generator generator)
+        /// <summary>One random view per render: the fitted head pose turned by a yaw and a pitch uniform in
+        /// ±<see cref="TransferOptions.ViewJitter"/>, ±<see cref="TransferOptions.PitchJitter"/>; the fitted light,
+        /// mirrored left-right with probability <see cref="TransferOptions.LightFlip"/>; the expression box scaled and
+        /// shifted by up to <see cref="TransferOptions.CropJitter"/>. A range of 0 draws nothing from the generator.</summary>
+        public View RandomViews(TransferOptions o, Generator generator)
         {
-            var offsets = (rand(_count, 3, generator: generator, device: _angles.device) * 2) - 1;
-            var scale = tensor(new[] { (float)pitch, (float)yaw, 0f }, device: _angles.device);
-            return FaceModel.ComputeRotation(_angles + (offsets * scale));
+            var device = _angles.device;
+            Tensor? rotation = null;
+            if (o.ViewJitter > 0 || o.PitchJitter > 0)
+            {
+                var offsets = (rand(_count, 3, generator: generator, device: device) * 2) - 1;
+                var scale = tensor(new[] { (float)o.PitchJitter, (float)o.ViewJitter, 0f }, device: device);
+                rotation = FaceModel.ComputeRotation(_angles + (offsets * scale));
+            }
+
+            Tensor? lighting = null;
+            if (o.LightFlip > 0)
+            {
+                var flip = rand(_count, 1, generator: generator, device: device).lt(o.LightFlip).to(_lighting.dtype);
+                lighting = _lighting * (1 + (flip * (MirrorLight(device).view(1, -1) - 1)));
+            }
+
+            float[]? crop = null;
+            if (o.CropJitter > 0)
+            {
+                crop = (((rand(_count, 3, generator: generator, device: device) * 2) - 1) * o.CropJitter).cpu().data<float>().ToArray();
+            }
+
+            return new View(rotation, lighting, crop);
         }
 
         public Tensor Beta { get; }
@@ -523,17 +548,32 @@ public sealed class ExpressionTransfer : IDisposable
 
         public PerspectiveCamera Camera { get; }
 
+        /// <summary>Per render: a rotation [N, 3, 3], SH lighting [N, 27] and (scale, shift x, shift y) of the expression
+        /// box [N x 3] on the CPU; null parts are the fitted ones.</summary>
+        public sealed record View(Tensor? Rotation, Tensor? Lighting, float[]? Crop);
+
         public Tensor Posed(Tensor weights, Tensor? rotation = null) =>
             FaceModel.ApplyPose(_owner.Model.ComputeShape(Shape.expand(_count, -1), weights), rotation ?? _rotation, _translation);
 
         /// <summary>Renders the face with the given weights and composites it over the photo crop; also the expression boxes.</summary>
-        public (Tensor Composite, IReadOnlyList<FaceBox> Boxes, Tensor Posed) Composite(Tensor weights, MeshTopology topology, bool photoTexture, Tensor? rotation = null)
+        public (Tensor Composite, IReadOnlyList<FaceBox> Boxes, Tensor Posed) Composite(Tensor weights, MeshTopology topology, bool photoTexture, View? view = null)
         {
-            var posed = Posed(weights, rotation);
+            var posed = Posed(weights, view?.Rotation);
             var cameraVertices = Camera.ToCameraSpace(posed);
-            var rendered = _renderer.Render(cameraVertices, topology, _albedo, _lighting, photoTexture ? _uv : null, cullBackFaces: true);
+            var rendered = _renderer.Render(cameraVertices, topology, _albedo, view?.Lighting ?? _lighting, photoTexture ? _uv : null, cullBackFaces: true);
             var composite = (rendered.Image * rendered.Mask) + (_photo * (1 - rendered.Mask));
-            return (composite, Boxes(cameraVertices, FacePipeline.PaddedLandmarkBox), posed);
+            var boxes = Boxes(cameraVertices, FacePipeline.PaddedLandmarkBox);
+            if (view?.Crop is { } c)
+            {
+                boxes = boxes.Select((b, k) =>
+                {
+                    var (w, h) = (b.Width * (1 + c[3 * k]), b.Height * (1 + c[3 * k]));
+                    var (cx, cy) = (b.X + (b.Width / 2) + (c[(3 * k) + 1] * b.Width), b.Y + (b.Height / 2) + (c[(3 * k) + 2] * b.Height));
+                    return new FaceBox(cx - (w / 2), cy - (h / 2), w, h);
+                }).ToList();
+            }
+
+            return (composite, boxes, posed);
         }
 
         /// <summary>The whole head, textured, over grey.</summary>
@@ -550,7 +590,15 @@ public sealed class ExpressionTransfer : IDisposable
             turned[0, 1] = turned[0, 1] - (Math.Sign(current == 0 ? 1 : current) * yaw);
             var rotation = FaceModel.ComputeRotation(turned).expand(_count, 3, 3);
             var cameraVertices = Camera.ToCameraSpace(Posed(weights, rotation));
-            var mirror = ones(27, device: _lighting.device);
+            var rendered = _renderer.Render(cameraVertices, topology, _albedo, _lighting * MirrorLight(_lighting.device), photoTexture ? _uv : null, cullBackFaces: true);
+            var image = (rendered.Image * rendered.Mask) + (_photo * (1 - rendered.Mask));
+            return (image, Boxes(cameraVertices, FacePipeline.PaddedLandmarkBox));
+        }
+
+        /// <summary>Multiplier [27] of the SH lighting that mirrors it left-right (the terms odd in x negated, per colour).</summary>
+        private static Tensor MirrorLight(Device device)
+        {
+            var mirror = ones(27, device: device);
             foreach (var c in new[] { 0, 9, 18 })
             {
                 foreach (var k in new[] { 3, 4, 7 })
@@ -559,9 +607,7 @@ public sealed class ExpressionTransfer : IDisposable
                 }
             }
 
-            var rendered = _renderer.Render(cameraVertices, topology, _albedo, _lighting * mirror, photoTexture ? _uv : null, cullBackFaces: true);
-            var image = (rendered.Image * rendered.Mask) + (_photo * (1 - rendered.Mask));
-            return (image, Boxes(cameraVertices, FacePipeline.PaddedLandmarkBox));
+            return mirror;
         }
 
         public IReadOnlyList<FaceBox> DescriptorBoxes(Tensor weights) =>

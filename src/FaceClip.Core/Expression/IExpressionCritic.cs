@@ -26,7 +26,23 @@ public interface IExpressionCritic : IDisposable
     /// <summary>The embedded critic's reading of each prompt, or null (CLIP reads any text).</summary>
     IReadOnlyList<ExpressionTarget>? Targets { get; }
 
-    /// <summary>Per-prompt loss [K] for renders composited over the photo crop [K, 3, S, S] in [0, 1], with each render's
-    /// expression crop (face-api's padded landmark box, crop pixels).</summary>
+    /// <summary>One loss per render [N] for renders composited over the photo crop [N, 3, S, S] in [0, 1], with each
+    /// render's expression crop (face-api's padded landmark box, crop pixels). N is a multiple of the K prompts: render
+    /// n shows prompt n mod K (several views of each prompt, view-major).</summary>
     Tensor Loss(Tensor composites01, IReadOnlyList<FaceBox> expressionBoxes);
+}
+
+/// <summary>How many views of each prompt a batch of renders holds.</summary>
+internal static class ExpressionCriticViews
+{
+    public static int Count(Tensor renders, Tensor perPrompt)
+    {
+        var (n, k) = (renders.shape[0], perPrompt.shape[0]);
+        if (k == 0 || n % k != 0)
+        {
+            throw new ArgumentException($"{n} renders for {k} prompts: expected a whole number of views per prompt.");
+        }
+
+        return (int)(n / k);
+    }
 }

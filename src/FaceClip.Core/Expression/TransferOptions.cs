@@ -60,12 +60,28 @@ public sealed class TransferOptions
     /// <summary>Yaw (radians) of the held-out view the result is also judged on (a view the optimisation never saw).</summary>
     public double HeldOutYaw { get; set; } = 0.25;
 
-    /// <summary>Each step renders the head turned by a random yaw in ± this (radians) and pitch in ± half of it, so the
-    /// expression must read from nearby views too, not only the one view (0: always the fitted pose). Keep it below
-    /// <see cref="HeldOutYaw"/> so that the held-out view stays unseen.</summary>
-    public double ViewJitter { get; set; } = 0.12;
+    /// <summary>Critic views per step: each step renders every prompt's face from this many randomly augmented views
+    /// (<see cref="ViewJitter"/>, <see cref="PitchJitter"/>, <see cref="LightFlip"/>, <see cref="CropJitter"/>) in one
+    /// batch and averages the critic's loss over them, so the change must read from several views at once rather than
+    /// fool the critic from one (1: one view per step).</summary>
+    public int Views { get; set; } = 4;
 
-    /// <summary>Seed of the mapper's initialisation and the view jitter.</summary>
+    /// <summary>Each view turns the head by a random yaw, uniform in ± this (radians), so the expression must read from
+    /// nearby views too, not only the fitted one (0: the fitted yaw). Kept below <see cref="HeldOutYaw"/> so that the
+    /// held-out view stays unseen.</summary>
+    public double ViewJitter { get; set; } = 0.2;
+
+    /// <summary>Each view tilts the head by a random pitch, uniform in ± this (radians; 0: the fitted pitch).</summary>
+    public double PitchJitter { get; set; } = 0.12;
+
+    /// <summary>Probability that a view is lit by the fitted light mirrored left-right (the SH terms odd in x negated).</summary>
+    public double LightFlip { get; set; } = 0.5;
+
+    /// <summary>Each view's expression crop (face-api's padded landmark box) is scaled by a random factor in 1 ± this
+    /// and shifted by up to ± this of its side in x and y (0: the box as face-api would take it).</summary>
+    public double CropJitter { get; set; } = 0.05;
+
+    /// <summary>Seed of the mapper's initialisation and of the random views (a run is reproducible).</summary>
     public long Seed { get; set; } = 7;
 
     public void Validate()
@@ -83,7 +99,11 @@ public sealed class TransferOptions
         Require(Critic is "auto" or "clip" or "face", "Critic must be auto, clip or face.");
         Require(DeltaWeight >= 0 && SparsityWeight >= 0 && SymmetryWeight >= 0 && RangeWeight >= 0 && CriticWeight > 0, "Loss weights cannot be negative.");
         Require(PreviewSize is >= 16 and <= 512, "PreviewSize must be 16..512.");
+        Require(Views is >= 1 and <= 8, "Views must be 1..8.");
         Require(ViewJitter >= 0 && ViewJitter < HeldOutYaw, "ViewJitter must be at least 0 and below HeldOutYaw (the held-out view must stay unseen).");
+        Require(PitchJitter is >= 0 and <= 0.5, "PitchJitter must be 0..0.5 rad.");
+        Require(LightFlip is >= 0 and <= 1, "LightFlip is a probability (0..1).");
+        Require(CropJitter is >= 0 and < 0.25, "CropJitter must be at least 0 and below 0.25.");
     }
 
     /// <summary>A copy to adjust per request without touching the configured defaults.</summary>

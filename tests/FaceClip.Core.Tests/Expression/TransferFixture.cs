@@ -20,7 +20,8 @@ public sealed class TransferFixture : IDisposable
         Reconstruction = Reconstructor.ReconstructAsync(PhotoPath, fit).GetAwaiter().GetResult();
         Transfer = new ExpressionTransfer(Reconstructor.Model, Reconstructor.Faces);
         Subject = TransferSubject.FromReconstruction(Reconstruction, FaceImage.Load(PhotoPath), "sample2.jpg");
-        Options = new TransferOptions { Iterations = 40, PreviewEvery = 8, Critic = "face", LearningRate = 2e-3, ViewJitter = 0 };
+        // One fixed view per step (no augmentation): the single-view path; TransferViewTests covers several views.
+        Options = new TransferOptions { Iterations = 40, PreviewEvery = 8, Critic = "face", LearningRate = 2e-3, Views = 1, ViewJitter = 0, PitchJitter = 0, LightFlip = 0, CropJitter = 0 };
         Result = Transfer.TransferAsync(Subject, Prompts, Options, report: p => Progress.Add(p)).GetAwaiter().GetResult();
     }
 

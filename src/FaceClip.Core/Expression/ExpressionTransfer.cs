@@ -577,8 +577,13 @@ public sealed class ExpressionTransfer : IDisposable
         }
 
         /// <summary>The whole head, textured, over grey.</summary>
-        public RenderOutput Display(Tensor weights, MeshTopology display) =>
-            _renderer.Render(Camera.ToCameraSpace(Posed(weights)), display, _albedo, _lighting, _uv, cullBackFaces: true);
+        /// <summary>The whole head as shown to people: with the subject's photo texture drawn unlit (the photo
+        /// carries its own light), else the fitted albedo under the fitted light.</summary>
+        public RenderOutput Display(Tensor weights, MeshTopology display)
+        {
+            var lighting = _uv is null ? _lighting : SphericalHarmonics.UnlitCodes((int)_lighting.shape[0], _lighting.device);
+            return _renderer.Render(Camera.ToCameraSpace(Posed(weights)), display, _albedo, lighting, _uv, cullBackFaces: true);
+        }
 
         /// <summary>A view the optimisation never saw: the head turned by <paramref name="yaw"/> (towards and past
         /// frontal) and lit by the fitted light mirrored left-right (the SH terms odd in x negated), rendered like the

@@ -67,6 +67,15 @@ public static class SphericalHarmonics
         return cat(runs.Select((run, b) => run.mm(gamma[b])).ToArray(), 0);
     }
 
+    /// <summary>Lighting codes [<paramref name="batch"/>, 27] whose irradiance is exactly 1 for every normal: draws an
+    /// albedo or texture as it is (a texture baked from a photo already carries the photo's light).</summary>
+    public static Tensor UnlitCodes(int batch, Device? device = null, ScalarType dtype = ScalarType.Float32)
+    {
+        var codes = zeros(batch, 3, 9, dtype: dtype, device: device);
+        codes.select(2, 0).fill_((1 / (A0 * C0)) - AmbientOffset);
+        return codes.view(batch, 27);
+    }
+
     /// <summary>The irradiance Σ_k γ_k·Y_k(n) per channel, [..., 3].</summary>
     public static Tensor Irradiance(Tensor normals, Tensor lighting)
     {

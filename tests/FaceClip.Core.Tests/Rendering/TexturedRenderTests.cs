@@ -37,4 +37,15 @@ public sealed class TexturedRenderTests(IctFaceKitFixture fixture) : IClassFixtu
         Assert.True(difference.mean().item<float>() < 0.01f, $"mean albedo difference {difference.mean().item<float>()}");
         Assert.True(difference.to(ScalarType.Float64).quantile(0.95).item<double>() < 0.03, $"95th percentile {difference.to(ScalarType.Float64).quantile(0.95).item<double>()}");
     }
+
+    [Fact]
+    public void UnlitCodesGiveIrradianceOneForEveryNormal()
+    {
+        using var scope = NewDisposeScope();
+        var normals = nn.functional.normalize(randn(500, 3, generator: new TorchSharp.torch.Generator(3)), dim: -1);
+        var codes = SphericalHarmonics.UnlitCodes(2);
+        Assert.Equal([2L, 27L], codes.shape);
+        var irradiance = SphericalHarmonics.IrradianceByRuns(cat([normals, normals], 0), codes, [500, 500]);
+        Assert.True((irradiance - 1).abs().max().item<float>() < 1e-5f);
+    }
 }

@@ -52,19 +52,13 @@ public static class TransferBenchCommand
 
     private static async Task<int> RunAsync(CliContext context, DirectoryInfo? folder, int? faceCount, string[] prompts, TransferOptions options, FileInfo? grid, CancellationToken ct)
     {
-        foreach (var p in prompts)
+        // Success is judged with the expression net's classes whatever the critic, so every prompt must name one.
+        if (ExpressionLexicon.FirstUnreadable(prompts, "face", clipInstalled: false) is { } error)
         {
-            if (ExpressionLexicon.TryParse(p, out var error) is null)
-            {
-                throw new CliUserException($"The bench judges success with the expression net's classes, so every prompt must name one: {error}");
-            }
+            throw new CliUserException($"The bench judges success with the expression net's classes, so every prompt must name one: {error}");
         }
 
-        var directory = folder?.FullName ?? Path.Combine(context.Root, "node_modules", "@vladmandic", "face-api", "demo");
-        var files = Directory.GetFiles(directory).Where(f => f.EndsWith(".jpg", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".png", StringComparison.OrdinalIgnoreCase)
-                                                             || f.EndsWith(".jpeg", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".webp", StringComparison.OrdinalIgnoreCase))
-            .Where(f => folder is not null || Path.GetFileName(f).StartsWith("sample", StringComparison.Ordinal))
-            .Order(StringComparer.Ordinal).Take(faceCount ?? int.MaxValue).ToList();
+        var files = context.BenchPhotos(folder).Take(faceCount ?? int.MaxValue).ToList();
         var compute = TorchRuntime.Configure(new ComputeOptions());
         using var reconstructor = Reconstructor.Load(context.Store, compute.Device);
         using var transfer = new ExpressionTransfer(reconstructor.Model, reconstructor.Faces, ExpressionTransfer.ClipCriticFactory(context.Store, compute.Device));

@@ -96,16 +96,9 @@ public static class TransferCommand
         }
 
         // Read the prompts before any heavy work when the embedded critic will run.
-        var clipInstalled = context.Store.GetStatus("clip").Found;
-        if (options.Critic == "face" || (options.Critic == "auto" && !clipInstalled))
+        if (ExpressionLexicon.FirstUnreadable(prompts, options.Critic, context.Store.GetStatus("clip").Found) is { } unreadable)
         {
-            foreach (var p in prompts)
-            {
-                if (ExpressionLexicon.TryParse(p, out var error) is null)
-                {
-                    throw new CliUserException(error!);
-                }
-            }
+            throw new CliUserException(unreadable);
         }
 
         var compute = TorchRuntime.Configure(new ComputeOptions { Device = deviceName });

@@ -209,6 +209,28 @@ public static class ExpressionLexicon
         }
     }
 
+    /// <summary>Checks prompts before any heavy work: when the embedded critic will read them (<paramref name="critic"/>
+    /// <c>face</c>, or <c>auto</c> without CLIP weights installed), the message of the first one it cannot read; null
+    /// when all read, or when CLIP (which reads any text) will run.</summary>
+    public static string? FirstUnreadable(IEnumerable<string> prompts, string critic, bool clipInstalled)
+    {
+        ArgumentNullException.ThrowIfNull(prompts);
+        if (critic == "clip" || (critic == "auto" && clipInstalled))
+        {
+            return null;
+        }
+
+        foreach (var prompt in prompts)
+        {
+            if (TryParse(prompt, out var error) is null)
+            {
+                return error;
+            }
+        }
+
+        return null;
+    }
+
     private static List<string> Tokenize(string prompt)
     {
         var text = prompt.ToLowerInvariant().Replace("n't", " not").Replace("’", "'");

@@ -72,20 +72,7 @@ public sealed class JobSubmission(JobStore store, JobQueue queue, UploadValidato
             return "The CLIP critic needs OpenAI's CLIP weights, which are not installed (faceclip models fetch clip); use critic auto or face.";
         }
 
-        if (request.Critic == "clip" || (request.Critic == "auto" && clip))
-        {
-            return null;
-        }
-
-        foreach (var prompt in request.Prompts)
-        {
-            if (ExpressionLexicon.TryParse(prompt, out var error) is null)
-            {
-                return error;
-            }
-        }
-
-        return null;
+        return ExpressionLexicon.FirstUnreadable(request.Prompts, request.Critic, clip);
     }
 
     private static Refusal QueueFull(JobOptions limits) =>

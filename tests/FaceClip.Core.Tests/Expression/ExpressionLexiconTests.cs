@@ -95,4 +95,15 @@ public sealed class ExpressionLexiconTests
         Assert.Null(ExpressionLexicon.TryParse(prompt, out var error));
         Assert.Equal(ex.Message, error);
     }
+
+    [Fact]
+    public void PromptsAreCheckedOnlyWhenTheEmbeddedCriticWillReadThem()
+    {
+        string[] prompts = ["a big smile", "qwerty asdf"];
+        Assert.Contains("qwerty", ExpressionLexicon.FirstUnreadable(prompts, "face", clipInstalled: true));
+        Assert.Contains("qwerty", ExpressionLexicon.FirstUnreadable(prompts, "auto", clipInstalled: false));
+        Assert.Null(ExpressionLexicon.FirstUnreadable(prompts, "auto", clipInstalled: true));
+        Assert.Null(ExpressionLexicon.FirstUnreadable(prompts, "clip", clipInstalled: false));
+        Assert.Null(ExpressionLexicon.FirstUnreadable(["very sad", "happily surprised"], "face", clipInstalled: false));
+    }
 }

@@ -1,3 +1,4 @@
+using FaceClip.Core.Reconstruction;
 using FaceClip.Core.Runtime;
 using Spectre.Console;
 
@@ -24,4 +25,14 @@ public sealed class CliContext(TextWriter output, TextWriter error)
     private ModelStore? _store;
 
     public ModelStore Store => _store ??= ModelStore.Open(Root);
+
+    /// <summary>face-api's demo folder (from npm): its sample1..6.jpg are the default photos of the benches; the folder
+    /// also holds screenshots, which are left out.</summary>
+    public string SamplePhotosFolder => Path.Combine(Root, "node_modules", "@vladmandic", "face-api", "demo");
+
+    /// <summary>The photos a bench runs on, in name order: every photo in <paramref name="folder"/>, or by default
+    /// the sample photos of <see cref="SamplePhotosFolder"/>.</summary>
+    public IReadOnlyList<string> BenchPhotos(DirectoryInfo? folder) => folder is not null
+        ? FaceCropDataset.ImagesIn(folder.FullName)
+        : FaceCropDataset.ImagesIn(SamplePhotosFolder).Where(f => Path.GetFileName(f).StartsWith("sample", StringComparison.Ordinal)).ToList();
 }

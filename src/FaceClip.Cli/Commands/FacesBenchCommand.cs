@@ -37,7 +37,7 @@ public static class FacesBenchCommand
 
         var paths = images.Length > 0
             ? images.Select(f => f.FullName).ToList()
-            : Enumerable.Range(1, 6).Select(i => Path.Combine(context.Root, "node_modules", "@vladmandic", "face-api", "demo", $"sample{i}.jpg")).ToList();
+            : Enumerable.Range(1, 6).Select(i => Path.Combine(context.SamplePhotosFolder, $"sample{i}.jpg")).ToList();
         foreach (var p in paths.Where(p => !File.Exists(p)))
         {
             context.Error.WriteLine($"error: photo not found: {p} (run npm install for the sample photos).");

@@ -31,11 +31,7 @@ public static class ReconstructBenchCommand
     private static async Task<int> RunAsync(CliContext context, DirectoryInfo? folder, int? iterations, string critic, DirectoryInfo? pictures, string[] weights,
         bool detail, CancellationToken ct)
     {
-        // By default the six sample photos of face-api (sample1.jpg .. sample6.jpg; the folder also holds screenshots).
-        var directory = folder?.FullName ?? Path.Combine(context.Root, "node_modules", "@vladmandic", "face-api", "demo");
-        var files = Directory.GetFiles(directory, folder is null ? "sample*.jpg" : "*").Where(f => f.EndsWith(".jpg", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".png", StringComparison.OrdinalIgnoreCase)
-                                                             || f.EndsWith(".jpeg", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".webp", StringComparison.OrdinalIgnoreCase))
-            .Order(StringComparer.Ordinal).ToList();
+        var files = context.BenchPhotos(folder);
         var compute = TorchRuntime.Configure(new ComputeOptions());
         using var reconstructor = Reconstructor.Load(context.Store, compute.Device);
         var rows = new List<(string Name, ReconstructionQuality Q, int Iterations, double Seconds)>();

@@ -38,8 +38,8 @@ public static class RegressorBenchCommand
         FileInfo? weights, int fits, string fractionList, bool skipAblation, CancellationToken ct)
     {
         var fractions = fractionList.Split(',').Select(f => double.Parse(f, CultureInfo.InvariantCulture)).ToArray();
-        var directory = folder?.FullName ?? Path.Combine(context.Root, "node_modules", "@vladmandic", "face-api", "demo");
-        var files = FaceCropDataset.ImagesIn(directory).Where(f => folder is not null || Path.GetFileName(f).StartsWith("sample", StringComparison.Ordinal)).ToList();
+        var directory = folder?.FullName ?? context.SamplePhotosFolder;
+        var files = context.BenchPhotos(folder);
         var compute = TorchRuntime.Configure(new ComputeOptions());
         using var reconstructor = Reconstructor.Load(context.Store, compute.Device);
         reconstructor.Regressor?.Dispose();

@@ -103,7 +103,12 @@ public sealed class StudioBrowserTests : IAsyncLifetime
         await page.WaitForFunctionAsync("() => +(document.querySelector('.live-view')?.dataset.meshUpdates ?? 0) >= 2", null,
             new PageWaitForFunctionOptions { Timeout = 120_000 });
         var first = await page.Locator("#mesh-canvas").ScreenshotAsync();
-        await page.WaitForFunctionAsync("() => +(document.querySelector('.live-view')?.dataset.meshUpdates ?? 0) >= 8", null,
+        var updates = await page.EvaluateAsync<int>("() => +document.querySelector('.live-view').dataset.meshUpdates");
+
+        // Later in the fit: more vertex updates, and past the rigid pose stage (whose steps can be sub-pixel), so the
+        // shape itself has moved.
+        await page.WaitForFunctionAsync(@"n => +(document.querySelector('.live-view')?.dataset.meshUpdates ?? 0) >= n + 6
+            && !/^(loading|pose|queued)/.test(document.querySelector('.live-view .stage')?.textContent ?? '')", updates,
             new PageWaitForFunctionOptions { Timeout = 120_000 });
         var later = await page.Locator("#mesh-canvas").ScreenshotAsync();
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Screenshots, "live-view.png") });

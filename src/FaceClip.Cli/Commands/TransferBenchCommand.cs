@@ -27,9 +27,13 @@ public static class TransferBenchCommand
         critic.AcceptOnlyFromAmong("auto", "clip", "face");
         var grid = new Option<FileInfo?>("--grid") { Description = "Write a picture: one row per face, the subject then one column per prompt." };
         var weights = new Option<string[]>("--weight") { Description = "Override a loss weight, e.g. --weight delta=0.1." };
+        var fits = new Option<DirectoryInfo?>("--fits")
+        {
+            Description = "Keep each photo's reconstruction in this folder (<photo>/params.json) and reuse it on later runs, so that runs compare transfers of the same fits.",
+        };
         var command = new Command("transfer", "Expression transfer success, identity distance, |Δβ| and time on sample faces x prompts.")
         {
-            images, faces, prompts, iterations, critic, grid, weights,
+            images, faces, prompts, iterations, critic, grid, weights, fits,
         };
         command.SetAction((parse, ct) =>
         {
@@ -45,12 +49,13 @@ public static class TransferBenchCommand
             }
 
             var list = parse.GetValue(prompts) is { Length: > 0 } given ? given : DefaultPrompts;
-            return RunAsync(context, parse.GetValue(images), parse.GetValue(faces), list, options, parse.GetValue(grid), ct);
+            return RunAsync(context, parse.GetValue(images), parse.GetValue(faces), list, options, parse.GetValue(grid), parse.GetValue(fits), ct);
         });
         return command;
     }
 
-    private static async Task<int> RunAsync(CliContext context, DirectoryInfo? folder, int? faceCount, string[] prompts, TransferOptions options, FileInfo? grid, CancellationToken ct)
+    private static async Task<int> RunAsync(CliContext context, DirectoryInfo? folder, int? faceCount, string[] prompts, TransferOptions options, FileInfo? grid,
+        DirectoryInfo? fits, CancellationToken ct)
     {
         // Success is judged with the expression net's classes whatever the critic, so every prompt must name one.
         if (ExpressionLexicon.FirstUnreadable(prompts, "face", clipInstalled: false) is { } error)
@@ -70,10 +75,10 @@ public static class TransferBenchCommand
         foreach (var file in files)
         {
             var name = Path.GetFileNameWithoutExtension(file);
-            ReconstructionResult fitted;
+            TransferSubject subject;
             try
             {
-                fitted = await reconstructor.ReconstructAsync(file, new ReconstructionOptions { TextureSize = 512, PreviewEvery = 0 }, cancellationToken: ct);
+                subject = await SubjectAsync(reconstructor, file, fits is null ? null : Path.Combine(fits.FullName, name), ct);
             }
             catch (ReconstructionException ex)
             {
@@ -81,8 +86,7 @@ public static class TransferBenchCommand
                 continue;
             }
 
-            using (fitted)
-            using (var subject = TransferSubject.FromReconstruction(fitted, FaceImage.Load(file), Path.GetFileName(file)))
+            using (subject)
             {
                 var clock = Stopwatch.StartNew();
                 using var result = await transfer.TransferAsync(subject, prompts, options, cancellationToken: ct);
@@ -123,6 +127,25 @@ public static class TransferBenchCommand
 
         cells.ForEach(c => c.Dispose());
         return 0;
+    }
+
+    /// <summary>The photo's subject: read from <paramref name="fitFolder"/>/params.json when a run before saved it there,
+    /// else reconstructed (and saved there when a folder is given).</summary>
+    private static async Task<TransferSubject> SubjectAsync(Reconstructor reconstructor, string file, string? fitFolder, CancellationToken ct)
+    {
+        var saved = fitFolder is null ? null : Path.Combine(fitFolder, ReconstructionWriter.ParamsFile);
+        if (saved is not null && File.Exists(saved))
+        {
+            return TransferSubject.FromParamsJson(saved, reconstructor.Model.Data.ExpressionNames, reconstructor.Model.Layout, file);
+        }
+
+        using var fitted = await reconstructor.ReconstructAsync(file, new ReconstructionOptions { TextureSize = 512, PreviewEvery = 0 }, cancellationToken: ct);
+        if (fitFolder is not null)
+        {
+            ReconstructionWriter.Write(fitted, fitFolder, Path.GetFileName(file));
+        }
+
+        return TransferSubject.FromReconstruction(fitted, FaceImage.Load(file), Path.GetFileName(file));
     }
 
     private static string Trim(string prompt) => prompt.Length <= 12 ? prompt : prompt[..11] + "…";

@@ -64,7 +64,10 @@ public static class TransferCommand
             case "symmetry": options.SymmetryWeight = value; break;
             case "range": options.RangeWeight = value; break;
             case "lr" or "learning-rate": options.LearningRate = value; break;
-            case "photo-texture": options.PhotoTexture = value > 0; break;
+            case "photo-texture": options.CriticTexture = value > 0 ? "photo" : "albedo"; break;
+            case "fitted-view": options.FittedView = value > 0; break;
+            case "model-eyes": options.ModelEyes = value > 0; break;
+            case "upper-face": options.CriticTexture = value > 0 ? "upper-face" : "albedo"; break;
             case "body-rate": options.BodyRate = value; break;
             case "jitter": options.ViewJitter = value; break;
             case "views" when value == Math.Floor(value): options.Views = (int)value; break;
@@ -78,7 +81,9 @@ public static class TransferCommand
             case "prototype-level": options.PrototypeLevel = value; break;
             case "off-prototype": options.OffPrototypeFactor = value; break;
             case "on-prototype": options.OnPrototypeFactor = value; break;
-            default: throw new CliUserException($"Unknown loss '{parts[0]}': expected critic, delta, sparsity, symmetry, range, lr, body-rate, views, jitter, pitch-jitter, light-flip, crop-jitter, seed, prototype, prototype-level, off-prototype, on-prototype or photo-texture.");
+            case "antagonist": options.AntagonistWeight = value; break;
+            case "warm-start": options.WarmStart = value > 0; break;
+            default: throw new CliUserException($"Unknown loss '{parts[0]}': expected critic, delta, sparsity, symmetry, range, lr, body-rate, views, jitter, pitch-jitter, light-flip, crop-jitter, seed, prototype, prototype-level, off-prototype, on-prototype, antagonist, warm-start, fitted-view, model-eyes, upper-face or photo-texture.");
         }
     }
 

@@ -73,6 +73,15 @@ public sealed class ExpressionMapper : nn.Module<Tensor, Tensor, Tensor, Tensor>
         return ((features * head_weight.unsqueeze(0)).sum(2) + head_bias).MoveToOuterDisposeScope();
     }
 
+    /// <summary>Sets the head's bias to <paramref name="delta"/> [E], so that (with the head's weights still at zero) the
+    /// mapper starts from that offset instead of no change.</summary>
+    public void StartFrom(Tensor delta)
+    {
+        ArgumentNullException.ThrowIfNull(delta);
+        using var noGrad = no_grad();
+        head_bias.copy_(delta.reshape(head_bias.shape));
+    }
+
     /// <summary>The per-blendshape output head (weights and biases).</summary>
     public IEnumerable<Parameter> HeadParameters() => [head_weight, head_bias];
 

@@ -25,11 +25,13 @@ public sealed class ExpressionTransfer : IDisposable
 {
     private readonly Func<IExpressionCritic>? _clipCritic;
     private readonly MeshTopology _face;
+    private readonly MeshTopology _faceWithEyes;
     private readonly MeshTopology _display;
     private readonly float[] _free;
     private readonly float[] _lateral;
     private readonly long[] _left;
     private readonly long[] _right;
+    private readonly Tensor _upperFace;
 
     public ExpressionTransfer(FaceModel model, FacePipeline faces, Func<IExpressionCritic>? clipCriticFactory = null)
     {
@@ -37,11 +39,13 @@ public sealed class ExpressionTransfer : IDisposable
         Faces = faces ?? throw new ArgumentNullException(nameof(faces));
         _clipCritic = clipCriticFactory;
         var data = model.Data;
-        // The critic's face: the fitting region plus the mouth's inside (teeth, gums); the eyeballs are left out so the
-        // photo's own eyes show through the eye openings (the model's albedo has no iris).
+        // The critic's face: the fitting region plus the mouth's inside (teeth, gums), and the eyeballs (sclera, painted
+        // iris) unless the photo's own eyes are to show through the eye openings (TransferOptions.ModelEyes).
         var inner = new HashSet<FaceRegion> { FaceRegion.GumsTongue, FaceRegion.Teeth };
+        var eyes = new HashSet<FaceRegion> { FaceRegion.ScleraLeft, FaceRegion.ScleraRight, FaceRegion.IrisLeft, FaceRegion.IrisRight };
         var faceIds = data.FittingTriangleIds().Concat(data.DisplayTriangleIds().Where(t => inner.Contains(data.TriangleRegions[t]))).Distinct().ToArray();
         _face = model.CreateTopology(faceIds);
+        _faceWithEyes = model.CreateTopology(faceIds.Concat(data.DisplayTriangleIds().Where(t => eyes.Contains(data.TriangleRegions[t]))).Distinct().ToArray());
         _display = model.CreateDisplayTopology();
         var names = data.ExpressionNames;
         _free = names.Select(n => n.StartsWith("eyeLook", StringComparison.Ordinal) ? 0f : 1f).ToArray();
@@ -49,6 +53,34 @@ public sealed class ExpressionTransfer : IDisposable
         var pairs = SymmetricPairs(names);
         _left = pairs.Select(p => (long)p.Left).ToArray();
         _right = pairs.Select(p => (long)p.Right).ToArray();
+        _upperFace = tensor(UpperFaceWeights(data), device: model.Device);
+    }
+
+    /// <summary>
+    /// Per vertex, 0..1, how much of the photo's texture the critic's face shows (<see cref="TransferOptions.CriticTexture"/>
+    /// <c>upper-face</c>): 1 on the face's skin from the lower eyelids up (brows, forehead, eyelids), falling linearly to 0
+    /// halfway from the lower eyelids to the nose tip, 0 below and off the skin (lips, mouth, teeth). Measured on the
+    /// neutral mesh, so a vertex keeps its weight as the expression moves it.
+    /// </summary>
+    public static float[] UpperFaceWeights(FaceModelData data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        float Y(int landmark) => data.Neutral[(data.Landmarks[landmark] * 3) + 1];
+        var eyes = new[] { 40, 41, 46, 47 }.Average(Y); // the lower eyelids (68-point scheme)
+        var low = (eyes + Y(30)) / 2; // halfway to the nose tip
+        var skin = new bool[data.VertexCount];
+        foreach (var v in data.VerticesOfTriangles(data.TriangleIdsWhere(r => r == FaceRegion.Face)))
+        {
+            skin[v] = true;
+        }
+
+        var weights = new float[data.VertexCount];
+        for (var v = 0; v < data.VertexCount; v++)
+        {
+            weights[v] = skin[v] ? Math.Clamp((data.Neutral[(v * 3) + 1] - low) / (eyes - low), 0f, 1f) : 0f;
+        }
+
+        return weights;
     }
 
     /// <summary>Loads the face model and the face networks, and CLIP ViT-B/32 with its tokenizer when installed
@@ -204,16 +236,30 @@ public sealed class ExpressionTransfer : IDisposable
         // Gaze never moves; sideways jaw and mouth shifts only for one-sided prompts.
         var lateral = tensor(_lateral, device: device).view(1, -1);
         var free = tensor(_free, device: device).view(1, -1) * (lateral + ((1 - lateral) * (1 - symmetric.view(-1, 1))));
-        // Plausibility (embedded critic): moving the blendshapes of the prompt's expressions costs little, moving the
-        // others costs more (see ExpressionPrototypes); with CLIP every blendshape costs the same.
+        // Plausibility (embedded critic, see ExpressionPrototypes): moving the blendshapes of the prompt's expressions
+        // costs little, moving the others costs more; the prototype's blendshapes are pulled up to their levels and its
+        // antagonists towards zero. With CLIP every blendshape costs the same and there is no prototype.
         var names = Model.Data.ExpressionNames;
-        var sparsityScale = tensor(prompts.SelectMany((_, k) => targets is null
-            ? Enumerable.Repeat(1f, names.Length)
-            : ExpressionPrototypes.Relevance(names, targets[k].Probabilities).Select(r => (float)(((1 - r) * o.OffPrototypeFactor) + (r * o.OnPrototypeFactor)))).ToArray(), device: device)
-            .view(count, names.Length);
-        var relevance = prompts.Select((_, k) => targets is null ? new float[names.Length] : ExpressionPrototypes.Relevance(names, targets[k].Probabilities)).ToList();
-        var prototypeMask = tensor(relevance.SelectMany(r => r).ToArray(), device: device).view(count, names.Length) * free;
-        var prototypeLevel = tensor(prompts.Select((_, k) => (float)(o.PrototypeLevel * (targets?[k].Intensity ?? 0))).ToArray(), device: device).view(-1, 1);
+        var plans = prompts.Select((_, k) => targets is null
+            ? (Relevance: new float[names.Length], Levels: new float[names.Length], Antagonism: new float[names.Length])
+            : ExpressionPrototypes.Plan(names, targets[k].Probabilities, targets[k].Intensity * o.PrototypeLevel)).ToList();
+        Tensor PerPrompt(Func<int, IEnumerable<float>> row) => tensor(Enumerable.Range(0, count).SelectMany(row).ToArray(), device: device).view(count, names.Length);
+        var sparsityScale = targets is null ? ones(count, names.Length, device: device)
+            : PerPrompt(k => plans[k].Relevance.Select(r => (float)(((1 - r) * o.OffPrototypeFactor) + (r * o.OnPrototypeFactor))));
+        var prototypeMask = PerPrompt(k => plans[k].Relevance) * free;
+        var prototypeLevels = PerPrompt(k => plans[k].Levels);
+        var antagonism = PerPrompt(k => plans[k].Antagonism) * free;
+        if (given is null && o.WarmStart && targets is not null)
+        {
+            // Start from the prototype: the prompt's blendshapes at their levels, its antagonists at zero.
+            using var noGrad = no_grad();
+            var start = (nn.functional.relu(prototypeLevels - beta) * prototypeMask) - (antagonism.clamp_max(1) * beta);
+            for (var k = 0; k < count; k++)
+            {
+                mappers[k].StartFrom(start[k]);
+            }
+        }
+
         using var left = tensor(_left, device: device);
         using var right = tensor(_right, device: device);
         var history = Enumerable.Range(0, count).Select(_ => new List<IReadOnlyDictionary<string, double>>()).ToList();
@@ -241,7 +287,7 @@ public sealed class ExpressionTransfer : IDisposable
                 optimizer.zero_grad();
                 var raw = beta + (MapAll(beta, identity, prompt) * free);
                 var weights = raw.clamp(0, 1);
-                var (composite, boxes, posed) = scene.Composite(views == 1 ? weights : weights.repeat(views, 1), _face, o.PhotoTexture, scene.RandomViews(o, generator));
+                var (composite, boxes, posed) = scene.Composite(views == 1 ? weights : weights.repeat(views, 1), CriticFace(o), o.CriticTexture, scene.RandomViews(o, generator, o.FittedView && views > 1 ? count : 0));
                 var effective = weights - beta;
                 // The critic's loss averaged over the views: a change that reads from one view only gains little.
                 var criticLoss = critic.Loss(composite, boxes).view(views, count).mean([0]) * o.CriticWeight;
@@ -252,11 +298,12 @@ public sealed class ExpressionTransfer : IDisposable
                 // Symmetry of the new expression itself (not only of the change): the fit's own left/right noise goes too.
                 var symmetry = (weights.index_select(1, left) - weights.index_select(1, right)).square().sum(1) * symmetric * o.SymmetryWeight;
 
-                // EMFACS prior (embedded critic): the prompt's prototype blendshapes are pulled up to at least
-                // PrototypeLevel x the prompt's intensity (see ExpressionPrototypes).
-                var prototype = (nn.functional.relu(prototypeLevel - weights).square() * prototypeMask).sum(1) * o.PrototypeWeight;
+                // EMFACS prior (embedded critic): the prompt's prototype blendshapes are pulled up to their levels (times
+                // the prompt's intensity) and the blendshapes that contradict it towards zero (see ExpressionPrototypes).
+                var prototype = (nn.functional.relu(prototypeLevels - weights).square() * prototypeMask).sum(1) * o.PrototypeWeight;
+                var antagonist = (weights.square() * antagonism).sum(1) * o.AntagonistWeight;
                 var range = (nn.functional.relu(-raw).square() + nn.functional.relu(raw - 1).square()).sum(1) * o.RangeWeight;
-                var perPrompt = criticLoss + delta + sparsity + symmetry + range + prototype;
+                var perPrompt = criticLoss + delta + sparsity + symmetry + range + prototype + antagonist;
                 var totals = perPrompt.detach().cpu().data<float>().ToArray();
                 using (no_grad())
                 {
@@ -280,7 +327,8 @@ public sealed class ExpressionTransfer : IDisposable
                     ("critic", criticLoss.detach().cpu().data<float>().ToArray()), ("delta", delta.detach().cpu().data<float>().ToArray()),
                     ("sparsity", sparsity.detach().cpu().data<float>().ToArray()), ("symmetry", symmetry.detach().cpu().data<float>().ToArray()),
                     ("range", range.detach().cpu().data<float>().ToArray()),
-                    ("prototype", prototype.detach().cpu().data<float>().ToArray()), ("total", perPrompt.detach().cpu().data<float>().ToArray()),
+                    ("prototype", prototype.detach().cpu().data<float>().ToArray()), ("antagonist", antagonist.detach().cpu().data<float>().ToArray()),
+                    ("total", perPrompt.detach().cpu().data<float>().ToArray()),
                 };
                 for (var k = 0; k < count; k++)
                 {
@@ -338,9 +386,9 @@ public sealed class ExpressionTransfer : IDisposable
         var layout = Model.Layout;
         var scene1 = new Scene(this, subject, count + 1);
         var all = cat([scene1.Beta, weights], 0); // item 0: the subject's own expression
-        var (composite, boxes, _) = scene1.Composite(all, _face, o.PhotoTexture);
+        var (composite, boxes, _) = scene1.Composite(all, CriticFace(o), o.CriticTexture);
         var probabilities = Faces.ExpressionNet.Probabilities(ExpressionCrops.Extract(composite, boxes)).cpu().data<float>().ToArray();
-        var (heldOut, heldBoxes) = scene1.HeldOut(all, _face, o.HeldOutYaw, o.PhotoTexture);
+        var (heldOut, heldBoxes) = scene1.HeldOut(all, CriticFace(o), o.HeldOutYaw, o.CriticTexture);
         var heldProbabilities = Faces.ExpressionNet.Probabilities(ExpressionCrops.Extract(heldOut, heldBoxes)).cpu().data<float>().ToArray();
         var descriptorBoxes = scene1.DescriptorBoxes(all);
         var descriptors = Faces.RecognitionNet.Descriptors(cat(Enumerable.Range(0, count + 1)
@@ -399,6 +447,8 @@ public sealed class ExpressionTransfer : IDisposable
             Mappers = mappers,
         };
     }
+
+    private MeshTopology CriticFace(TransferOptions o) => o.ModelEyes ? _faceWithEyes : _face;
 
     private ExpressionMapper CreateMapper(IExpressionCritic critic, long seed)
     {
@@ -462,7 +512,9 @@ public sealed class ExpressionTransfer : IDisposable
     public void Dispose()
     {
         _face.Dispose();
+        _faceWithEyes.Dispose();
         _display.Dispose();
+        _upperFace.Dispose();
     }
 
     /// <summary>The fixed parts of a subject on the device, batched for <c>count</c> renders.</summary>
@@ -515,28 +567,30 @@ public sealed class ExpressionTransfer : IDisposable
         /// ±<see cref="TransferOptions.ViewJitter"/>, ±<see cref="TransferOptions.PitchJitter"/>; the fitted light,
         /// mirrored left-right with probability <see cref="TransferOptions.LightFlip"/>; the expression box scaled and
         /// shifted by up to <see cref="TransferOptions.CropJitter"/>. A range of 0 draws nothing from the generator.</summary>
-        public View RandomViews(TransferOptions o, Generator generator)
+        public View RandomViews(TransferOptions o, Generator generator, int fitted = 0)
         {
             var device = _angles.device;
+            // The first `fitted` renders keep the fitted view (the draws are made all the same, so runs stay reproducible).
+            var keep = cat([zeros(fitted, 1, device: device), ones(_count - fitted, 1, device: device)], 0);
             Tensor? rotation = null;
             if (o.ViewJitter > 0 || o.PitchJitter > 0)
             {
                 var offsets = (rand(_count, 3, generator: generator, device: device) * 2) - 1;
                 var scale = tensor(new[] { (float)o.PitchJitter, (float)o.ViewJitter, 0f }, device: device);
-                rotation = FaceModel.ComputeRotation(_angles + (offsets * scale));
+                rotation = FaceModel.ComputeRotation(_angles + (offsets * scale * keep));
             }
 
             Tensor? lighting = null;
             if (o.LightFlip > 0)
             {
-                var flip = rand(_count, 1, generator: generator, device: device).lt(o.LightFlip).to(_lighting.dtype);
+                var flip = rand(_count, 1, generator: generator, device: device).lt(o.LightFlip).to(_lighting.dtype) * keep;
                 lighting = _lighting * (1 + (flip * (MirrorLight(device).view(1, -1) - 1)));
             }
 
             float[]? crop = null;
             if (o.CropJitter > 0)
             {
-                crop = (((rand(_count, 3, generator: generator, device: device) * 2) - 1) * o.CropJitter).cpu().data<float>().ToArray();
+                crop = (((rand(_count, 3, generator: generator, device: device) * 2) - 1) * o.CropJitter * keep).cpu().data<float>().ToArray();
             }
 
             return new View(rotation, lighting, crop);
@@ -556,11 +610,11 @@ public sealed class ExpressionTransfer : IDisposable
             FaceModel.ApplyPose(_owner.Model.ComputeShape(Shape.expand(_count, -1), weights), rotation ?? _rotation, _translation);
 
         /// <summary>Renders the face with the given weights and composites it over the photo crop; also the expression boxes.</summary>
-        public (Tensor Composite, IReadOnlyList<FaceBox> Boxes, Tensor Posed) Composite(Tensor weights, MeshTopology topology, bool photoTexture, View? view = null)
+        public (Tensor Composite, IReadOnlyList<FaceBox> Boxes, Tensor Posed) Composite(Tensor weights, MeshTopology topology, string texture, View? view = null)
         {
             var posed = Posed(weights, view?.Rotation);
             var cameraVertices = Camera.ToCameraSpace(posed);
-            var rendered = _renderer.Render(cameraVertices, topology, _albedo, view?.Lighting ?? _lighting, photoTexture ? _uv : null, cullBackFaces: true);
+            var rendered = Draw(cameraVertices, topology, view?.Lighting ?? _lighting, texture);
             var composite = (rendered.Image * rendered.Mask) + (_photo * (1 - rendered.Mask));
             var boxes = Boxes(cameraVertices, FacePipeline.PaddedLandmarkBox);
             if (view?.Crop is { } c)
@@ -576,7 +630,14 @@ public sealed class ExpressionTransfer : IDisposable
             return (composite, boxes, posed);
         }
 
-        /// <summary>The whole head, textured, over grey.</summary>
+        /// <summary>The critic's face drawn as <see cref="TransferOptions.CriticTexture"/> asks.</summary>
+        private RenderOutput Draw(Tensor cameraVertices, MeshTopology topology, Tensor lighting, string texture) => texture switch
+        {
+            "photo" when _uv is not null => _renderer.Render(cameraVertices, topology, _albedo, lighting, _uv, cullBackFaces: true),
+            "upper-face" when _uv is not null => _renderer.Render(cameraVertices, topology, _albedo, lighting, _uv, cullBackFaces: true, textureWeight: _owner._upperFace),
+            _ => _renderer.Render(cameraVertices, topology, _albedo, lighting, cullBackFaces: true),
+        };
+
         /// <summary>The whole head as shown to people: with the subject's photo texture drawn unlit (the photo
         /// carries its own light), else the fitted albedo under the fitted light.</summary>
         public RenderOutput Display(Tensor weights, MeshTopology display)
@@ -588,14 +649,14 @@ public sealed class ExpressionTransfer : IDisposable
         /// <summary>A view the optimisation never saw: the head turned by <paramref name="yaw"/> (towards and past
         /// frontal) and lit by the fitted light mirrored left-right (the SH terms odd in x negated), rendered like the
         /// critic's view and composited over the photo crop.</summary>
-        public (Tensor Image, IReadOnlyList<FaceBox> Boxes) HeldOut(Tensor weights, MeshTopology topology, double yaw, bool photoTexture)
+        public (Tensor Image, IReadOnlyList<FaceBox> Boxes) HeldOut(Tensor weights, MeshTopology topology, double yaw, string texture)
         {
             var current = _angles[0, 1].item<float>();
             var turned = _angles.clone();
             turned[0, 1] = turned[0, 1] - (Math.Sign(current == 0 ? 1 : current) * yaw);
             var rotation = FaceModel.ComputeRotation(turned).expand(_count, 3, 3);
             var cameraVertices = Camera.ToCameraSpace(Posed(weights, rotation));
-            var rendered = _renderer.Render(cameraVertices, topology, _albedo, _lighting * MirrorLight(_lighting.device), photoTexture ? _uv : null, cullBackFaces: true);
+            var rendered = Draw(cameraVertices, topology, _lighting * MirrorLight(_lighting.device), texture);
             var image = (rendered.Image * rendered.Mask) + (_photo * (1 - rendered.Mask));
             return (image, Boxes(cameraVertices, FacePipeline.PaddedLandmarkBox));
         }

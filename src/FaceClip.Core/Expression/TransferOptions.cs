@@ -17,10 +17,18 @@ public sealed class TransferOptions
     /// <summary><c>auto</c> (CLIP when its weights are installed, else the embedded expression critic), <c>clip</c> or <c>face</c>.</summary>
     public string Critic { get; set; } = "auto";
 
-    /// <summary>Render the face the critic sees with the photo's baked texture (true) or with the fitted albedo (false,
-    /// the default: the photo texture carries the subject's own expression — teeth, creases — which would argue with
-    /// the new geometry). The output renders always use the photo texture when there is one.</summary>
-    public bool PhotoTexture { get; set; }
+    /// <summary>What the face the critic sees is drawn with: <c>upper-face</c> (the default) the photo's baked texture on
+    /// the brows, forehead and eyelids, blending into the fitted albedo under the fitted light from the lower eyelids
+    /// down to halfway to the nose tip, so the brows the expression moves are the subject's own; <c>albedo</c> the fitted albedo
+    /// everywhere (the face then has no eyebrows); <c>photo</c> the baked texture everywhere (it carries the subject's own
+    /// expression — teeth, smile creases — which argue with the new geometry). Without a texture the albedo is used.
+    /// The output renders always use the photo texture when there is one.</summary>
+    public string CriticTexture { get; set; } = "upper-face";
+
+    /// <summary>Draw the model's eyeballs (sclera and painted iris) in the face the critic sees, so eyes opened wider show
+    /// white sclera (true), or leave them out so the photo's own eyes show through the eye openings (false: a face
+    /// asked to open its eyes wider then shows the photo's eyelids inside the opening).</summary>
+    public bool ModelEyes { get; set; } = true;
 
     /// <summary>Weight of the critic's loss (L_clip or the embedded KL).</summary>
     public double CriticWeight { get; set; } = 1.0;
@@ -38,12 +46,21 @@ public sealed class TransferOptions
     /// <summary>The same for the prototype's own blendshapes.</summary>
     public double OnPrototypeFactor { get; set; } = 0.25;
 
-    /// <summary>With the embedded critic, weight of Σ r_i · relu(level − β'_i)² over the prompt's EMFACS prototype
-    /// blendshapes (r_i their relevance): a prior that the named expression uses its action units.</summary>
+    /// <summary>With the embedded critic, weight of Σ r_i · relu(level_i − β'_i)² over the prompt's prototype blendshapes
+    /// (<see cref="ExpressionPrototypes"/>: r_i their relevance, level_i their level times the prompt's intensity): a
+    /// prior that the named expression uses its action units.</summary>
     public double PrototypeWeight { get; set; } = 0.5;
 
-    /// <summary>The level prototype blendshapes are pulled up to, times the prompt's intensity.</summary>
-    public double PrototypeLevel { get; set; } = 0.5;
+    /// <summary>Scale of the prototypes' levels (1: as tabulated in <see cref="ExpressionPrototypes.Levels"/>).</summary>
+    public double PrototypeLevel { get; set; } = 1.0;
+
+    /// <summary>With the embedded critic, weight of Σ a_i · β'_i² over the blendshapes that contradict the prompt's
+    /// expression (<see cref="ExpressionPrototypes.Antagonists"/>; a_i their antagonism): a sad face does not smile.</summary>
+    public double AntagonistWeight { get; set; } = 1.0;
+
+    /// <summary>With the embedded critic and a fresh mapper, start the optimisation from the prompt's prototype (its
+    /// blendshapes at their levels, its antagonists at zero) instead of the subject's own expression.</summary>
+    public bool WarmStart { get; set; } = true;
 
     /// <summary>Weight of Σ (β'_L − Δβ_R)² over left/right blendshape pairs (dropped when the prompt asks for a one-sided face).</summary>
     public double SymmetryWeight { get; set; } = 2.0;
@@ -65,6 +82,10 @@ public sealed class TransferOptions
     /// batch and averages the critic's loss over them, so the change must read from several views at once rather than
     /// fool the critic from one (1: one view per step).</summary>
     public int Views { get; set; } = 4;
+
+    /// <summary>With several views, the first view of every step is the fitted one (the photo's pose and light, the
+    /// expression box as face-api takes it): the view people see the result from is always among those optimised.</summary>
+    public bool FittedView { get; set; } = true;
 
     /// <summary>Each view turns the head by a random yaw, uniform in ± this (radians), so the expression must read from
     /// nearby views too, not only the fitted one (0: the fitted yaw). Kept below <see cref="HeldOutYaw"/> so that the
@@ -97,6 +118,7 @@ public sealed class TransferOptions
         Require(Iterations >= 0, "Iterations cannot be negative.");
         Require(LearningRate > 0, "LearningRate must be positive.");
         Require(Critic is "auto" or "clip" or "face", "Critic must be auto, clip or face.");
+        Require(CriticTexture is "upper-face" or "albedo" or "photo", "CriticTexture must be upper-face, albedo or photo.");
         Require(DeltaWeight >= 0 && SparsityWeight >= 0 && SymmetryWeight >= 0 && RangeWeight >= 0 && CriticWeight > 0, "Loss weights cannot be negative.");
         Require(PreviewSize is >= 16 and <= 512, "PreviewSize must be 16..512.");
         Require(Views is >= 1 and <= 8, "Views must be 1..8.");

@@ -22,7 +22,7 @@ public static class AlbedoModel
     ];
 
     /// <summary>Radius (cm) of the iris and pupil painted on ICT's iris meshes, which cover the whole visible eyeball.</summary>
-    public const float IrisRadius = 0.55f;
+    public const float IrisRadius = 0.6f;
 
     public const float PupilRadius = 0.22f;
 
@@ -43,6 +43,9 @@ public static class AlbedoModel
             }
         }
 
+        // The mouth's inside is shaded by the lips and cheeks: teeth, gums and tongue darken with depth behind the front
+        // teeth (a baked ambient occlusion), so the back teeth do not shine through parted lips as bright as the incisors.
+        var mouthFront = data.VerticesOfTriangles(data.TriangleIdsWhere(r => r is FaceRegion.Teeth)).Select(v => data.Neutral[(v * 3) + 2]).DefaultIfEmpty(0f).Max();
         var mean = new float[data.VertexCount * 3];
         var seen = new bool[data.VertexCount];
         for (var i = 0; i < data.Triangles.Length; i++)
@@ -62,20 +65,33 @@ public static class AlbedoModel
                 c = radius < PupilRadius ? [0.03f, 0.03f, 0.03f] : radius < IrisRadius ? c : RegionColour(FaceRegion.ScleraLeft);
             }
 
-            mean[v * 3] = c[0];
-            mean[v * 3 + 1] = c[1];
-            mean[v * 3 + 2] = c[2];
+            var shade = region is FaceRegion.Teeth or FaceRegion.GumsTongue ? MouthOcclusion(mouthFront - data.Neutral[(v * 3) + 2]) : 1f;
+            mean[v * 3] = c[0] * shade;
+            mean[v * 3 + 1] = c[1] * shade;
+            mean[v * 3 + 2] = c[2] * shade;
         }
 
         return mean;
     }
 
+    /// <summary>Depth (cm) behind the front teeth over which the mouth's inside darkens by 1/e towards <see cref="MouthFloor"/>.</summary>
+    public const float MouthOcclusionDepth = 1.2f;
+
+    /// <summary>The darkest the mouth's inside gets (a share of its albedo).</summary>
+    public const float MouthFloor = 0.3f;
+
+    /// <summary>How much light reaches a point of the mouth's inside <paramref name="depth"/> cm behind the front teeth
+    /// (1 at the front, falling to <see cref="MouthFloor"/>).</summary>
+    public static float MouthOcclusion(float depth) => MouthFloor + ((1 - MouthFloor) * MathF.Exp(-Math.Max(depth, 0) / MouthOcclusionDepth));
+
     /// <summary>The region's mean albedo.</summary>
     public static float[] RegionColour(FaceRegion region) => region switch
     {
         FaceRegion.Face or FaceRegion.BackHead => Skin,
-        FaceRegion.ScleraLeft or FaceRegion.ScleraRight => [0.85f, 0.82f, 0.78f],
-        FaceRegion.IrisLeft or FaceRegion.IrisRight => [0.30f, 0.20f, 0.12f],
+        // The sclera as photos show it: shaded by the lids and lashes (what ICT's transparent eye-occlusion overlay
+        // does), not paper white, which reads as a stare.
+        FaceRegion.ScleraLeft or FaceRegion.ScleraRight => [0.68f, 0.64f, 0.60f],
+        FaceRegion.IrisLeft or FaceRegion.IrisRight => [0.24f, 0.16f, 0.10f],
         FaceRegion.Teeth => [0.88f, 0.85f, 0.76f],
         FaceRegion.GumsTongue => [0.65f, 0.30f, 0.30f],
         FaceRegion.EyeLashes => [0.10f, 0.08f, 0.07f],

@@ -20,9 +20,12 @@ public sealed class MeshRenderer(PerspectiveCamera camera)
     /// Renders camera-space vertices [B, V, 3] (<see cref="PerspectiveCamera.ToCameraSpace"/>) with per-vertex albedo
     /// [B, V, 3] (or [1, V, 3], broadcast) under SH lighting [B, 27]. With <paramref name="uvTexture"/> [B, 3, Ht, Wt]
     /// (values in [0,1], row 0 = top = v 1) and a topology with corner UVs, albedo is sampled from the texture instead.
+    /// With <paramref name="textureWeight"/> [V] as well (per vertex, 0..1), the texture is a photo that carries its own
+    /// light: a pixel is w · texture (unlit) + (1 − w) · albedo · irradiance, so a part of the face can show the photo
+    /// while the rest is shaded from the albedo.
     /// </summary>
     public RenderOutput Render(Tensor cameraVertices, MeshTopology topology, Tensor albedo, Tensor lighting,
-        Tensor? uvTexture = null, bool cullBackFaces = false)
+        Tensor? uvTexture = null, bool cullBackFaces = false, Tensor? textureWeight = null)
     {
         ArgumentNullException.ThrowIfNull(cameraVertices);
         ArgumentNullException.ThrowIfNull(topology);
@@ -47,7 +50,10 @@ public sealed class MeshRenderer(PerspectiveCamera camera)
         var normals = MeshNormals.VertexNormals(cameraVertices, topology.TriangleTensor);
         var batchedAlbedo = albedo.shape[0] == batch ? albedo : albedo.expand(batch, -1, -1);
         var depth = screen.narrow(2, 2, 1);
-        var attributes = cat([batchedAlbedo, normals, depth], 2);
+        var blend = textureWeight is not null && uvTexture is not null;
+        var attributes = blend
+            ? cat([batchedAlbedo, normals, depth, textureWeight!.to(dtype).view(1, -1, 1).expand(batch, -1, 1)], 2)
+            : cat([batchedAlbedo, normals, depth], 2);
         var interpolated = BarycentricInterpolation.Interpolate(attributes, vertexIds, weights);
         var pixelAlbedo = interpolated.narrow(1, 0, 3);
         var pixelNormals = nn.functional.normalize(interpolated.narrow(1, 3, 3), dim: 1, eps: 1e-12);
@@ -64,20 +70,32 @@ public sealed class MeshRenderer(PerspectiveCamera camera)
             var grid = BarycentricInterpolation.ToImage(uv * 2 - 1, pixelIndex, batch, height, width).permute(0, 2, 3, 1);
             using var flipV = tensor(new[] { 1.0, -1.0 }, dtype: dtype, device: device);
             var sampled = nn.functional.grid_sample(uvTexture.to(dtype), grid * flipV, align_corners: false);
-            pixelAlbedo = BarycentricInterpolation.GatherRows(sampled.permute(0, 2, 3, 1).reshape(-1, 3), pixelIndex);
+            var texel = BarycentricInterpolation.GatherRows(sampled.permute(0, 2, 3, 1).reshape(-1, 3), pixelIndex);
+            if (blend)
+            {
+                var w = interpolated.narrow(1, 7, 1);
+                var lit = pixelAlbedo * SphericalHarmonics.IrradianceByRuns(pixelNormals, lighting, fragments.CountsPerBatchItem());
+                var mixed = (w * texel) + ((1 - w) * lit);
+                return Output(mixed, (w * texel) + ((1 - w) * pixelAlbedo));
+            }
+
+            pixelAlbedo = texel;
         }
 
-        var colour = pixelAlbedo * SphericalHarmonics.IrradianceByRuns(pixelNormals, lighting, fragments.CountsPerBatchItem());
+        return Output(pixelAlbedo * SphericalHarmonics.IrradianceByRuns(pixelNormals, lighting, fragments.CountsPerBatchItem()), pixelAlbedo);
 
-        // One scatter for every output: colour 3, coverage 1, depth 1, normals 3, albedo 3.
-        var coverage = ones(fragments.Count, 1, dtype: dtype, device: device);
-        var images = BarycentricInterpolation.ToImage(cat([colour, coverage, pixelDepth, pixelNormals, pixelAlbedo], 1), pixelIndex, batch, height, width);
-        return new RenderOutput(
-            images.narrow(1, 0, 3),
-            images.narrow(1, 3, 1),
-            images.narrow(1, 4, 1),
-            images.narrow(1, 5, 3),
-            images.narrow(1, 8, 3),
-            fragments);
+        RenderOutput Output(Tensor colour, Tensor shownAlbedo)
+        {
+            // One scatter for every output: colour 3, coverage 1, depth 1, normals 3, albedo 3.
+            var coverage = ones(fragments.Count, 1, dtype: dtype, device: device);
+            var images = BarycentricInterpolation.ToImage(cat([colour, coverage, pixelDepth, pixelNormals, shownAlbedo], 1), pixelIndex, batch, height, width);
+            return new RenderOutput(
+                images.narrow(1, 0, 3),
+                images.narrow(1, 3, 1),
+                images.narrow(1, 4, 1),
+                images.narrow(1, 5, 3),
+                images.narrow(1, 8, 3),
+                fragments);
+        }
     }
 }

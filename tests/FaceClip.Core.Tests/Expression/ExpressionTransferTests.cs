@@ -20,7 +20,7 @@ public sealed class ExpressionTransferTests(TransferFixture fixture) : IClassFix
         var steps = fixture.Progress.Where(p => p.Stage == "transfer").ToList();
         Assert.Equal(fixture.Options.Iterations, steps.Count);
         Assert.Equal([8, 16, 24, 32, 40], steps.Where(p => p.PreviewPng is not null).Select(p => p.Iteration));
-        Assert.All(steps, p => Assert.Equal(["critic", "delta", "prototype", "range", "sparsity", "symmetry", "total"], p.Losses.Keys.Order()));
+        Assert.All(steps, p => Assert.Equal(["antagonist", "critic", "delta", "prototype", "range", "sparsity", "symmetry", "total"], p.Losses.Keys.Order()));
         Assert.All(steps, p => Assert.Equal(2, p.PromptLosses.Count));
         using var preview = Image.Load<Rgb24>(steps[7].PreviewPng!);
         Assert.Equal((2 * fixture.Options.PreviewSize, fixture.Options.PreviewSize), (preview.Width, preview.Height));
@@ -215,6 +215,32 @@ public sealed class ExpressionTransferTests(TransferFixture fixture) : IClassFix
         Assert.False(fixture.Transfer.ClipAvailable);
         await Assert.ThrowsAsync<Core.Runtime.ModelAssetException>(async () =>
             await fixture.Transfer.TransferAsync(fixture.Subject, ["happy"], new TransferOptions { Critic = "clip" }));
+    }
+
+    [Fact]
+    public async Task AFreshMapperStartsFromThePromptsPrototypeAndWithoutAWarmStartFromNoChange()
+    {
+        var names = fixture.Reconstructor.Model.Data.ExpressionNames;
+        int I(string name) => Array.IndexOf(names, name);
+        var source = fixture.Subject.Expression;
+        var options = new TransferOptions { Iterations = 0, Critic = "face", PreviewEvery = 0 };
+        using var warm = await fixture.Transfer.TransferAsync(fixture.Subject, ["very sad"], options);
+        var target = warm.Prompts[0].Target!;
+        var (relevance, levels, antagonism) = ExpressionPrototypes.Plan(names, target.Probabilities, target.Intensity * options.PrototypeLevel);
+        var started = warm.Prompts[0].Expression;
+        for (var i = 0; i < names.Length; i++)
+        {
+            // The prototype's blendshapes at least at their levels, its antagonists at zero, the rest as the subject's.
+            var expected = relevance[i] > 0 ? Math.Max(source[i], levels[i]) : antagonism[i] > 0 ? 0f : source[i];
+            Assert.True(Math.Abs(expected - started[i]) < 1e-4, $"{names[i]}: {source[i]:F3} -> {started[i]:F3}, expected {expected:F3}");
+        }
+
+        Assert.True(started[I("browInnerUp_L")] >= 0.7f && started[I("mouthFrown_R")] >= 0.6f, "a sad start raises the inner brows and lowers the mouth corners");
+        Assert.Equal(0f, started[I("mouthSmile_L")]);
+
+        options.WarmStart = false;
+        using var cold = await fixture.Transfer.TransferAsync(fixture.Subject, ["very sad"], options);
+        Assert.All(cold.Prompts[0].Delta, d => Assert.True(Math.Abs(d) < 1e-6));
     }
 
     [Fact]

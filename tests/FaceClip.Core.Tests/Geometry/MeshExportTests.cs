@@ -27,17 +27,19 @@ public sealed class MeshExportTests(IctFaceKitFixture fixture) : IClassFixture<I
         // ICT's regions share UV tiles; in the export atlas each texel shows its own vertex's albedo.
         var data = fixture.Data;
         var mean = AlbedoModel.MeanAlbedo(data);
-        // Probe vertices whose neighbours all share their albedo (no interpolated edge under the texel).
-        int VertexOf(FaceRegion region, float red)
+        // Probe vertices whose neighbours all share their albedo, near enough (no sharp edge under the texel; the mouth's
+        // inside darkens smoothly with depth).
+        int VertexOf(FaceRegion region, float? red = null)
         {
             var triangles = data.TriangleIdsWhere(r => r == region);
-            var uniform = triangles.Where(t => Enumerable.Range(0, 3).All(c => mean[data.Triangles[t * 3 + c] * 3] == red)).ToHashSet();
+            bool Near(int t, float value) => Enumerable.Range(0, 3).All(c => Math.Abs(mean[data.Triangles[t * 3 + c] * 3] - value) <= (red is null ? 0.003f : 0f));
+            var uniform = triangles.Where(t => Near(t, red ?? mean[data.Triangles[t * 3] * 3])).ToHashSet();
             return data.Triangles[triangles.First(t => uniform.Contains(t) && triangles.Where(u => data.VerticesOfTriangles([u]).Contains(data.Triangles[t * 3])).All(uniform.Contains)) * 3];
         }
 
         int[] probes = [data.Landmarks[3], VertexOf(FaceRegion.BackHead, AlbedoModel.Skin[0]), VertexOf(FaceRegion.IrisLeft, AlbedoModel.RegionColour(FaceRegion.IrisLeft)[0]),
-            VertexOf(FaceRegion.IrisRight, AlbedoModel.RegionColour(FaceRegion.ScleraRight)[0]), VertexOf(FaceRegion.Teeth, AlbedoModel.RegionColour(FaceRegion.Teeth)[0]),
-            VertexOf(FaceRegion.GumsTongue, AlbedoModel.RegionColour(FaceRegion.GumsTongue)[0])];
+            VertexOf(FaceRegion.IrisRight, AlbedoModel.RegionColour(FaceRegion.ScleraRight)[0]), VertexOf(FaceRegion.Teeth),
+            VertexOf(FaceRegion.GumsTongue)];
         Assert.True(probes.Select(v => mean[v * 3]).Distinct().Count() >= 4);
         foreach (var vertex in probes)
         {

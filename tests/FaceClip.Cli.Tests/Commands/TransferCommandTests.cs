@@ -73,4 +73,37 @@ public sealed class TransferCommandTests
             Directory.Delete(folder, recursive: true);
         }
     }
+
+    [Fact]
+    public async Task TheTransferBenchKeepsEachFitInTheFitsFolderAndReusesItOnTheNextRun()
+    {
+        var folder = Directory.CreateTempSubdirectory("faceclip-cli-bench-transfer-").FullName;
+        try
+        {
+            var photos = Directory.CreateDirectory(Path.Combine(folder, "photos")).FullName;
+            File.Copy(Sample(2), Path.Combine(photos, "face.jpg"));
+            var fits = Path.Combine(folder, "fits");
+            string[] args = ["bench", "transfer", "--images", photos, "--prompts", "happy", "--iterations", "2", "--fits", fits];
+            var (code, stdout, err) = await Run(args);
+            Assert.True(code == 0, err);
+            var saved = Path.Combine(fits, "face", "params.json");
+            Assert.True(File.Exists(saved), "the first run keeps the fit");
+            Assert.True(File.Exists(Path.Combine(fits, "face", "texture.png")));
+            Assert.Contains("face       happy", stdout, StringComparison.Ordinal);
+            var written = File.GetLastWriteTimeUtc(saved);
+            var bytes = File.ReadAllBytes(saved);
+
+            (code, var again, err) = await Run(args);
+            Assert.True(code == 0, err);
+            Assert.Equal(written, File.GetLastWriteTimeUtc(saved)); // read, not fitted and written again
+            Assert.Equal(bytes, File.ReadAllBytes(saved));
+            // The same fit and seed give the same transfer.
+            string Row(string output) => output.Split('\n').First(l => l.StartsWith("face       happy", StringComparison.Ordinal))[..60];
+            Assert.Equal(Row(stdout), Row(again));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
 }

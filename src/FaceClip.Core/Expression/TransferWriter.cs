@@ -26,7 +26,8 @@ public static class TransferWriter
     /// <summary>Writes everything; returns the written paths relative to <paramref name="directory"/>.</summary>
     /// <param name="subjectMesh">The subject's identity mesh with the expression blendshapes as morph targets and its
     /// texture (a reconstruction's <see cref="ReconstructionResult.Mesh"/>, whose texture is baked from the photo);
-    /// when null it is built from the subject's codes with the model's albedo baked into the texture.</param>
+    /// when null it is built from the subject's codes, with the subject's texture when it has one (a reconstruction's, or
+    /// texture.png beside a params.json), else with the model's albedo baked into the texture.</param>
     public static IReadOnlyList<string> Write(TransferResult result, FaceModel model, string directory, int textureSize = 256,
         bool meshes = true, ExportMesh? subjectMesh = null)
     {
@@ -45,6 +46,12 @@ public static class TransferWriter
             var texture = tensor(result.Subject.Codes.AsSpan(layout.TextureOffset, layout.Texture).ToArray(), device: model.Device).view(1, -1);
             var albedo = model.ComputeAlbedo(texture).clamp(0, 1);
             identityMesh = FaceMeshExport.Create(model, model.ComputeShape(shape, zeros(1, layout.Expression, device: model.Device)), albedo, textureSize: textureSize);
+            if (result.Subject.Texture is { } photoTexture)
+            {
+                // The subject's own texture (baked from the photo, in the same atlas layout) rather than the model's albedo.
+                identityMesh.Texture?.Dispose();
+                identityMesh = identityMesh with { Texture = photoTexture.Clone() };
+            }
         }
 
         try

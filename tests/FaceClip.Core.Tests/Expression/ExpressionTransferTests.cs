@@ -149,25 +149,35 @@ public sealed class ExpressionTransferTests(TransferFixture fixture) : IClassFix
         try
         {
             TransferWriter.Write(fixture.Result, fixture.Reconstructor.Model, folder, subjectMesh: fixture.Reconstruction.Mesh);
-            using var written = Image.Load<Rgb24>(Path.Combine(folder, "surprised", "texture.png"));
-            var baked = fixture.Reconstruction.Texture;
-            Assert.Equal((baked.Width, baked.Height), (written.Width, written.Height));
-            var differ = 0;
-            for (var y = 0; y < baked.Height; y += 7)
-            {
-                for (var x = 0; x < baked.Width; x += 7)
-                {
-                    differ += baked[x, y].Equals(written[x, y]) ? 0 : 1;
-                }
-            }
-
-            Assert.Equal(0, differ);
+            AssertSameTexture(fixture.Reconstruction.Texture, Path.Combine(folder, "surprised", "texture.png"));
             Assert.NotNull(fixture.Reconstruction.Mesh.Texture); // the writer leaves the caller's mesh alone
+
+            // Without the reconstruction's mesh (a subject read from params.json, as faceclip transfer does), the
+            // subject's own texture is used, not the model's albedo.
+            var again = Path.Combine(folder, "from-codes");
+            TransferWriter.Write(fixture.Result, fixture.Reconstructor.Model, again);
+            AssertSameTexture(fixture.Subject.Texture!, Path.Combine(again, "surprised", "texture.png")); // (read after the write: still the subject's)
         }
         finally
         {
             Directory.Delete(folder, recursive: true);
         }
+    }
+
+    private static void AssertSameTexture(Image<Rgb24> baked, string path)
+    {
+        using var written = Image.Load<Rgb24>(path);
+        Assert.Equal((baked.Width, baked.Height), (written.Width, written.Height));
+        var differ = 0;
+        for (var y = 0; y < baked.Height; y += 7)
+        {
+            for (var x = 0; x < baked.Width; x += 7)
+            {
+                differ += baked[x, y].Equals(written[x, y]) ? 0 : 1;
+            }
+        }
+
+        Assert.Equal(0, differ);
     }
 
     [Fact]

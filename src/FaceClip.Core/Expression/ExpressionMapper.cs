@@ -12,7 +12,7 @@ namespace FaceClip.Core.Expression;
 /// the prompt embedding: the embedded critic's target distribution or CLIP's text embedding), which also shifts
 /// every blendshape token (a linear map of the prompt feature added to each). After the blocks a final
 /// layer norm and a per-blendshape linear head (its own weights and bias for each blendshape, so the offsets are
-/// optimised independently rather than all moved together) read Δwᵢ from each blendshape token. The head starts at zero, so an untrained mapper
+/// optimised independently rather than all moved together) read Δwᵢ from each blendshape token. The head starts at zero (until <see cref="StartFrom"/> sets its bias), so an untrained mapper
 /// leaves the face as it is. Saved and loaded as safetensors with the configuration in the metadata.
 /// </summary>
 public sealed class ExpressionMapper : nn.Module<Tensor, Tensor, Tensor, Tensor>

@@ -31,9 +31,13 @@ public static class TransferBenchCommand
         {
             Description = "Keep each photo's reconstruction in this folder (<photo>/params.json) and reuse it on later runs, so that runs compare transfers of the same fits.",
         };
+        var mapper = new Option<FileInfo?>("--mapper")
+        {
+            Description = "Start every prompt from its saved mapper (faceclip train-mapper: FILE for one prompt, FILE-stem.<prompt-slug>.ext for several); with --iterations 0 they are applied as they are.",
+        };
         var command = new Command("transfer", "Expression transfer success, identity distance, |Δβ| and time on sample faces x prompts.")
         {
-            images, faces, prompts, iterations, critic, grid, weights, fits,
+            images, faces, prompts, iterations, critic, grid, weights, fits, mapper,
         };
         command.SetAction((parse, ct) =>
         {
@@ -49,13 +53,13 @@ public static class TransferBenchCommand
             }
 
             var list = parse.GetValue(prompts) is { Length: > 0 } given ? given : DefaultPrompts;
-            return RunAsync(context, parse.GetValue(images), parse.GetValue(faces), list, options, parse.GetValue(grid), parse.GetValue(fits), ct);
+            return RunAsync(context, parse.GetValue(images), parse.GetValue(faces), list, options, parse.GetValue(grid), parse.GetValue(fits), parse.GetValue(mapper), ct);
         });
         return command;
     }
 
     private static async Task<int> RunAsync(CliContext context, DirectoryInfo? folder, int? faceCount, string[] prompts, TransferOptions options, FileInfo? grid,
-        DirectoryInfo? fits, CancellationToken ct)
+        DirectoryInfo? fits, FileInfo? mapperFile, CancellationToken ct)
     {
         // Success is judged with the expression net's classes whatever the critic, so every prompt must name one.
         if (ExpressionLexicon.FirstUnreadable(prompts, "face", clipInstalled: false) is { } error)
@@ -64,6 +68,20 @@ public static class TransferBenchCommand
         }
 
         var files = context.BenchPhotos(folder).Take(faceCount ?? int.MaxValue).ToList();
+        var slugs = new List<string>();
+        foreach (var prompt in prompts)
+        {
+            slugs.Add(ExpressionTransfer.Slug(prompt, slugs));
+        }
+
+        var mapperPaths = mapperFile is null ? null : slugs.Select(slug => TransferCommand.MapperPath(mapperFile, slug, prompts.Length)).ToList();
+        if (mapperPaths?.FirstOrDefault(p => !File.Exists(p)) is { } missing)
+        {
+            throw new CliUserException($"Cannot read the mapper '{missing}': no such file (faceclip train-mapper writes one per prompt).");
+        }
+
+        using var mapperSet = new CompositeDisposable(mapperPaths?.Select(p => ExpressionMapper.Load(p)).ToList() ?? []);
+        var mappers = mapperPaths is null ? null : mapperSet.Items.Cast<ExpressionMapper>().ToList();
         var compute = TorchRuntime.Configure(new ComputeOptions());
         using var reconstructor = Reconstructor.Load(context.Store, compute.Device);
         using var transfer = new ExpressionTransfer(reconstructor.Model, reconstructor.Faces, ExpressionTransfer.ClipCriticFactory(context.Store, compute.Device));
@@ -89,12 +107,35 @@ public static class TransferBenchCommand
             using (subject)
             {
                 var clock = Stopwatch.StartNew();
-                using var result = await transfer.TransferAsync(subject, prompts, options, cancellationToken: ct);
+                // With saved mappers each prompt is its own request (a request applies one given mapper to all its prompts).
+                var results = new List<TransferResult>();
+                try
+                {
+                    if (mappers is null)
+                    {
+                        results.Add(await transfer.TransferAsync(subject, prompts, options, cancellationToken: ct));
+                    }
+                    else
+                    {
+                        for (var k = 0; k < prompts.Length; k++)
+                        {
+                            results.Add(await transfer.TransferAsync(subject, [prompts[k]], options, mappers[k], cancellationToken: ct));
+                        }
+                    }
+                }
+                catch
+                {
+                    results.ForEach(r => r.Dispose());
+                    throw;
+                }
+
+                using var disposeResults = new CompositeDisposable(results);
+                var result = results[0];
                 var perPrompt = clock.Elapsed.TotalSeconds / prompts.Length;
                 critic = $"{result.Critic} ({result.CriticDescription})";
                 context.Output.WriteLine($"{name,-10} {"(subject)",-12} {new FaceExpressions(result.SourceProbabilities).Dominant,-10} {"",3} {new FaceExpressions(result.SourceHeldOutProbabilities).Dominant,-10}");
                 cells.Add(Cell(result.SourceCompositePng, null, null));
-                foreach (var p in result.Prompts)
+                foreach (var p in results.SelectMany(r => r.Prompts))
                 {
                     var top = new FaceExpressions(p.Probabilities).Dominant;
                     var held = new FaceExpressions(p.HeldOutProbabilities).Dominant;
@@ -146,6 +187,20 @@ public static class TransferBenchCommand
         }
 
         return TransferSubject.FromReconstruction(fitted, FaceImage.Load(file), Path.GetFileName(file));
+    }
+
+    /// <summary>Disposes a list of things at once.</summary>
+    private sealed class CompositeDisposable(IReadOnlyList<IDisposable> items) : IDisposable
+    {
+        public IReadOnlyList<IDisposable> Items { get; } = items;
+
+        public void Dispose()
+        {
+            foreach (var item in Items)
+            {
+                item.Dispose();
+            }
+        }
     }
 
     private static string Trim(string prompt) => prompt.Length <= 12 ? prompt : prompt[..11] + "…";

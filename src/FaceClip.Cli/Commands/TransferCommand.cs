@@ -158,8 +158,7 @@ public static class TransferCommand
                 // One mapper per prompt: FILE for a single prompt, else FILE with the prompt's slug before the extension.
                 for (var k = 0; k < done.Prompts.Count; k++)
                 {
-                    var path = done.Prompts.Count == 1 ? saveMapper.FullName
-                        : Path.Combine(saveMapper.DirectoryName!, $"{Path.GetFileNameWithoutExtension(saveMapper.Name)}.{done.Prompts[k].Slug}{saveMapper.Extension}");
+                    var path = MapperPath(saveMapper, done.Prompts[k].Slug, done.Prompts.Count);
                     done.Mappers[k].Save(path);
                     saved.Add(path);
                 }
@@ -179,6 +178,11 @@ public static class TransferCommand
 
         return 0;
     }
+
+    /// <summary>Where the mapper of a prompt is saved or read: <paramref name="file"/> itself when there is one prompt,
+    /// else the file with the prompt's slug before its extension (<c>mapper.a-big-smile.safetensors</c>).</summary>
+    internal static string MapperPath(FileInfo file, string slug, int prompts) =>
+        prompts == 1 ? file.FullName : Path.Combine(file.DirectoryName!, $"{Path.GetFileNameWithoutExtension(file.Name)}.{slug}{file.Extension}");
 
     internal static string FormatProbabilities(IReadOnlyList<float> p)
     {

@@ -199,8 +199,57 @@ public sealed class ExpressionTransfer : IDisposable
         return result ?? throw new InvalidOperationException("The transfer ended without a result.");
     }
 
+    /// <summary>
+    /// Trains one mapper for <paramref name="prompt"/> across many subjects (as StyleCLIP trains one mapper per text
+    /// across many faces), so that it can later be applied to a new face as it is (<c>Iterations = 0</c>) or as a start
+    /// for its request. Each epoch visits every subject once, in an order drawn from the seed, and takes
+    /// <see cref="TransferOptions.Iterations"/> Adam steps of the transfer's own objective on it. Without
+    /// <paramref name="start"/> the mapper starts fresh and without the warm start (a mapper meant for many faces must
+    /// read the prompt's change from each face's own blendshapes). Runs on the calling thread.
+    /// </summary>
+    public ExpressionMapper TrainMapper(IReadOnlyList<TransferSubject> subjects, string prompt, TransferOptions options, int epochs,
+        ExpressionMapper? start = null, Action<MapperTrainingProgress>? report = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(subjects);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        if (subjects.Count == 0 || string.IsNullOrWhiteSpace(prompt) || epochs < 1 || options.Iterations < 1)
+        {
+            throw new ArgumentException("Training a mapper needs at least one subject, a prompt, one epoch and one iteration per visit.");
+        }
+
+        using var critic = CreateCritic(options.Critic);
+        using var embeddings = critic.EmbedPrompts([prompt]);
+        var mapper = start is null ? CreateMapper(critic, options.Seed) : Copy(start);
+        try
+        {
+            var order = Enumerable.Range(0, subjects.Count).ToArray();
+            var random = new Random((int)options.Seed);
+            var visit = 0;
+            for (var epoch = 1; epoch <= epochs; epoch++)
+            {
+                random.Shuffle(order);
+                foreach (var s in order)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    var losses = new List<double>();
+                    Optimise(subjects[s], [prompt], options, critic, embeddings, mapper, p => losses.Add(p.PromptLosses[0]), cancellationToken, trainInPlace: true);
+                    visit++;
+                    report?.Invoke(new MapperTrainingProgress(epoch, epochs, visit, epochs * subjects.Count, s, losses.Count > 0 ? losses[0] : double.NaN, losses.Count > 0 ? losses[^1] : double.NaN));
+                }
+            }
+
+            return mapper;
+        }
+        catch
+        {
+            mapper.Dispose();
+            throw;
+        }
+    }
+
     private void Optimise(TransferSubject subject, IReadOnlyList<string> prompts, TransferOptions o, IExpressionCritic critic, Tensor embeddings,
-        ExpressionMapper? given, Action<TransferProgress> report, CancellationToken ct)
+        ExpressionMapper? given, Action<TransferProgress> report, CancellationToken ct, bool trainInPlace = false)
     {
         var clock = Stopwatch.StartNew();
         var timings = new Dictionary<string, double>();
@@ -218,8 +267,10 @@ public sealed class ExpressionTransfer : IDisposable
         }
 
         // One mapper per prompt (as StyleCLIP trains a mapper per text): prompts optimised through one shared mapper
-        // pull each other's offsets along. A given mapper is copied for each prompt and left as it is.
-        var mappers = Enumerable.Range(0, count).Select(_ => given is null ? CreateMapper(critic, o.Seed) : Copy(given)).ToList();
+        // pull each other's offsets along. A given mapper is copied for each prompt and left as it is, unless it is
+        // being trained across subjects (TrainMapper: one prompt, the mapper itself is trained).
+        var mappers = trainInPlace && given is not null && count == 1 ? [given]
+            : Enumerable.Range(0, count).Select(_ => given is null ? CreateMapper(critic, o.Seed) : Copy(given)).ToList();
         mappers.ForEach(m => m.to(device));
         Tensor MapAll(Tensor b, Tensor id, Tensor p) => cat(mappers.Select((m, k) => m.forward(b.narrow(0, k, 1), id.narrow(0, k, 1), p.narrow(0, k, 1))).ToArray(), 0);
         using var scope = NewDisposeScope();
@@ -352,8 +403,13 @@ public sealed class ExpressionTransfer : IDisposable
         }
 
         timings["optimise"] = optimiseClock.Elapsed.TotalSeconds;
-        var finishClock = Stopwatch.StartNew();
         mappers.ForEach(m => m.eval());
+        if (trainInPlace)
+        {
+            return;
+        }
+
+        var finishClock = Stopwatch.StartNew();
         if (o.Iterations == 0)
         {
             using var noGrad = no_grad();

@@ -75,7 +75,7 @@ public sealed class TransferCommandTests
     }
 
     [Fact]
-    public async Task TheTransferBenchKeepsEachFitInTheFitsFolderAndReusesItOnTheNextRun()
+    public async Task TheTransferBenchKeepsEachFitAndReusesItAndMappersTrainedAcrossFitsApplyThere()
     {
         var folder = Directory.CreateTempSubdirectory("faceclip-cli-bench-transfer-").FullName;
         try
@@ -100,6 +100,25 @@ public sealed class TransferCommandTests
             // The same fit and seed give the same transfer.
             string Row(string output) => output.Split('\n').First(l => l.StartsWith("face       happy", StringComparison.Ordinal))[..60];
             Assert.Equal(Row(stdout), Row(again));
+
+            // A mapper per prompt trained across the kept fits, then applied by the bench as it is.
+            var mapper = Path.Combine(folder, "mappers", "mapper.safetensors");
+            (code, var trained, err) = await Run("train-mapper", fits, "--photos", photos, "--prompt", "happy", "--prompt", "very sad", "--out", mapper,
+                "--epochs", "1", "--iterations", "2", "--device", "cpu");
+            Assert.True(code == 0, err);
+            Assert.Contains("1 face(s) x 2 prompt(s)", trained, StringComparison.Ordinal);
+            Assert.True(File.Exists(Path.Combine(folder, "mappers", "mapper.happy.safetensors")));
+            Assert.True(File.Exists(Path.Combine(folder, "mappers", "mapper.very-sad.safetensors")));
+            (code, var applied, err) = await Run("bench", "transfer", "--images", photos, "--fits", fits, "--prompts", "happy", "very sad", "--iterations", "0", "--mapper", mapper);
+            Assert.True(code == 0, err);
+            Assert.Contains("face       very sad", applied, StringComparison.Ordinal);
+
+            (code, _, err) = await Run("bench", "transfer", "--images", photos, "--fits", fits, "--prompts", "happy", "surprised", "--mapper", mapper);
+            Assert.Equal(FaceClipCommand.UserError, code);
+            Assert.Contains("mapper.surprised.safetensors", err, StringComparison.Ordinal);
+            (code, _, err) = await Run("train-mapper", Path.Combine(folder, "nothing-here"), "--prompt", "happy", "--out", mapper);
+            Assert.Equal(FaceClipCommand.UserError, code);
+            Assert.Contains("no such file or folder", err, StringComparison.Ordinal);
         }
         finally
         {

@@ -254,6 +254,43 @@ public sealed class ExpressionTransferTests(TransferFixture fixture) : IClassFix
     }
 
     [Fact]
+    public async Task AMapperTrainedAcrossSubjectsLowersTheCriticLossAndAppliesToAFaceAsItIs()
+    {
+        // Two subjects: the fit, and the same face with the subject's own expression relaxed (a different starting point).
+        var relaxed = (float[])fixture.Subject.Codes.Clone();
+        var layout = fixture.Subject.Layout;
+        Array.Clear(relaxed, layout.ExpressionOffset, layout.Expression);
+        using var second = new TransferSubject
+        {
+            Layout = layout, Codes = relaxed, Camera = fixture.Subject.Camera, Crop = fixture.Subject.Crop, Texture = fixture.Subject.Texture!.Clone(),
+        };
+        var options = new TransferOptions { Iterations = 12, PreviewEvery = 0, Critic = "face", LearningRate = 4e-3, Views = 1, ViewJitter = 0, PitchJitter = 0, LightFlip = 0, CropJitter = 0 };
+        var progress = new List<MapperTrainingProgress>();
+        using var trained = fixture.Transfer.TrainMapper([fixture.Subject, second], "surprised", options, epochs: 2, report: progress.Add);
+
+        Assert.Equal([1, 2, 3, 4], progress.Select(p => p.Visit));
+        Assert.All(progress, p => Assert.Equal(4, p.Visits));
+        Assert.Equal([0, 1], progress.Take(2).Select(p => p.Subject).Order());
+        Assert.Equal(2, progress[^1].Epoch);
+        // The second visit of each face starts where the first left it: the critic loss is lower than at the very start.
+        foreach (var s in new[] { 0, 1 })
+        {
+            var visits = progress.Where(p => p.Subject == s).ToList();
+            Assert.True(visits[1].FirstCriticLoss < visits[0].FirstCriticLoss, $"subject {s}: {visits[0].FirstCriticLoss:F3} then {visits[1].FirstCriticLoss:F3}");
+        }
+
+        // Applied as it is (no iterations), it changes a face towards the prompt.
+        var apply = options.Clone();
+        apply.Iterations = 0;
+        using var applied = await fixture.Transfer.TransferAsync(second, ["surprised"], apply, trained);
+        var p0 = applied.Prompts[0];
+        Assert.True(p0.MeanAbsoluteDelta > 0.01, "the trained mapper changes the face");
+        Assert.True(Kl(p0.Target!.Probabilities, p0.Probabilities) < Kl(p0.Target.Probabilities, applied.SourceProbabilities),
+            $"KL {Kl(p0.Target.Probabilities, applied.SourceProbabilities):F2} -> {Kl(p0.Target.Probabilities, p0.Probabilities):F2}");
+        Assert.Throws<ArgumentException>(() => fixture.Transfer.TrainMapper([], "surprised", options, epochs: 1));
+    }
+
+    [Fact]
     public async Task ASavedMapperAppliedWithoutIterationsChangesTheFaceAndAMapperOfAnotherCriticIsRefused()
     {
         var path = Path.Combine(Path.GetTempPath(), $"faceclip-mapper-{Guid.NewGuid():N}.safetensors");

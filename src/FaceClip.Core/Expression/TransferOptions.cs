@@ -119,7 +119,8 @@ public sealed class TransferOptions
         Require(LearningRate > 0, "LearningRate must be positive.");
         Require(Critic is "auto" or "clip" or "face", "Critic must be auto, clip or face.");
         Require(CriticTexture is "upper-face" or "albedo" or "photo", "CriticTexture must be upper-face, albedo or photo.");
-        Require(DeltaWeight >= 0 && SparsityWeight >= 0 && SymmetryWeight >= 0 && RangeWeight >= 0 && CriticWeight > 0, "Loss weights cannot be negative.");
+        Require(DeltaWeight >= 0 && SparsityWeight >= 0 && SymmetryWeight >= 0 && RangeWeight >= 0 && CriticWeight > 0
+                && PrototypeWeight >= 0 && AntagonistWeight >= 0 && PrototypeLevel >= 0, "Loss weights cannot be negative.");
         Require(PreviewSize is >= 16 and <= 512, "PreviewSize must be 16..512.");
         Require(Views is >= 1 and <= 8, "Views must be 1..8.");
         Require(ViewJitter >= 0 && ViewJitter < HeldOutYaw, "ViewJitter must be at least 0 and below HeldOutYaw (the held-out view must stay unseen).");

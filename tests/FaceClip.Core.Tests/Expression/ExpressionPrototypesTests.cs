@@ -68,4 +68,18 @@ public sealed class ExpressionPrototypesTests
         Assert.All(ExpressionPrototypes.Antagonists.Values.SelectMany(a => a).Where(a => a != "*"), s => Assert.Contains(s, stems));
         Assert.All(ExpressionPrototypes.Levels, kv => Assert.Empty(kv.Value.Keys.Intersect(ExpressionPrototypes.Antagonists[kv.Key])));
     }
+
+    [Fact]
+    public void PriorWeightsAndTheCriticTextureAreValidated()
+    {
+        new TransferOptions().Validate();
+        Assert.Throws<ArgumentException>(() => new TransferOptions { AntagonistWeight = -1 }.Validate());
+        Assert.Throws<ArgumentException>(() => new TransferOptions { PrototypeWeight = -0.5 }.Validate());
+        Assert.Throws<ArgumentException>(() => new TransferOptions { PrototypeLevel = -1 }.Validate());
+        Assert.Throws<ArgumentException>(() => new TransferOptions { CriticTexture = "photograph" }.Validate());
+        foreach (var texture in new[] { "upper-face", "albedo", "photo" })
+        {
+            new TransferOptions { CriticTexture = texture }.Validate();
+        }
+    }
 }

@@ -80,7 +80,19 @@ public static class TransferBenchCommand
             throw new CliUserException($"Cannot read the mapper '{missing}': no such file (faceclip train-mapper writes one per prompt).");
         }
 
-        using var mapperSet = new CompositeDisposable(mapperPaths?.Select(p => ExpressionMapper.Load(p)).ToList() ?? []);
+        ExpressionMapper LoadMapper(string path)
+        {
+            try
+            {
+                return ExpressionMapper.Load(path);
+            }
+            catch (InvalidDataException ex)
+            {
+                throw new CliUserException($"Cannot use the mapper '{path}': {ex.Message}");
+            }
+        }
+
+        using var mapperSet = new CompositeDisposable(mapperPaths?.Select(LoadMapper).ToList() ?? []);
         var mappers = mapperPaths is null ? null : mapperSet.Items.Cast<ExpressionMapper>().ToList();
         var compute = TorchRuntime.Configure(new ComputeOptions());
         using var reconstructor = Reconstructor.Load(context.Store, compute.Device);

@@ -116,6 +116,12 @@ public sealed class TransferCommandTests
             (code, _, err) = await Run("bench", "transfer", "--images", photos, "--fits", fits, "--prompts", "happy", "surprised", "--mapper", mapper);
             Assert.Equal(FaceClipCommand.UserError, code);
             Assert.Contains("mapper.surprised.safetensors", err, StringComparison.Ordinal);
+            File.WriteAllText(Path.Combine(folder, "mappers", "junk.happy.safetensors"), "not a mapper");
+            File.WriteAllText(Path.Combine(folder, "mappers", "junk.surprised.safetensors"), "not a mapper");
+            (code, _, err) = await Run("bench", "transfer", "--images", photos, "--fits", fits, "--prompts", "happy", "surprised",
+                "--mapper", Path.Combine(folder, "mappers", "junk.safetensors"));
+            Assert.Equal(FaceClipCommand.UserError, code);
+            Assert.Contains("Cannot use the mapper", err, StringComparison.Ordinal);
             (code, _, err) = await Run("train-mapper", Path.Combine(folder, "nothing-here"), "--prompt", "happy", "--out", mapper);
             Assert.Equal(FaceClipCommand.UserError, code);
             Assert.Contains("no such file or folder", err, StringComparison.Ordinal);

@@ -1,3 +1,5 @@
+using static TorchSharp.torch;
+
 namespace FaceClip.Core.Geometry;
 
 /// <summary>
@@ -25,4 +27,22 @@ public sealed record FaceCodeLayout(int Shape = 80, int Expression = 53, int Tex
 
     /// <summary>Length of the whole code vector (246 with the defaults).</summary>
     public int Total => LightingOffset + Lighting;
+
+    /// <summary>Splits [B, Total] codes into views of their parts.</summary>
+    public FaceCodes Split(Tensor codes)
+    {
+        ArgumentNullException.ThrowIfNull(codes);
+        if (codes.dim() != 2 || codes.shape[1] != Total)
+        {
+            throw new ArgumentException($"Codes must be [B, {Total}], got [{string.Join(", ", codes.shape)}].", nameof(codes));
+        }
+
+        return new FaceCodes(
+            codes.narrow(1, ShapeOffset, Shape),
+            codes.narrow(1, ExpressionOffset, Expression),
+            codes.narrow(1, TextureOffset, Texture),
+            codes.narrow(1, RotationOffset, Rotation),
+            codes.narrow(1, TranslationOffset, Translation),
+            codes.narrow(1, LightingOffset, Lighting));
+    }
 }

@@ -82,22 +82,8 @@ public sealed class FaceModel : IDisposable
     public MeshTopology CreateTopology(IReadOnlyList<int> triangleIds) =>
         new(Data.VerticesOfTriangles(triangleIds), VertexCount, Device, FaceMeshExport.AtlasCornerUvs(Data, triangleIds));
 
-    /// <summary>Splits [B, Total] codes into views of their parts.</summary>
-    public FaceCodes SplitCodes(Tensor codes)
-    {
-        if (codes.dim() != 2 || codes.shape[1] != Layout.Total)
-        {
-            throw new ArgumentException($"Codes must be [B, {Layout.Total}], got [{string.Join(", ", codes.shape)}].", nameof(codes));
-        }
-
-        return new FaceCodes(
-            codes.narrow(1, Layout.ShapeOffset, Layout.Shape),
-            codes.narrow(1, Layout.ExpressionOffset, Layout.Expression),
-            codes.narrow(1, Layout.TextureOffset, Layout.Texture),
-            codes.narrow(1, Layout.RotationOffset, FaceCodeLayout.Rotation),
-            codes.narrow(1, Layout.TranslationOffset, FaceCodeLayout.Translation),
-            codes.narrow(1, Layout.LightingOffset, FaceCodeLayout.Lighting));
-    }
+    /// <summary>Splits [B, Total] codes into views of their parts (<see cref="FaceCodeLayout.Split"/>).</summary>
+    public FaceCodes SplitCodes(Tensor codes) => Layout.Split(codes);
 
     /// <summary>S = S̄ + B_id·α + B_exp·β, [B, V, 3].</summary>
     public Tensor ComputeShape(Tensor shapeCodes, Tensor expressionCodes)

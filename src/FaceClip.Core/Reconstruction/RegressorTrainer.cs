@@ -120,7 +120,7 @@ public sealed class RegressorTrainer
     /// landmarks [B, 68, 2] (the face-recognition critic scores feature consistency).</summary>
     public static ReconstructionTerms Loss(ParameterRegressor regressor, ReconstructionLoss loss, Tensor photo, Tensor landmarks)
     {
-        var codes = SplitCodes(regressor.forward(photo), regressor.Layout);
+        var codes = regressor.Layout.Split(regressor.forward(photo));
         using var critic = new FaceFeatureCritic();
         var ids = loss.InitialLandmarkIds((int)photo.shape[0]);
         var target = loss.Prepare(photo, landmarks, Detached(codes), critic);
@@ -170,14 +170,6 @@ public sealed class RegressorTrainer
             .Select(i => _reconstructor.InitialTranslation(data.Landmarks.narrow(0, i, 1).to(_reconstructor.Model.Device) * scale, camera)).ToArray();
         return cat(all, 0).mean([0]).MoveToOuterDisposeScope();
     }
-
-    private static FaceCodes SplitCodes(Tensor codes, FaceCodeLayout l) => new(
-        codes.narrow(1, l.ShapeOffset, l.Shape),
-        codes.narrow(1, l.ExpressionOffset, l.Expression),
-        codes.narrow(1, l.TextureOffset, l.Texture),
-        codes.narrow(1, l.RotationOffset, FaceCodeLayout.Rotation),
-        codes.narrow(1, l.TranslationOffset, FaceCodeLayout.Translation),
-        codes.narrow(1, l.LightingOffset, FaceCodeLayout.Lighting));
 
     private static FaceCodes Detached(FaceCodes c) =>
         new(c.Shape.detach(), c.Expression.detach(), c.Texture.detach(), c.Rotation.detach(), c.Translation.detach(), c.Lighting.detach());

@@ -83,16 +83,9 @@ public static class TrainMapperCommand
         {
             foreach (var file in files)
             {
-                string? photo = null;
-                if (photos is not null && System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(file))?["photo"]?["file"]?.GetValue<string>() is { Length: > 0 } name
-                    && File.Exists(Path.Combine(photos.FullName, name)))
-                {
-                    photo = Path.Combine(photos.FullName, name);
-                }
-
                 try
                 {
-                    subjects.Add(TransferSubject.FromParamsJson(file, reconstructor.Model.Data.ExpressionNames, reconstructor.Model.Layout, photo));
+                    subjects.Add(TransferSubject.FromParamsJson(file, reconstructor.Model.Data.ExpressionNames, reconstructor.Model.Layout, photoFolder: photos?.FullName));
                 }
                 catch (Exception ex) when (ex is InvalidDataException or System.Text.Json.JsonException or FaceImageException)
                 {

@@ -92,8 +92,8 @@ public static class TransferBenchCommand
             }
         }
 
-        using var mapperSet = new CompositeDisposable(mapperPaths?.Select(LoadMapper).ToList() ?? []);
-        var mappers = mapperPaths is null ? null : mapperSet.Items.Cast<ExpressionMapper>().ToList();
+        var mappers = mapperPaths?.Select(LoadMapper).ToList();
+        using var mapperSet = new CompositeDisposable(mappers ?? []);
         var compute = TorchRuntime.Configure(new ComputeOptions());
         using var reconstructor = Reconstructor.Load(context.Store, compute.Device);
         using var transfer = new ExpressionTransfer(reconstructor.Model, reconstructor.Faces, ExpressionTransfer.ClipCriticFactory(context.Store, compute.Device));
@@ -204,11 +204,9 @@ public static class TransferBenchCommand
     /// <summary>Disposes a list of things at once.</summary>
     private sealed class CompositeDisposable(IReadOnlyList<IDisposable> items) : IDisposable
     {
-        public IReadOnlyList<IDisposable> Items { get; } = items;
-
         public void Dispose()
         {
-            foreach (var item in Items)
+            foreach (var item in items)
             {
                 item.Dispose();
             }

@@ -54,10 +54,12 @@ public sealed class TransferSubject : IDisposable
 
     /// <summary>
     /// A subject from a params.json written by <c>faceclip reconstruct</c>. The photo is <paramref name="photoPath"/>
-    /// when given, else the file params.json names if it lies beside params.json; the texture is texture.png beside it
-    /// when present. Expression weights are read by name in the model's order (<paramref name="expressionNames"/>).
+    /// when given, else the file params.json names if it lies in <paramref name="photoFolder"/> (default: beside
+    /// params.json); the texture is texture.png beside it when present. Expression weights are read by name in the
+    /// model's order (<paramref name="expressionNames"/>).
     /// </summary>
-    public static TransferSubject FromParamsJson(string paramsPath, IReadOnlyList<string> expressionNames, FaceCodeLayout layout, string? photoPath = null)
+    public static TransferSubject FromParamsJson(string paramsPath, IReadOnlyList<string> expressionNames, FaceCodeLayout layout, string? photoPath = null,
+        string? photoFolder = null)
     {
         ArgumentNullException.ThrowIfNull(expressionNames);
         var folder = Path.GetDirectoryName(Path.GetFullPath(paramsPath))!;
@@ -110,7 +112,8 @@ public sealed class TransferSubject : IDisposable
         var crop = new FaceCrop(c["left"]!.GetValue<double>(), c["top"]!.GetValue<double>(), c["side"]!.GetValue<double>(), c["size"]!.GetValue<int>());
 
         var recorded = root["photo"]?["file"]?.GetValue<string>();
-        var photoFile = photoPath ?? (recorded is { Length: > 0 } && File.Exists(Path.Combine(folder, recorded)) ? Path.Combine(folder, recorded) : null);
+        var lookIn = photoFolder ?? folder;
+        var photoFile = photoPath ?? (recorded is { Length: > 0 } && File.Exists(Path.Combine(lookIn, recorded)) ? Path.Combine(lookIn, recorded) : null);
         if (photoPath is not null && !File.Exists(photoPath))
         {
             throw new FileNotFoundException($"Cannot read the photo '{photoPath}': no such file.", photoPath);

@@ -198,6 +198,13 @@ public sealed class ExpressionTransferTests(TransferFixture fixture) : IClassFix
                 Assert.Equal(fixture.Reconstruction.Crop, withoutPhoto.Crop);
             }
 
+            // The photo params.json names, found in a given folder of photos.
+            using (var fromFolder = TransferSubject.FromParamsJson(Path.Combine(folder, "params.json"), names, layout, photoFolder: TestPaths.SamplePhotos))
+            {
+                Assert.NotNull(fromFolder.Photo);
+                Assert.Equal("sample2.jpg", fromFolder.PhotoName);
+            }
+
             File.Copy(TransferFixture.PhotoPath, Path.Combine(folder, "sample2.jpg"));
             using var withPhoto = TransferSubject.FromParamsJson(Path.Combine(folder, "params.json"), names, layout);
             Assert.NotNull(withPhoto.Photo);

@@ -96,12 +96,19 @@ public sealed class TransferViewTests(TransferFixture fixture) : IClassFixture<T
 
             Assert.True(MeanAbsDifference(critic.Batches[0].Concat(critic.Batches[1]).ToArray(), 0, 6, stride) > 1e-3, "a new step, new views");
 
-            // The same seed draws the same views.
+            // The same seed draws the same views. The first step's renders are identical (same start, same views); after
+            // an Adam step the face can differ in the last float bits (the backward pass's scatter-adds run on several
+            // threads, and a gradient component near zero takes a full normalised step either way), so the second step's
+            // renders are compared far below the difference between two views (> 1e-3 above), and the expressions within
+            // one Adam step per iteration.
             var (again, second) = await RunAsync(options.Clone());
             using (second)
             {
-                Assert.Equal(critic.Batches[1], again.Batches[1]);
-                Assert.Equal(result.Prompts[0].Expression, second.Prompts[0].Expression);
+                Assert.Equal(critic.Batches[0], again.Batches[0]);
+                var both = critic.Batches[1].Concat(again.Batches[1]).ToArray();
+                Assert.All(Enumerable.Range(0, 6), k => Assert.True(MeanAbsDifference(both, k, 6 + k, stride) < 1e-5, $"render {k}: the second step draws the same views"));
+                var bound = 2 * options.Iterations * options.LearningRate;
+                Assert.All(result.Prompts[0].Expression.Zip(second.Prompts[0].Expression), e => Assert.InRange(Math.Abs(e.First - e.Second), 0, bound));
             }
         }
     }

@@ -26,6 +26,9 @@ for dir in "$@"; do
     if [ ! -f "$libdir/$shim" ] || [ "$here/ios_base_library_init.cpp" -nt "$libdir/$shim" ]; then
       g++ -shared -fPIC -O2 -o "$libdir/$shim" "$here/ios_base_library_init.cpp"
     fi
+    # The output folder's copy may be a hard link into the NuGet cache (Directory.Build.props): patch a copy of its
+    # own, never the shared file.
+    cp -p "$lib" "$lib.unlinked" && mv -f "$lib.unlinked" "$lib"
     patchelf --clear-symbol-version "$symbol" "$lib"
     python3 "$here/elf_weaken_version.py" "$lib" "$version"
     patchelf --add-needed "$shim" "$lib"

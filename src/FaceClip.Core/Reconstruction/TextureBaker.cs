@@ -9,13 +9,37 @@ namespace FaceClip.Core.Reconstruction;
 /// projected into the photo, and takes the photo's colour where that point was visible and facing the camera; the
 /// rest is completed from the fitted albedo under the mean light of the visible part, blended by how squarely the texel faced the
 /// camera so no seam shows. Row 0 of the result is v = 1 (the top of the texture image).
+/// The eyeballs, teeth and gums (<see cref="InnerParts"/>) take the photo only where they show through the eye openings
+/// and the lips: under the eyelids and behind the lips they lie within the visibility test's tolerance of the skin in front,
+/// and would otherwise take the lids' and lips' colour (eyeballs that turn skin-coloured when an expression opens the eyes).
 /// </summary>
 public static class TextureBaker
 {
+    /// <summary>The parts of the head the photo shows only through an opening of the face.</summary>
+    /// <param name="Vertices">Per model vertex, whether it belongs to such a part (sclera, iris, teeth, gums).</param>
+    /// <param name="Openings">The openings as closed loops of model vertices: the eyelid margins and the inner lip contour
+    /// (the 68-point scheme's 36-41, 42-47 and 60-67).</param>
+    public sealed record InnerParts(bool[] Vertices, IReadOnlyList<int[]> Openings)
+    {
+        public static InnerParts Of(FaceModelData data)
+        {
+            ArgumentNullException.ThrowIfNull(data);
+            var inner = new bool[data.VertexCount];
+            foreach (var v in data.VerticesOfTriangles(data.TriangleIdsWhere(r => r is FaceRegion.ScleraLeft or FaceRegion.ScleraRight
+                         or FaceRegion.IrisLeft or FaceRegion.IrisRight or FaceRegion.Teeth or FaceRegion.GumsTongue)))
+            {
+                inner[v] = true;
+            }
+
+            int[] Loop(int from, int to) => Enumerable.Range(from, to - from + 1).Select(i => data.Landmarks[i]).ToArray();
+            return new InnerParts(inner, [Loop(36, 41), Loop(42, 47), Loop(60, 67)]);
+        }
+    }
+
     /// <summary>Bakes the texture of an exported mesh (its atlas UVs; the mesh's vertices map back to the model's by
     /// <see cref="ExportMesh.SourceVertices"/>): [1, 3, height, width] in [0, 1].</summary>
     public static Tensor Bake(ExportMesh mesh, int width, int height, int modelVertexCount, Tensor cameraVertices, PerspectiveCamera camera,
-        FaceCrop crop, Tensor photo255, Tensor albedo, Tensor lighting)
+        FaceCrop crop, Tensor photo255, Tensor albedo, Tensor lighting, InnerParts? inner = null)
     {
         if (!mesh.HasUvs || mesh.SourceVertices is null)
         {
@@ -23,13 +47,13 @@ public static class TextureBaker
         }
 
         var vertexTriangles = mesh.Triangles.Select(v => mesh.SourceVertices[v]).ToArray();
-        return Bake(mesh.Uvs!, mesh.TriangleUvIndices!, vertexTriangles, width, height, modelVertexCount, cameraVertices, camera, crop, photo255, albedo, lighting);
+        return Bake(mesh.Uvs!, mesh.TriangleUvIndices!, vertexTriangles, width, height, modelVertexCount, cameraVertices, camera, crop, photo255, albedo, lighting, inner);
     }
 
     /// <summary>Bakes a texture for triangles given by model vertex ids <paramref name="triangleVertices"/> and UV
     /// indices <paramref name="triangleUvIndices"/> into <paramref name="uvs"/> (u right, v up, in [0, 1]).</summary>
     public static Tensor Bake(float[] uvs, int[] triangleUvIndices, int[] triangleVertices, int width, int height, int modelVertexCount,
-        Tensor cameraVertices, PerspectiveCamera camera, FaceCrop crop, Tensor photo255, Tensor albedo, Tensor lighting)
+        Tensor cameraVertices, PerspectiveCamera camera, FaceCrop crop, Tensor photo255, Tensor albedo, Tensor lighting, InnerParts? inner = null)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
@@ -88,6 +112,22 @@ public static class TextureBaker
         var colour = nn.functional.grid_sample(photo255 / 255, photoGrid.view(1, 1, -1, 2), mode: GridSampleMode.Bilinear, align_corners: false)
             .view(3, -1).t();
         var blend = (facing * visible.to(float32) * inside.to(float32)).unsqueeze(1);
+        if (inner is not null)
+        {
+            if (inner.Vertices.Length != modelVertexCount)
+            {
+                throw new ArgumentException($"The inner parts name {inner.Vertices.Length} vertices, not the model's {modelVertexCount}.", nameof(inner));
+            }
+
+            var flags = tensor(inner.Vertices.Select(f => f ? 1f : 0f).ToArray(), device: device).view(1, -1, 1);
+            var isInner = BarycentricInterpolation.Interpolate(flags, vertexIds, weights).view(-1) > 0.5;
+            var shows = inner.Openings.Select(loop =>
+            {
+                using var loopIds = tensor(loop.Select(v => (long)v).ToArray(), device: device);
+                return InsidePolygon(cropPixels, camera.Project(cameraVertices.index_select(1, loopIds))[0].narrow(1, 0, 2));
+            }).Aggregate((a, b) => a | b);
+            blend *= where(isInner, shows, ones_like(shows)).to(float32).unsqueeze(1);
+        }
 
         // Where the photo did not see the surface, the fitted albedo under the light the visible part received on
         // average: second-order SH extrapolates badly to normals the photo never showed (under the chin, in the ears).
@@ -100,5 +140,19 @@ public static class TextureBaker
         var fill = texel.mean([0]);
         var flat = fill.view(1, 3).expand((long)width * height, 3).clone().index_copy(0, pixel, texel);
         return flat.view(1, height, width, 3).permute(0, 3, 1, 2).contiguous().MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Whether each point [N, 2] lies inside the closed polygon [L, 2] (even-odd rule, crossings of a ray
+    /// towards +x).</summary>
+    public static Tensor InsidePolygon(Tensor points, Tensor polygon)
+    {
+        var (px, py) = (points.narrow(1, 0, 1), points.narrow(1, 1, 1));
+        var next = polygon.roll(-1, 0);
+        var (ax, ay) = (polygon.select(1, 0).unsqueeze(0), polygon.select(1, 1).unsqueeze(0));
+        var (bx, by) = (next.select(1, 0).unsqueeze(0), next.select(1, 1).unsqueeze(0));
+        var straddles = (ay > py) != (by > py);
+        var crossingX = ax + ((bx - ax) * (py - ay) / where(by == ay, ones_like(by), by - ay));
+        var crossings = (straddles & (px < crossingX)).sum([1]);
+        return crossings.remainder(2).eq(1);
     }
 }

@@ -101,6 +101,7 @@ public static class TransferBenchCommand
         context.Output.WriteLine($"{"face",-10} {"prompt",-12} {"top",-10} {"ok",3} {"held-out",-10} {"ok",3} {"id dist",8} {"|Δβ|",6} {"s/prompt",9}");
         var rows = new List<(bool Ok, bool HeldOk, double Id, double Delta, double Seconds)>();
         var cells = new List<Image<Rgb24>>();
+        var skippedSteps = 0;
         string? critic = null;
         foreach (var file in files)
         {
@@ -146,6 +147,7 @@ public static class TransferBenchCommand
                 var perPrompt = clock.Elapsed.TotalSeconds / prompts.Length;
                 critic = $"{result.Critic} ({result.CriticDescription})";
                 context.Output.WriteLine($"{name,-10} {"(subject)",-12} {new FaceExpressions(result.SourceProbabilities).Dominant,-10} {"",3} {new FaceExpressions(result.SourceHeldOutProbabilities).Dominant,-10}");
+                skippedSteps += results.Sum(r => r.SkippedSteps);
                 cells.Add(Cell(result.SourceCompositePng, null, null));
                 foreach (var p in results.SelectMany(r => r.Prompts))
                 {
@@ -170,6 +172,10 @@ public static class TransferBenchCommand
         context.Output.WriteLine($"success (top class = prompt's class, optimised view): {rows.Count(r => r.Ok)}/{rows.Count} = {100.0 * rows.Count(r => r.Ok) / rows.Count:F0}%  [circular with the embedded critic: the same net judges]");
         context.Output.WriteLine($"held-out success (head turned {options.HeldOutYaw:F2} rad, light mirrored left-right; never optimised): {rows.Count(r => r.HeldOk)}/{rows.Count} = {100.0 * rows.Count(r => r.HeldOk) / rows.Count:F0}%");
         context.Output.WriteLine($"identity distance: mean {rows.Average(r => r.Id):F3}, max {rows.Max(r => r.Id):F3}; mean |Δβ| {rows.Average(r => r.Delta):F3}; seconds per prompt {rows.Average(r => r.Seconds):F1} (transfer only, reconstruction excluded)");
+        if (skippedSteps > 0)
+        {
+            context.Output.WriteLine($"steps skipped for a gradient that was not finite: {skippedSteps}");
+        }
         if (grid is not null)
         {
             Directory.CreateDirectory(grid.DirectoryName!);

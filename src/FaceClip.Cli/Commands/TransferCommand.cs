@@ -83,7 +83,9 @@ public static class TransferCommand
             case "on-prototype": options.OnPrototypeFactor = value; break;
             case "antagonist": options.AntagonistWeight = value; break;
             case "warm-start": options.WarmStart = value > 0; break;
-            default: throw new CliUserException($"Unknown loss '{parts[0]}': expected critic, delta, sparsity, symmetry, range, lr, body-rate, views, jitter, pitch-jitter, light-flip, crop-jitter, seed, prototype, prototype-level, off-prototype, on-prototype, antagonist, warm-start, fitted-view, model-eyes, upper-face or photo-texture.");
+            case "identity": options.IdentityWeight = value; break;
+            case "identity-margin": options.IdentityMargin = value; break;
+            default: throw new CliUserException($"Unknown loss '{parts[0]}': expected critic, delta, sparsity, symmetry, range, lr, body-rate, views, jitter, pitch-jitter, light-flip, crop-jitter, seed, prototype, prototype-level, off-prototype, on-prototype, antagonist, warm-start, identity, identity-margin, fitted-view, model-eyes, upper-face or photo-texture.");
         }
     }
 

@@ -311,6 +311,18 @@ public sealed class ExpressionTransfer : IDisposable
             }
         }
 
+        // Identity (StyleCLIP's L_ID): the face descriptor of each prompt's fitted view stays near the subject's own, past
+        // a margin the expression itself may take. Needs the fitted view in every step's batch.
+        var identityOn = o.IdentityWeight > 0 && o.FittedView && views > 1;
+        Tensor? reference = null;
+        if (identityOn)
+        {
+            using var noGrad = no_grad();
+            var own = new Scene(this, subject, 1);
+            var (ownComposite, _, ownPosed) = own.Composite(own.Beta, CriticFace(o), o.CriticTexture);
+            reference = Descriptors(own, ownComposite, ownPosed);
+        }
+
         using var left = tensor(_left, device: device);
         using var right = tensor(_right, device: device);
         var history = Enumerable.Range(0, count).Select(_ => new List<IReadOnlyDictionary<string, double>>()).ToList();
@@ -325,6 +337,7 @@ public sealed class ExpressionTransfer : IDisposable
         var best = beta.clone();
         var bestLoss = Enumerable.Repeat(double.PositiveInfinity, count).ToArray();
         var smoothed = new double[count];
+        var skipped = 0;
         // The head moves at the full rate, the body (embeddings and blocks) slower: when every weight of the body takes
         // an Adam step at once the features, and so every offset, jump.
         using (var optimizer = optim.Adam([
@@ -354,14 +367,22 @@ public sealed class ExpressionTransfer : IDisposable
                 var prototype = (nn.functional.relu(prototypeLevels - weights).square() * prototypeMask).sum(1) * o.PrototypeWeight;
                 var antagonist = (weights.square() * antagonism).sum(1) * o.AntagonistWeight;
                 var range = (nn.functional.relu(-raw).square() + nn.functional.relu(raw - 1).square()).sum(1) * o.RangeWeight;
-                var perPrompt = criticLoss + delta + sparsity + symmetry + range + prototype + antagonist;
+                var identityLoss = reference is null ? zeros(count, device: device)
+                    : nn.functional.relu(((Descriptors(scene, composite.narrow(0, 0, count), posed.narrow(0, 0, count)) - reference).square().sum([1]) + 1e-10).sqrt() - o.IdentityMargin) * o.IdentityWeight;
+                var perPrompt = criticLoss + delta + sparsity + symmetry + range + prototype + antagonist + identityLoss;
                 var totals = perPrompt.detach().cpu().data<float>().ToArray();
                 using (no_grad())
                 {
                     for (var k = 0; k < count; k++)
                     {
-                        // Smoothed over the last few steps: one step's loss is that of a few random views.
-                        smoothed[k] = it == 1 ? totals[k] : (0.7 * smoothed[k]) + (0.3 * totals[k]);
+                        // Smoothed over the last few steps: one step's loss is that of a few random views. A loss that
+                        // is not finite (its step is skipped below) is left out.
+                        if (!float.IsFinite(totals[k]))
+                        {
+                            continue;
+                        }
+
+                        smoothed[k] = double.IsPositiveInfinity(bestLoss[k]) ? totals[k] : (0.7 * smoothed[k]) + (0.3 * totals[k]);
                         if (smoothed[k] < bestLoss[k])
                         {
                             bestLoss[k] = smoothed[k];
@@ -371,7 +392,18 @@ public sealed class ExpressionTransfer : IDisposable
                 }
 
                 perPrompt.sum().backward();
-                optimizer.step();
+                // A step whose gradient is not finite (a degenerate render, a descriptor crop at the edge) is skipped, as
+                // mixed-precision training skips overflowing steps: one NaN would otherwise spread through Adam's moments
+                // into every later offset.
+                var gradients = mappers.SelectMany(m => m.parameters()).Select(p => p.grad).OfType<Tensor>().Select(g => g.isfinite().all()).ToArray();
+                if (gradients.Length == 0 || stack(gradients).all().item<bool>())
+                {
+                    optimizer.step();
+                }
+                else
+                {
+                    skipped++;
+                }
 
                 var terms = new (string Name, float[] Values)[]
                 {
@@ -379,6 +411,7 @@ public sealed class ExpressionTransfer : IDisposable
                     ("sparsity", sparsity.detach().cpu().data<float>().ToArray()), ("symmetry", symmetry.detach().cpu().data<float>().ToArray()),
                     ("range", range.detach().cpu().data<float>().ToArray()),
                     ("prototype", prototype.detach().cpu().data<float>().ToArray()), ("antagonist", antagonist.detach().cpu().data<float>().ToArray()),
+                    ("identity", identityLoss.detach().cpu().data<float>().ToArray()),
                     ("total", perPrompt.detach().cpu().data<float>().ToArray()),
                 };
                 for (var k = 0; k < count; k++)
@@ -416,7 +449,7 @@ public sealed class ExpressionTransfer : IDisposable
             best = (beta + (MapAll(beta, identity, prompt) * free)).clamp(0, 1);
         }
 
-        var result = Finish(subject, prompts, o, critic, mappers, best, history, timings);
+        var result = Finish(subject, prompts, o, critic, mappers, best, history, timings) with { SkippedSteps = skipped };
         timings["finish"] = finishClock.Elapsed.TotalSeconds;
         timings["total"] = clock.Elapsed.TotalSeconds;
         report(new TransferProgress
@@ -446,9 +479,7 @@ public sealed class ExpressionTransfer : IDisposable
         var probabilities = Faces.ExpressionNet.Probabilities(ExpressionCrops.Extract(composite, boxes)).cpu().data<float>().ToArray();
         var (heldOut, heldBoxes) = scene1.HeldOut(all, CriticFace(o), o.HeldOutYaw, o.CriticTexture);
         var heldProbabilities = Faces.ExpressionNet.Probabilities(ExpressionCrops.Extract(heldOut, heldBoxes)).cpu().data<float>().ToArray();
-        var descriptorBoxes = scene1.DescriptorBoxes(all);
-        var descriptors = Faces.RecognitionNet.Descriptors(cat(Enumerable.Range(0, count + 1)
-            .Select(k => FaceCrop.CropResize(composite.narrow(0, k, 1), descriptorBoxes[k], FaceRecognitionNet.InputSize)).ToArray(), 0)).cpu().data<float>().ToArray();
+        var descriptors = Descriptors(scene1, composite, scene1.Posed(all)).cpu().data<float>().ToArray();
         var shown = scene1.Display(all, _display);
         var unposed = Model.ComputeShape(scene1.Shape.expand(count + 1, -1), all).cpu().data<float>().ToArray();
         var posed = scene1.Posed(all).cpu().data<float>().ToArray();
@@ -505,6 +536,14 @@ public sealed class ExpressionTransfer : IDisposable
     }
 
     private MeshTopology CriticFace(TransferOptions o) => o.ModelEyes ? _faceWithEyes : _face;
+
+    /// <summary>Face descriptors [N, 128] of renders, each cropped by face-api's alignment box of its posed landmarks.</summary>
+    private Tensor Descriptors(Scene scene, Tensor composite, Tensor posed)
+    {
+        var boxes = scene.DescriptorBoxes(posed);
+        return Faces.RecognitionNet.Descriptors(cat(boxes
+            .Select((box, k) => FaceCrop.CropResize(composite.narrow(0, k, 1), box, FaceRecognitionNet.InputSize)).ToArray(), 0));
+    }
 
     private ExpressionMapper CreateMapper(IExpressionCritic critic, long seed)
     {
@@ -732,8 +771,9 @@ public sealed class ExpressionTransfer : IDisposable
             return mirror;
         }
 
-        public IReadOnlyList<FaceBox> DescriptorBoxes(Tensor weights) =>
-            Boxes(Camera.ToCameraSpace(Posed(weights)), p => FaceAligner.DescriptorBox(p));
+        /// <summary>face-api's alignment boxes of posed heads [N, V, 3].</summary>
+        public IReadOnlyList<FaceBox> DescriptorBoxes(Tensor posed) =>
+            Boxes(Camera.ToCameraSpace(posed), p => FaceAligner.DescriptorBox(p));
 
         private IReadOnlyList<FaceBox> Boxes(Tensor cameraVertices, Func<IReadOnlyList<(double X, double Y)>, FaceBox> box)
         {
@@ -742,7 +782,7 @@ public sealed class ExpressionTransfer : IDisposable
             var ids = _owner.Model.LandmarkIndices;
             var projected = Camera.Project(cameraVertices.detach().index_select(1, ids)).cpu().data<float>().ToArray();
             var boxes = new List<FaceBox>();
-            for (var k = 0; k < _count; k++)
+            for (var k = 0; k < cameraVertices.shape[0]; k++)
             {
                 var points = Enumerable.Range(0, 68).Select(i => ((double)projected[(k * 68 + i) * 3], (double)projected[((k * 68 + i) * 3) + 1])).ToArray();
                 boxes.Add(box(points));

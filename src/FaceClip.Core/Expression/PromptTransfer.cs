@@ -46,7 +46,7 @@ public sealed record PromptTransfer
     /// <summary>Face-descriptor distance between the subject's own render and this one (same view and light).</summary>
     public required double IdentityDistance { get; init; }
 
-    /// <summary>Per-iteration loss terms for this prompt (critic, delta, sparsity, symmetry, range, prototype, total).</summary>
+    /// <summary>Per-iteration loss terms for this prompt (critic, delta, sparsity, symmetry, range, prototype, antagonist, identity, total).</summary>
     public required IReadOnlyList<IReadOnlyDictionary<string, double>> LossHistory { get; init; }
 
     /// <summary>Mean |Δβ| over the blendshapes.</summary>

@@ -58,6 +58,16 @@ public sealed class TransferOptions
     /// expression (<see cref="ExpressionPrototypes.Antagonists"/>; a_i their antagonism): a sad face does not smile.</summary>
     public double AntagonistWeight { get; set; } = 1.0;
 
+    /// <summary>Weight of the identity term (StyleCLIP's L_ID), relu(‖d(I') − d(I)‖ − <see cref="IdentityMargin"/>): the
+    /// face-api descriptor of each prompt's fitted view against that of the subject's own render, the measure the results
+    /// report as their identity distance. Needs the fitted view (<see cref="FittedView"/>, <see cref="Views"/> ≥ 2);
+    /// 0: off.</summary>
+    public double IdentityWeight { get; set; } = 3.0;
+
+    /// <summary>Descriptor distance the new expression may take freely (an expression moves the descriptor by itself;
+    /// face-api's same-person threshold is 0.6).</summary>
+    public double IdentityMargin { get; set; } = 0.42;
+
     /// <summary>With the embedded critic and a fresh mapper, start the optimisation from the prompt's prototype (its
     /// blendshapes at their levels, its antagonists at zero) instead of the subject's own expression.</summary>
     public bool WarmStart { get; set; } = true;
@@ -120,7 +130,8 @@ public sealed class TransferOptions
         Require(Critic is "auto" or "clip" or "face", "Critic must be auto, clip or face.");
         Require(CriticTexture is "upper-face" or "albedo" or "photo", "CriticTexture must be upper-face, albedo or photo.");
         Require(DeltaWeight >= 0 && SparsityWeight >= 0 && SymmetryWeight >= 0 && RangeWeight >= 0 && CriticWeight > 0
-                && PrototypeWeight >= 0 && AntagonistWeight >= 0 && PrototypeLevel >= 0, "Loss weights cannot be negative.");
+                && PrototypeWeight >= 0 && AntagonistWeight >= 0 && PrototypeLevel >= 0 && IdentityWeight >= 0 && IdentityMargin >= 0,
+            "Loss weights cannot be negative.");
         Require(PreviewSize is >= 16 and <= 512, "PreviewSize must be 16..512.");
         Require(Views is >= 1 and <= 8, "Views must be 1..8.");
         Require(ViewJitter >= 0 && ViewJitter < HeldOutYaw, "ViewJitter must be at least 0 and below HeldOutYaw (the held-out view must stay unseen).");

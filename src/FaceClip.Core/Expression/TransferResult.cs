@@ -35,6 +35,9 @@ public sealed record TransferResult : IDisposable
 
     public required int Iterations { get; init; }
 
+    /// <summary>Steps whose gradient was not finite and that were skipped (the mapper left as it was).</summary>
+    public int SkippedSteps { get; init; }
+
     /// <summary>Seconds: setup, optimise, finish, total.</summary>
     public required IReadOnlyDictionary<string, double> Timings { get; init; }
 

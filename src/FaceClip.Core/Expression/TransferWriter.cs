@@ -120,6 +120,7 @@ public static class TransferWriter
         ["device"] = r.Device,
         ["photo"] = r.Subject.PhotoName,
         ["iterations"] = r.Iterations,
+        ["skipped_steps"] = r.SkippedSteps,
         ["mapper"] = JsonNode.Parse(r.Mappers[0].Config.ToJson()),
         ["source_probabilities"] = Probabilities(r.SourceProbabilities),
         ["timings"] = new JsonObject(r.Timings.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)JsonValue.Create(Math.Round(kv.Value, 3))))),

@@ -20,7 +20,7 @@ public sealed class ExpressionTransferTests(TransferFixture fixture) : IClassFix
         var steps = fixture.Progress.Where(p => p.Stage == "transfer").ToList();
         Assert.Equal(fixture.Options.Iterations, steps.Count);
         Assert.Equal([8, 16, 24, 32, 40], steps.Where(p => p.PreviewPng is not null).Select(p => p.Iteration));
-        Assert.All(steps, p => Assert.Equal(["antagonist", "critic", "delta", "prototype", "range", "sparsity", "symmetry", "total"], p.Losses.Keys.Order()));
+        Assert.All(steps, p => Assert.Equal(["antagonist", "critic", "delta", "identity", "prototype", "range", "sparsity", "symmetry", "total"], p.Losses.Keys.Order()));
         Assert.All(steps, p => Assert.Equal(2, p.PromptLosses.Count));
         using var preview = Image.Load<Rgb24>(steps[7].PreviewPng!);
         Assert.Equal((2 * fixture.Options.PreviewSize, fixture.Options.PreviewSize), (preview.Width, preview.Height));
@@ -261,6 +261,33 @@ public sealed class ExpressionTransferTests(TransferFixture fixture) : IClassFix
     }
 
     [Fact]
+    public async Task TheIdentityTermIsTheReportedDescriptorDistanceOverItsMarginAndPullsItBack()
+    {
+        // Two views per step, both the fitted one (no augmentation), so the term's view is the one results are judged on.
+        TransferOptions Options(int iterations, double weight, double margin) => new()
+        {
+            Iterations = iterations, Critic = "face", PreviewEvery = 0, LearningRate = 4e-3, Views = 2, FittedView = true,
+            ViewJitter = 0, PitchJitter = 0, LightFlip = 0, CropJitter = 0, IdentityWeight = weight, IdentityMargin = margin,
+        };
+        string[] prompt = ["very angry"];
+        using var start = await fixture.Transfer.TransferAsync(fixture.Subject, prompt, Options(0, 0, 0));
+        var startDistance = start.Prompts[0].IdentityDistance;
+        Assert.True(startDistance > 0.05, $"the prototype moves the descriptor ({startDistance:F3})");
+
+        using var free = await fixture.Transfer.TransferAsync(fixture.Subject, prompt, Options(12, 0, 0));
+        using var held = await fixture.Transfer.TransferAsync(fixture.Subject, prompt, Options(12, 20, 0));
+        // The first step's term is the weight times the distance of the first iterate (the prototype), as reported.
+        Assert.Equal(0, free.Prompts[0].LossHistory[0]["identity"]);
+        Assert.Equal(20 * startDistance, held.Prompts[0].LossHistory[0]["identity"], 20 * 2e-3);
+        Assert.True(held.Prompts[0].IdentityDistance < free.Prompts[0].IdentityDistance - 0.02,
+            $"the term pulls the descriptor back: {held.Prompts[0].IdentityDistance:F3} with it, {free.Prompts[0].IdentityDistance:F3} without");
+
+        // Below its margin the term is zero.
+        using var within = await fixture.Transfer.TransferAsync(fixture.Subject, prompt, Options(1, 20, startDistance + 0.05));
+        Assert.Equal(0, within.Prompts[0].LossHistory[0]["identity"]);
+    }
+
+    [Fact]
     public async Task AMapperTrainedAcrossSubjectsLowersTheCriticLossAndAppliesToAFaceAsItIs()
     {
         // Two subjects: the fit, and the same face with the subject's own expression relaxed (a different starting point).
@@ -346,5 +373,60 @@ public sealed class ExpressionTransferTests(TransferFixture fixture) : IClassFix
         Assert.All(result.Prompts, p => Assert.Null(p.Target));
         Assert.Equal(critic.PromptDimensions, result.Mappers[0].Config.PromptInputs);
         Assert.Equal(3, result.Prompts[1].LossHistory.Count);
+    }
+
+    [Fact]
+    public async Task AStepWithANonFiniteGradientIsSkippedLeavingTheMapperAndAdamAsTheyWere()
+    {
+        using var model = Core.Clip.ClipLoader.Load(Clip.ClipFixtureTests.Fixture("clip_tiny_vit.safetensors")).Freeze();
+        var tokenizer = Core.Clip.ClipTokenizer.Load(Path.Combine(TestPaths.SharedModels, "clip", "bpe_simple_vocab_16e6.txt.gz"));
+        // One fixed view per step, so step n of one run and step m of another see the same render when their mappers agree.
+        TransferOptions Options(int iterations) => new()
+        {
+            Iterations = iterations, PreviewEvery = 0, Critic = "clip", LearningRate = 1e-2,
+            Views = 1, ViewJitter = 0, PitchJitter = 0, LightFlip = 0, CropJitter = 0,
+        };
+        using var poisoned = new ExpressionTransfer(fixture.Reconstructor.Model, fixture.Reconstructor.Faces,
+            () => new PoisonedCritic(new ClipExpressionCritic(model, tokenizer, "tiny")));
+        using var result = await poisoned.TransferAsync(fixture.Subject, ["a smile"], Options(4));
+        using var plain = new ExpressionTransfer(fixture.Reconstructor.Model, fixture.Reconstructor.Faces, () => new ClipExpressionCritic(model, tokenizer, "tiny"));
+        using var clean = await plain.TransferAsync(fixture.Subject, ["a smile"], Options(2));
+
+        Assert.Equal(2, result.SkippedSteps); // steps 1 and 3 had a NaN loss
+        Assert.Equal(0, clean.SkippedSteps);
+        var poisonedTotals = result.Prompts[0].LossHistory.Select(h => h["total"]).ToArray();
+        var cleanTotals = clean.Prompts[0].LossHistory.Select(h => h["total"]).ToArray();
+        Assert.True(double.IsNaN(poisonedTotals[0]) && double.IsNaN(poisonedTotals[2]));
+        Assert.True(Math.Abs(cleanTotals[1] - cleanTotals[0]) > 1e-3, "a step changes the loss");
+        // Step 2 starts from the untouched mapper, as the clean run's step 1. Step 4 follows one Adam step, as the clean
+        // run's step 2: the same up to the CPU backward pass's run-to-run noise (Adam's normalised step turns a gradient
+        // component near zero into a full step either way), far from what a second step or a corrupted state would give.
+        Assert.Equal(cleanTotals[0], poisonedTotals[1], 1e-5);
+        var oneStep = Math.Abs(cleanTotals[1] - cleanTotals[0]);
+        Assert.True(Math.Abs(poisonedTotals[3] - cleanTotals[1]) < 0.25 * oneStep,
+            $"after one Adam step: {poisonedTotals[3]} against {cleanTotals[1]} (one step changed the loss by {oneStep})");
+        Assert.All(result.Prompts[0].Expression, w => Assert.True(float.IsFinite(w) && w is >= 0 and <= 1));
+        Assert.All(result.Mappers[0].parameters(), p => Assert.True(p.isfinite().all().item<bool>()));
+    }
+
+    /// <summary>A critic whose loss is NaN on every other call (1st, 3rd, ...).</summary>
+    private sealed class PoisonedCritic(IExpressionCritic inner) : IExpressionCritic
+    {
+        private int _calls;
+
+        public string Kind => inner.Kind;
+
+        public string Description => inner.Description;
+
+        public int PromptDimensions => inner.PromptDimensions;
+
+        public IReadOnlyList<ExpressionTarget>? Targets => inner.Targets;
+
+        public TorchSharp.torch.Tensor EmbedPrompts(IReadOnlyList<string> prompts) => inner.EmbedPrompts(prompts);
+
+        public TorchSharp.torch.Tensor Loss(TorchSharp.torch.Tensor composites01, IReadOnlyList<Core.Vision.FaceBox> expressionBoxes) =>
+            inner.Loss(composites01, expressionBoxes) * (++_calls % 2 == 1 ? float.NaN : 1f);
+
+        public void Dispose() => inner.Dispose();
     }
 }

@@ -121,12 +121,15 @@ public static class TextureBaker
 
             var flags = tensor(inner.Vertices.Select(f => f ? 1f : 0f).ToArray(), device: device).view(1, -1, 1);
             var isInner = BarycentricInterpolation.Interpolate(flags, vertexIds, weights).view(-1) > 0.5;
+            // How far inside an opening a texel shows, in crop pixels: the photo fades in over the first pixel inside
+            // the contour, so the lid's former line leaves no hard seam on the eyeball when an expression opens the eye.
             var shows = inner.Openings.Select(loop =>
             {
                 using var loopIds = tensor(loop.Select(v => (long)v).ToArray(), device: device);
-                return InsidePolygon(cropPixels, camera.Project(cameraVertices.index_select(1, loopIds))[0].narrow(1, 0, 2));
-            }).Aggregate((a, b) => a | b);
-            blend *= where(isInner, shows, ones_like(shows)).to(float32).unsqueeze(1);
+                var outline = camera.Project(cameraVertices.index_select(1, loopIds))[0].narrow(1, 0, 2);
+                return InsidePolygon(cropPixels, outline).to(float32) * DistanceToPolygon(cropPixels, outline).clamp_max(1);
+            }).Aggregate(maximum);
+            blend *= where(isInner, shows, ones_like(shows)).unsqueeze(1);
         }
 
         // Where the photo did not see the surface, the fitted albedo under the light the visible part received on
@@ -154,5 +157,15 @@ public static class TextureBaker
         var crossingX = ax + ((bx - ax) * (py - ay) / where(by == ay, ones_like(by), by - ay));
         var crossings = (straddles & (px < crossingX)).sum([1]);
         return crossings.remainder(2).eq(1);
+    }
+
+    /// <summary>Distance [N] from each point [N, 2] to the nearest edge of the closed polygon [L, 2].</summary>
+    public static Tensor DistanceToPolygon(Tensor points, Tensor polygon)
+    {
+        var a = polygon.unsqueeze(0); // [1, L, 2]
+        var edge = polygon.roll(-1, 0).unsqueeze(0) - a;
+        var offset = points.unsqueeze(1) - a; // [N, L, 2]
+        var along = ((offset * edge).sum([2]) / (edge * edge).sum([2]).clamp_min(1e-12)).clamp(0, 1);
+        return (offset - (along.unsqueeze(2) * edge)).norm(2).amin([1]);
     }
 }

@@ -17,6 +17,10 @@ public sealed class TextureBakerTests(IctFaceKitFixture fixture) : IClassFixture
         var points = tensor(new[] { 1f, 1f, 3f, 1f, 1f, 3f, 3f, 3f, 5f, 1f, -1f, 1f, 1f, 5f }).view(7, 2);
         var inside = TextureBaker.InsidePolygon(points, outline).data<bool>().ToArray();
         Assert.Equal([true, true, true, false, false, false, false], inside);
+        // Distances to the nearest edge: (1, 1) is 1 from the bottom and left edges, (3, 3) is 1 from the inner corner's
+        // edges, (5, 1) 1 from the right edge, (-1, 1) 1 from the left one.
+        var distances = TextureBaker.DistanceToPolygon(tensor(new[] { 1f, 1f, 3f, 1.5f, 5f, 1f, -1f, 1f, 3f, 3f }).view(5, 2), outline).data<float>().ToArray();
+        Assert.Equal([1f, 0.5f, 1f, 1f, 1f], distances.Select(d => (float)Math.Round(d, 5)));
     }
 
     [Fact]
@@ -54,6 +58,9 @@ public sealed class TextureBakerTests(IctFaceKitFixture fixture) : IClassFixture
         var (centreRed, centreGreen) = At(baked, 8, 24);
         Assert.True(centreRed > 0.9f && centreGreen < 0.1f, $"the eyeball shows the photo through its opening, got ({centreRed}, {centreGreen})");
         Assert.True(At(baked, 8, 8).Red > 0.9f, "skin still takes the photo");
+        // Column 27 lies 0.43 crop pixels inside the opening's edge: the photo fades in over the first pixel.
+        var (fadeRed, fadeGreen) = At(baked, 8, 27);
+        Assert.True(fadeRed is > 0.3f and < 0.7f && fadeGreen is > 0.2f and < 0.6f, $"half photo, half albedo near the opening's edge, got ({fadeRed}, {fadeGreen})");
         Assert.Throws<ArgumentException>(() => Bake(new TextureBaker.InnerParts(new bool[5], [[0, 1, 2]])));
     }
 

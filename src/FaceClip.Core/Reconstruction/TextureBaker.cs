@@ -120,16 +120,22 @@ public static class TextureBaker
             }
 
             var flags = tensor(inner.Vertices.Select(f => f ? 1f : 0f).ToArray(), device: device).view(1, -1, 1);
-            var isInner = BarycentricInterpolation.Interpolate(flags, vertexIds, weights).view(-1) > 0.5;
-            // How far inside an opening a texel shows, in crop pixels: the photo fades in over the first pixel inside
-            // the contour, so the lid's former line leaves no hard seam on the eyeball when an expression opens the eye.
-            var shows = inner.Openings.Select(loop =>
+            var innerTexels = (BarycentricInterpolation.Interpolate(flags, vertexIds, weights).view(-1) > 0.5).nonzero().view(-1);
+            if (innerTexels.numel() > 0)
             {
-                using var loopIds = tensor(loop.Select(v => (long)v).ToArray(), device: device);
-                var outline = camera.Project(cameraVertices.index_select(1, loopIds))[0].narrow(1, 0, 2);
-                return InsidePolygon(cropPixels, outline).to(float32) * DistanceToPolygon(cropPixels, outline).clamp_max(1);
-            }).Aggregate(maximum);
-            blend *= where(isInner, shows, ones_like(shows)).unsqueeze(1);
+                // How far inside an opening each inner texel shows, in crop pixels: the photo fades in over the first
+                // pixel inside the contour, so the lid's former line leaves no hard seam on the eyeball when an
+                // expression opens the eye. Only the inner texels are tested (the polygon tests are [texels x edges]).
+                var innerPixels = cropPixels.index_select(0, innerTexels);
+                var shows = inner.Openings.Select(loop =>
+                {
+                    using var openingScope = NewDisposeScope();
+                    using var loopIds = tensor(loop.Select(v => (long)v).ToArray(), device: device);
+                    var outline = camera.Project(cameraVertices.index_select(1, loopIds))[0].narrow(1, 0, 2);
+                    return (InsidePolygon(innerPixels, outline).to(float32) * DistanceToPolygon(innerPixels, outline).clamp_max(1)).MoveToOuterDisposeScope();
+                }).Aggregate(maximum);
+                blend = blend * ones_like(blend).index_copy(0, innerTexels, shows.unsqueeze(1));
+            }
         }
 
         // Where the photo did not see the surface, the fitted albedo under the light the visible part received on

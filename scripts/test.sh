@@ -10,7 +10,8 @@ configuration="${FACECLIP_CONFIGURATION:-Release}"
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 set +e
-dotnet test FaceClip.Web.sln -c "$configuration" --no-build --nologo "$@" 2>&1 | tee "$log"
+# --blame: if a test host process dies (a native fault), the log names the test that was running.
+dotnet test FaceClip.Web.sln -c "$configuration" --no-build --nologo --blame "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
 awk '/(Passed|Failed)! +- +Failed:/ {

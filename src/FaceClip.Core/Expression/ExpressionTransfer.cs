@@ -368,7 +368,7 @@ public sealed class ExpressionTransfer : IDisposable
                 var antagonist = (weights.square() * antagonism).sum(1) * o.AntagonistWeight;
                 var range = (nn.functional.relu(-raw).square() + nn.functional.relu(raw - 1).square()).sum(1) * o.RangeWeight;
                 var identityLoss = reference is null ? zeros(count, device: device)
-                    : nn.functional.relu(((Descriptors(scene, composite.narrow(0, 0, count), posed.narrow(0, 0, count)) - reference).square().sum([1]) + 1e-10).sqrt() - o.IdentityMargin) * o.IdentityWeight;
+                    : nn.functional.relu(IdentityLoss.Distances(reference, Descriptors(scene, composite.narrow(0, 0, count), posed.narrow(0, 0, count))) - o.IdentityMargin) * o.IdentityWeight;
                 var perPrompt = criticLoss + delta + sparsity + symmetry + range + prototype + antagonist + identityLoss;
                 var totals = perPrompt.detach().cpu().data<float>().ToArray();
                 using (no_grad())
@@ -475,14 +475,14 @@ public sealed class ExpressionTransfer : IDisposable
         var layout = Model.Layout;
         var scene1 = new Scene(this, subject, count + 1);
         var all = cat([scene1.Beta, weights], 0); // item 0: the subject's own expression
-        var (composite, boxes, _) = scene1.Composite(all, CriticFace(o), o.CriticTexture);
+        var (composite, boxes, posedHeads) = scene1.Composite(all, CriticFace(o), o.CriticTexture);
         var probabilities = Faces.ExpressionNet.Probabilities(ExpressionCrops.Extract(composite, boxes)).cpu().data<float>().ToArray();
         var (heldOut, heldBoxes) = scene1.HeldOut(all, CriticFace(o), o.HeldOutYaw, o.CriticTexture);
         var heldProbabilities = Faces.ExpressionNet.Probabilities(ExpressionCrops.Extract(heldOut, heldBoxes)).cpu().data<float>().ToArray();
-        var descriptors = Descriptors(scene1, composite, scene1.Posed(all)).cpu().data<float>().ToArray();
+        var descriptors = Descriptors(scene1, composite, posedHeads).cpu().data<float>().ToArray();
         var shown = scene1.Display(all, _display);
         var unposed = Model.ComputeShape(scene1.Shape.expand(count + 1, -1), all).cpu().data<float>().ToArray();
-        var posed = scene1.Posed(all).cpu().data<float>().ToArray();
+        var posed = posedHeads.cpu().data<float>().ToArray();
         var weightValues = all.cpu().data<float>().ToArray();
         var stride = Model.VertexCount * 3;
         var e = layout.Expression;

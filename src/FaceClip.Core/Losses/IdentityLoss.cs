@@ -8,6 +8,11 @@ public static class IdentityLoss
     public static Tensor Compute(Tensor targetDescriptors, Tensor renderDescriptors) =>
         (1 - nn.functional.cosine_similarity(targetDescriptors.expand_as(renderDescriptors), renderDescriptors, 1)).mean();
 
+    /// <summary>Euclidean distances [N] of descriptors [N, D] from a reference [1, D] or [N, D], differentiable (a tiny
+    /// epsilon keeps the gradient finite where a distance is zero).</summary>
+    public static Tensor Distances(Tensor reference, Tensor descriptors) =>
+        ((descriptors - reference).square().sum([1]) + 1e-10).sqrt();
+
     /// <summary>Euclidean descriptor distance (face-api's measure; 0.6 is its same-person threshold).</summary>
     public static double Distance(float[] a, float[] b)
     {

@@ -72,7 +72,7 @@ public sealed partial class Reconstructor
         }
         var exported = FaceMeshExport.Create(Model, identityShape[0], albedo[0], textureSize: 0, includeExpressions: true);
         var atlas = TextureBaker.Bake(exported, 4 * o.TextureSize, 2 * o.TextureSize, Model.VertexCount, cameraVertices, camera, crop,
-            image.Pixels.to(device), albedo, lighting, TextureBaker.InnerParts.Of(Model.Data));
+            image.Pixels.to(device), albedo, lighting, _innerParts);
 
         // The model as the fit sees it (fitted albedo under the fitted light, whole head) and, blended over the photo,
         // its front face: a picture of the fit itself, not of the photo re-projected through the texture.

@@ -22,6 +22,7 @@ public sealed partial class Reconstructor : IDisposable
     private readonly Func<IFeatureCritic>? _clipCritic;
     private readonly MeshTopology _fitting;
     private readonly MeshTopology _display;
+    private readonly TextureBaker.InnerParts _innerParts;
 
     public Reconstructor(FaceModel model, FacePipeline faces, Func<IFeatureCritic>? clipCriticFactory = null)
     {
@@ -30,6 +31,7 @@ public sealed partial class Reconstructor : IDisposable
         _clipCritic = clipCriticFactory;
         _fitting = model.CreateFittingTopology();
         _display = model.CreateDisplayTopology();
+        _innerParts = TextureBaker.InnerParts.Of(model.Data);
     }
 
     /// <summary>Loads the face model and the face networks from the store, and the CLIP critic when OpenAI's CLIP

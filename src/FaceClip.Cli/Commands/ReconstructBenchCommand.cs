@@ -1,3 +1,5 @@
+using FaceClip.Core.Optimisation;
+using FaceClip.Core.Losses;
 using System.CommandLine;
 using System.Diagnostics;
 using FaceClip.Core.Geometry;
@@ -49,7 +51,7 @@ public static class ReconstructBenchCommand
 
             for (var f = 0; f < count; f++)
             {
-                var options = new ReconstructionOptions { FaceIndex = f, Critic = critic };
+                var options = new ReconstructionOptions { FaceIndex = f, Critic = Critics.ParseChoice(critic) };
                 if (iterations is { } n)
                 {
                     options.Iterations = n;
@@ -85,7 +87,7 @@ public static class ReconstructBenchCommand
                     if (result.Details is { } d)
                     {
                         // The detail pass's own photometric term, before its first step and after its last.
-                        var pass = result.LossHistory.Where(h => h.Stage == "detail").ToList();
+                        var pass = result.LossHistory.Where(h => h.Stage == OptimisationStage.Detail).ToList();
                         var (before, after) = (pass[0].Losses["photo"], pass[^1].Losses["photo"]);
                         detailRows.Add((after / before) - 1);
                         line += $"   detail photo {before:F4} -> {after:F4} ({100 * ((after / before) - 1):+0.0;-0.0}%), mean {d.MeanDisplacement * 10:F2} mm, max {d.MaxDisplacement * 10:F2} mm";

@@ -1,3 +1,5 @@
+using FaceClip.Core.Optimisation;
+using FaceClip.Core.Losses;
 using System.CommandLine;
 using FaceClip.Core.Geometry;
 using FaceClip.Core.Reconstruction;
@@ -34,7 +36,7 @@ public static class ReconstructCommand
         };
         command.SetAction((parse, ct) =>
         {
-            var options = new ReconstructionOptions { FaceIndex = parse.GetValue(face), Critic = parse.GetValue(critic)!, Initialiser = parse.GetValue(initialiser)! };
+            var options = new ReconstructionOptions { FaceIndex = parse.GetValue(face), Critic = Critics.ParseChoice(parse.GetValue(critic)), Initialiser = FitInitialisers.Parse(parse.GetValue(initialiser)) };
             if (parse.GetValue(iterations) is { } n)
             {
                 options.Iterations = n;
@@ -102,7 +104,7 @@ public static class ReconstructCommand
                     await foreach (var p in reconstructor.RunAsync(image.FullName, options, ct))
                     {
                         var total = p.Losses.TryGetValue("total", out var t) ? $" loss {t:F4}" : string.Empty;
-                        task.Description = $"{p.Stage} {p.Iteration}/{p.StageIterations}{total}";
+                        task.Description = $"{p.Stage.Name()} {p.Iteration}/{p.StageIterations}{total}";
                         task.Value = p.Fraction;
                         result = p.Result ?? result;
                     }

@@ -1,3 +1,5 @@
+using FaceClip.Core.Optimisation;
+using FaceClip.Core.Losses;
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
@@ -67,7 +69,7 @@ public static class RegressorBenchCommand
         if (!skipAblation)
         {
             var trainer = new RegressorTrainer(reconstructor);
-            var results = new List<(bool Branches, Dictionary<string, double> Before, Dictionary<string, double> After, double Seconds, IReadOnlyList<RegressorProgress> History)>();
+            var results = new List<(bool Branches, Dictionary<string, double> Before, Dictionary<string, double> After, double Seconds, IReadOnlyList<OptimisationProgress<ParameterRegressor>> History)>();
             foreach (var branches in new[] { true, false })
             {
                 var options = new RegressorTrainingOptions
@@ -80,7 +82,7 @@ public static class RegressorBenchCommand
                 using var loss = new ReconstructionLoss(model, topology, reconstructor.Faces.RecognitionNet, ReconstructionLoss.CropCamera(cropSize), options.Losses);
                 var clock = Stopwatch.StartNew();
                 var (trained, history) = trainer.Train(data, null, options, p => o.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"  {(branches ? "branches" : "ablation")} batch {p.Batch}/{p.Batches}: loss {p.Losses["total"]:F4} (landmarks {p.Losses["landmarks"]:F4}, photo {p.Losses["photo"]:F4})")), ct);
+                    $"  {(branches ? "branches" : "ablation")} batch {p.Iteration}/{p.StageIterations}: loss {p.Losses["total"]:F4} (landmarks {p.Losses["landmarks"]:F4}, photo {p.Losses["photo"]:F4})")), ct);
                 var seconds = clock.Elapsed.TotalSeconds;
                 using var untrained = new ParameterRegressor(reconstructor.Faces.RecognitionNet, model.Layout, options.Network);
                 untrained.to(compute.Device);
@@ -165,8 +167,8 @@ public static class RegressorBenchCommand
             var options = new ReconstructionOptions
             {
                 FaceIndex = int.Parse(parts[1], CultureInfo.InvariantCulture),
-                Critic = "face",
-                Initialiser = initialiser,
+                Critic = CriticChoice.Face,
+                Initialiser = FitInitialisers.Parse(initialiser),
                 PoseIterations = (int)Math.Round(defaults.PoseIterations * fraction),
                 ShapeIterations = (int)Math.Round(defaults.ShapeIterations * fraction),
                 Iterations = (int)Math.Round(defaults.Iterations * fraction),

@@ -1,3 +1,4 @@
+using FaceClip.Core.Optimisation;
 using System.CommandLine;
 using FaceClip.Core.Reconstruction;
 using FaceClip.Core.Runtime;
@@ -103,7 +104,7 @@ public static class TrainCommand
                                      $"{o.Batches} batches of {o.BatchSize}, Adam lr {o.LearningRate:G3} x{o.Decay} every {o.DecayEvery}, crops {o.CropSize} px");
             var trainer = new RegressorTrainer(reconstructor);
             ParameterRegressor? trained = null;
-            IReadOnlyList<RegressorProgress> history = [];
+            IReadOnlyList<OptimisationProgress<ParameterRegressor>> history = [];
             await context.Console.Progress()
                 .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
                 .StartAsync(progress =>
@@ -111,8 +112,8 @@ public static class TrainCommand
                     var task = progress.AddTask("training", maxValue: o.Batches);
                     (trained, history) = trainer.Train(data, path, o, p =>
                     {
-                        task.Description = $"batch {p.Batch}/{p.Batches} loss {p.Losses["total"]:F4}";
-                        task.Value = p.Batch;
+                        task.Description = $"batch {p.Iteration}/{p.StageIterations} loss {p.Losses["total"]:F4}";
+                        task.Value = p.Iteration;
                     }, ct);
                     return Task.CompletedTask;
                 });
@@ -122,7 +123,7 @@ public static class TrainCommand
                 {
                     var first = history[0].Losses;
                     var last = history[^1].Losses;
-                    context.Output.WriteLine($"loss {first["total"]:F4} (batch {history[0].Batch}) -> {last["total"]:F4} (batch {history[^1].Batch}); " +
+                    context.Output.WriteLine($"loss {first["total"]:F4} (batch {history[0].Iteration}) -> {last["total"]:F4} (batch {history[^1].Iteration}); " +
                                              $"landmarks {first["landmarks"]:F4} -> {last["landmarks"]:F4}, photo {first["photo"]:F4} -> {last["photo"]:F4}");
                     context.Output.WriteLine($"{history[^1].Elapsed.TotalSeconds:F1} s, {history[^1].Elapsed.TotalSeconds / history.Count:F2} s per batch");
                 }

@@ -1,3 +1,4 @@
+using FaceClip.Core.Losses;
 using System.CommandLine;
 using FaceClip.Core.Expression;
 using FaceClip.Core.Reconstruction;
@@ -29,7 +30,7 @@ public static class TrainMapperCommand
         };
         command.SetAction((parse, ct) =>
         {
-            var options = new TransferOptions { Critic = parse.GetValue(critic)!, Iterations = parse.GetValue(iterations), PreviewEvery = 0 };
+            var options = new TransferOptions { Critic = Critics.ParseChoice(parse.GetValue(critic)), Iterations = parse.GetValue(iterations), PreviewEvery = 0 };
             foreach (var w in parse.GetValue(weights) ?? [])
             {
                 TransferCommand.ApplyWeight(options, w);
@@ -100,11 +101,20 @@ public static class TrainMapperCommand
                 var slug = ExpressionTransfer.Slug(prompt, slugs);
                 slugs.Add(slug);
                 var clock = System.Diagnostics.Stopwatch.StartNew();
+                var visit = 0;
+                var first = double.NaN;
                 using var mapper = transfer.TrainMapper(subjects, prompt, options, epochs, report: p =>
                 {
-                    if (p.Visit == p.Visits || p.Visit % subjects.Count == 0)
+                    first = p.Iteration == 1 ? p.ItemLosses[0] : first;
+                    if (p.Iteration < p.StageIterations)
                     {
-                        context.Output.WriteLine($"\"{prompt}\" epoch {p.Epoch}/{p.Epochs}: visit {p.Visit}/{p.Visits}, critic loss on the last face {p.FirstCriticLoss:F3} -> {p.LastCriticLoss:F3}");
+                        return;
+                    }
+
+                    visit++;
+                    if (visit % subjects.Count == 0)
+                    {
+                        context.Output.WriteLine($"\"{prompt}\" epoch {visit / subjects.Count}/{epochs}: visit {visit}/{epochs * subjects.Count}, critic loss on the last face {first:F3} -> {p.ItemLosses[0]:F3}");
                     }
                 }, cancellationToken: ct);
                 var path = TransferCommand.MapperPath(output, slug, prompts.Length);

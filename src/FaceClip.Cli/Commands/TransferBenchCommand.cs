@@ -1,3 +1,4 @@
+using FaceClip.Core.Losses;
 using System.CommandLine;
 using System.Diagnostics;
 using FaceClip.Core.Expression;
@@ -41,7 +42,7 @@ public static class TransferBenchCommand
         };
         command.SetAction((parse, ct) =>
         {
-            var options = new TransferOptions { Critic = parse.GetValue(critic)! };
+            var options = new TransferOptions { Critic = Critics.ParseChoice(parse.GetValue(critic)) };
             if (parse.GetValue(iterations) is { } n)
             {
                 options.Iterations = n;
@@ -62,7 +63,7 @@ public static class TransferBenchCommand
         DirectoryInfo? fits, FileInfo? mapperFile, CancellationToken ct)
     {
         // Success is judged with the expression net's classes whatever the critic, so every prompt must name one.
-        if (ExpressionLexicon.FirstUnreadable(prompts, "face", clipInstalled: false) is { } error)
+        if (ExpressionLexicon.FirstUnreadable(prompts, CriticChoice.Face, clipInstalled: false) is { } error)
         {
             throw new CliUserException($"The bench judges success with the expression net's classes, so every prompt must name one: {error}");
         }

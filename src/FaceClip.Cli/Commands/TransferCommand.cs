@@ -1,3 +1,5 @@
+using FaceClip.Core.Optimisation;
+using FaceClip.Core.Losses;
 using System.CommandLine;
 using FaceClip.Core.Expression;
 using FaceClip.Core.Reconstruction;
@@ -31,7 +33,7 @@ public static class TransferCommand
         };
         command.SetAction((parse, ct) =>
         {
-            var options = new TransferOptions { Critic = parse.GetValue(critic)! };
+            var options = new TransferOptions { Critic = Critics.ParseChoice(parse.GetValue(critic)) };
             if (parse.GetValue(iterations) is { } n)
             {
                 options.Iterations = n;
@@ -64,10 +66,10 @@ public static class TransferCommand
             case "symmetry": options.SymmetryWeight = value; break;
             case "range": options.RangeWeight = value; break;
             case "lr" or "learning-rate": options.LearningRate = value; break;
-            case "photo-texture": options.CriticTexture = value > 0 ? "photo" : "albedo"; break;
+            case "photo-texture": options.CriticTexture = value > 0 ? CriticTexture.Photo : CriticTexture.Albedo; break;
             case "fitted-view": options.FittedView = value > 0; break;
             case "model-eyes": options.ModelEyes = value > 0; break;
-            case "upper-face": options.CriticTexture = value > 0 ? "upper-face" : "albedo"; break;
+            case "upper-face": options.CriticTexture = value > 0 ? CriticTexture.UpperFace : CriticTexture.Albedo; break;
             case "body-rate": options.BodyRate = value; break;
             case "jitter": options.ViewJitter = value; break;
             case "views" when value == Math.Floor(value): options.Views = (int)value; break;
@@ -137,7 +139,7 @@ public static class TransferCommand
                         var task = progress.AddTask("transfer", maxValue: 1);
                         await foreach (var p in transfer.RunAsync(subject, prompts, options, loaded, ct))
                         {
-                            task.Description = $"{p.Stage} {p.Iteration}/{p.Iterations} loss {p.Losses.GetValueOrDefault("total"):F4}";
+                            task.Description = $"{p.Stage.Name()} {p.Iteration}/{p.StageIterations} loss {p.Losses.GetValueOrDefault("total"):F4}";
                             task.Value = p.Fraction;
                             result = p.Result ?? result;
                         }
@@ -203,7 +205,7 @@ public static class TransferCommand
                 var task = progress.AddTask("reconstructing", maxValue: 1);
                 await foreach (var p in reconstructor.RunAsync(image.FullName, options, ct))
                 {
-                    task.Description = $"reconstruct {p.Stage} {p.Iteration}/{p.StageIterations}";
+                    task.Description = $"reconstruct {p.Stage.Name()} {p.Iteration}/{p.StageIterations}";
                     task.Value = p.Fraction;
                     result = p.Result ?? result;
                 }

@@ -1,4 +1,5 @@
 using FaceClip.Core.Clip;
+using FaceClip.Core.Losses;
 using FaceClip.Core.Vision;
 using static TorchSharp.torch;
 
@@ -13,8 +14,9 @@ public sealed class ClipExpressionCritic(ClipModel model, ClipTokenizer tokenize
 {
     private Tensor? _text;
     private int? _width;
+    private IReadOnlyList<string>? _prompts;
 
-    public string Kind => "clip";
+    public CriticKind Kind => CriticKind.Clip;
 
     public string Description => $"CLIP {modelName}: 1 − cos(image embedding of the render over the photo crop, text embedding of the prompt)";
 
@@ -32,6 +34,7 @@ public sealed class ClipExpressionCritic(ClipModel model, ClipTokenizer tokenize
         text = text / text.norm(1, keepdim: true);
         _text?.Dispose();
         _text = text.detach().DetachFromDisposeScope();
+        _prompts = prompts.ToArray();
         return _text.clone().MoveToOuterDisposeScope();
     }
 
@@ -51,6 +54,9 @@ public sealed class ClipExpressionCritic(ClipModel model, ClipTokenizer tokenize
         using var tokens = tokenizer.Tokenize(["a face"], model.ContextLength);
         return (int)model.EncodeText(tokens).shape[1];
     }
+
+    public IReadOnlyList<ExpressionPrior> Priors(IReadOnlyList<string> blendshapeNames, TransferOptions options) =>
+        (_prompts ?? throw new InvalidOperationException("EmbedPrompts must be called before Priors.")).Select(p => ExpressionPrior.Uniform(blendshapeNames.Count, p, options)).ToList();
 
     public void Dispose() => _text?.Dispose();
 }

@@ -1,3 +1,4 @@
+using FaceClip.Core.Losses;
 using FaceClip.Core.Vision;
 using static TorchSharp.torch;
 
@@ -14,7 +15,7 @@ public sealed class EmbeddedExpressionCritic(FaceExpressionNet net) : IExpressio
     private Tensor? _targets;
     private List<ExpressionTarget>? _read;
 
-    public string Kind => "face";
+    public CriticKind Kind => CriticKind.Face;
 
     public string Description => "embedded: face-api expression net (7 classes) on the face crop vs the prompt's target distribution (lexicon), KL divergence";
 
@@ -42,6 +43,9 @@ public sealed class EmbeddedExpressionCritic(FaceExpressionNet net) : IExpressio
         var entropy = (targets * targets.clamp_min(1e-12).log()).sum(1);
         return (entropy - (targets * logP).sum(1)).MoveToOuterDisposeScope();
     }
+
+    public IReadOnlyList<ExpressionPrior> Priors(IReadOnlyList<string> blendshapeNames, TransferOptions options) =>
+        (_read ?? throw new InvalidOperationException("EmbedPrompts must be called before Priors.")).Select(t => ExpressionPrior.FromTarget(blendshapeNames, t, options)).ToList();
 
     public void Dispose() => _targets?.Dispose();
 }

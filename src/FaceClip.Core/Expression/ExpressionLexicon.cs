@@ -1,3 +1,4 @@
+using FaceClip.Core.Losses;
 using System.Text;
 using System.Text.RegularExpressions;
 using FaceClip.Core.Vision;
@@ -212,10 +213,10 @@ public static class ExpressionLexicon
     /// <summary>Checks prompts before any heavy work: when the embedded critic will read them (<paramref name="critic"/>
     /// <c>face</c>, or <c>auto</c> without CLIP weights installed), the message of the first one it cannot read; null
     /// when all read, or when CLIP (which reads any text) will run.</summary>
-    public static string? FirstUnreadable(IEnumerable<string> prompts, string critic, bool clipInstalled)
+    public static string? FirstUnreadable(IEnumerable<string> prompts, CriticChoice critic, bool clipInstalled)
     {
         ArgumentNullException.ThrowIfNull(prompts);
-        if (critic == "clip" || (critic == "auto" && clipInstalled))
+        if (critic.Resolve(clipInstalled) == CriticKind.Clip)
         {
             return null;
         }

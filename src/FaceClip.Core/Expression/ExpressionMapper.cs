@@ -1,4 +1,5 @@
 using FaceClip.Core.IO;
+using FaceClip.Core.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -30,16 +31,20 @@ public sealed class ExpressionMapper : nn.Module<Tensor, Tensor, Tensor, Tensor>
     private readonly Parameter head_weight;
     private readonly Parameter head_bias;
 
-    public ExpressionMapper(ExpressionMapperConfig config)
+    /// <summary>A new mapper whose initial weights are drawn from <paramref name="generator"/> (the same seed gives the
+    /// same mapper); without one, from a generator seeded with 0 (a mapper about to be loaded from a file).</summary>
+    public ExpressionMapper(ExpressionMapperConfig config, Generator? generator = null)
         : base(nameof(ExpressionMapper))
     {
         Config = config ?? throw new ArgumentNullException(nameof(config));
+        using var own = generator is null ? new Generator(0) : null;
+        var g = generator ?? own!;
         var d = config.Width;
-        value_direction = new Parameter(randn(config.Expressions, d) * 0.5, requires_grad: true);
-        value_embedding = new Parameter(randn(config.Expressions, d) * 0.1, requires_grad: true);
+        value_direction = new Parameter(SeededInit.Normal(g, config.Expressions, d) * 0.5, requires_grad: true);
+        value_embedding = new Parameter(SeededInit.Normal(g, config.Expressions, d) * 0.1, requires_grad: true);
         identity = nn.Linear(config.IdentityInputs, d);
         prompt = nn.Linear(config.PromptInputs, d);
-        type_embedding = new Parameter(randn(2, d) * 0.1, requires_grad: true);
+        type_embedding = new Parameter(SeededInit.Normal(g, 2, d) * 0.1, requires_grad: true);
         prompt_shift = nn.Linear(d, d);
         blocks = new ModuleList<MapperBlock>(Enumerable.Range(0, config.Blocks).Select(_ => new MapperBlock(d, config.Heads)).ToArray());
         ln_post = nn.LayerNorm(d);
@@ -47,6 +52,7 @@ public sealed class ExpressionMapper : nn.Module<Tensor, Tensor, Tensor, Tensor>
         head_bias = new Parameter(zeros(config.Expressions), requires_grad: true);
 
         RegisterComponents();
+        SeededInit.Reset(this, g);
     }
 
     public ExpressionMapperConfig Config { get; }

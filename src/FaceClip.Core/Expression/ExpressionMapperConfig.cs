@@ -1,4 +1,6 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
+using FaceClip.Core.Losses;
 
 namespace FaceClip.Core.Expression;
 
@@ -11,10 +13,12 @@ namespace FaceClip.Core.Expression;
 /// <param name="Blocks">Transformer blocks (the paper's 3).</param>
 /// <param name="Critic">The critic the prompt embedding comes from (<c>face</c> or <c>clip</c>); a mapper only reads its own kind.</param>
 public sealed record ExpressionMapperConfig(int Expressions = 53, int IdentityInputs = 160, int PromptInputs = 7, int Width = 64, int Heads = 4,
-    int Blocks = 3, string Critic = "face")
+    int Blocks = 3, CriticKind Critic = CriticKind.Face)
 {
-    public string ToJson() => JsonSerializer.Serialize(this);
+    private static readonly JsonSerializerOptions Json = new() { Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) } };
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
 
     public static ExpressionMapperConfig FromJson(string json) =>
-        JsonSerializer.Deserialize<ExpressionMapperConfig>(json) ?? throw new InvalidDataException("The mapper's configuration is empty.");
+        JsonSerializer.Deserialize<ExpressionMapperConfig>(json, Json) ?? throw new InvalidDataException("The mapper's configuration is empty.");
 }

@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using FaceClip.Core.Clip;
 using FaceClip.Core.Geometry;
 using FaceClip.Core.Losses;
+using FaceClip.Core.Optimisation;
 using FaceClip.Core.Reconstruction;
 using FaceClip.Core.Rendering;
 using FaceClip.Core.Runtime;
@@ -19,25 +20,19 @@ namespace FaceClip.Core.Expression;
 /// that the face rendered with β' = clamp(β + Δβ, 0, 1) — identity, texture, pose and lighting fixed — satisfies the
 /// critic: CLIP's <c>1 − cos(E_i(I_r), E_t(prompt))</c> when installed, else the embedded expression critic. A
 /// regulariser keeps Δβ small (L2), sparse (L1), left/right symmetric unless the prompt asks for one side, and inside
-/// [0, 1]; gaze blendshapes are frozen. Progress streams as <see cref="TransferProgress"/>.
+/// [0, 1]; gaze blendshapes are frozen. Progress streams as <see cref="OptimisationProgress{TResult}"/>.
 /// </summary>
 public sealed class ExpressionTransfer : IDisposable
 {
-    private readonly Func<IExpressionCritic>? _clipCritic;
     private readonly MeshTopology _face;
     private readonly MeshTopology _faceWithEyes;
     private readonly MeshTopology _display;
-    private readonly float[] _free;
-    private readonly float[] _lateral;
-    private readonly long[] _left;
-    private readonly long[] _right;
-    private readonly Tensor _upperFace;
 
     public ExpressionTransfer(FaceModel model, FacePipeline faces, Func<IExpressionCritic>? clipCriticFactory = null)
     {
         Model = model ?? throw new ArgumentNullException(nameof(model));
         Faces = faces ?? throw new ArgumentNullException(nameof(faces));
-        _clipCritic = clipCriticFactory;
+        Critics = new CriticSource<IExpressionCritic>(() => new EmbeddedExpressionCritic(faces.ExpressionNet), clipCriticFactory, "ViT-B-32.pt");
         var data = model.Data;
         // The critic's face: the fitting region plus the mouth's inside (teeth, gums), and the eyeballs (sclera, painted
         // iris) unless the photo's own eyes are to show through the eye openings (TransferOptions.ModelEyes).
@@ -48,12 +43,12 @@ public sealed class ExpressionTransfer : IDisposable
         _faceWithEyes = model.CreateTopology(faceIds.Concat(data.DisplayTriangleIds().Where(t => eyes.Contains(data.TriangleRegions[t]))).Distinct().ToArray());
         _display = model.CreateDisplayTopology();
         var names = data.ExpressionNames;
-        _free = names.Select(n => n.StartsWith("eyeLook", StringComparison.Ordinal) ? 0f : 1f).ToArray();
-        _lateral = names.Select(n => n is "jawLeft" or "jawRight" or "mouthLeft" or "mouthRight" ? 0f : 1f).ToArray();
+        Free = names.Select(n => n.StartsWith("eyeLook", StringComparison.Ordinal) ? 0f : 1f).ToArray();
+        Lateral = names.Select(n => n is "jawLeft" or "jawRight" or "mouthLeft" or "mouthRight" ? 0f : 1f).ToArray();
         var pairs = SymmetricPairs(names);
-        _left = pairs.Select(p => (long)p.Left).ToArray();
-        _right = pairs.Select(p => (long)p.Right).ToArray();
-        _upperFace = tensor(UpperFaceWeights(data), device: model.Device);
+        LeftOfPairs = pairs.Select(p => (long)p.Left).ToArray();
+        RightOfPairs = pairs.Select(p => (long)p.Right).ToArray();
+        UpperFace = tensor(UpperFaceWeights(data), device: model.Device);
     }
 
     /// <summary>
@@ -109,8 +104,24 @@ public sealed class ExpressionTransfer : IDisposable
 
     public FacePipeline Faces { get; }
 
+    /// <summary>The transfer's expression critics (CLIP where its weights are installed, else the embedded one).</summary>
+    public CriticSource<IExpressionCritic> Critics { get; }
+
     /// <summary>Whether the CLIP critic can run (its weights are installed).</summary>
-    public bool ClipAvailable => _clipCritic is not null;
+    public bool ClipAvailable => Critics.ClipAvailable;
+
+    /// <summary>Per blendshape, 1 where the mapper may move it (gaze never moves).</summary>
+    internal float[] Free { get; }
+
+    /// <summary>Per blendshape, 0 for the sideways jaw and mouth shifts (only one-sided prompts move them).</summary>
+    internal float[] Lateral { get; }
+
+    internal long[] LeftOfPairs { get; }
+
+    internal long[] RightOfPairs { get; }
+
+    /// <summary>Per vertex, how much of the photo texture the critic's face shows (<see cref="UpperFaceWeights"/>).</summary>
+    internal Tensor UpperFace { get; }
 
     /// <summary>The left/right blendshape pairs (name_L/name_R, jawLeft/jawRight, mouthLeft/mouthRight) the symmetry term ties.</summary>
     public static IReadOnlyList<(int Left, int Right)> SymmetricPairs(IReadOnlyList<string> names)
@@ -131,22 +142,10 @@ public sealed class ExpressionTransfer : IDisposable
         return pairs.OrderBy(p => p.Item1).ToList();
     }
 
-    /// <summary>The critic a request asks for (<c>auto</c>: CLIP when installed, else the embedded one).</summary>
-    public IExpressionCritic CreateCritic(string requested)
-    {
-        if (requested == "clip" || (requested == "auto" && _clipCritic is not null))
-        {
-            return _clipCritic?.Invoke() ?? throw new ModelAssetException("clip",
-                "The CLIP critic needs OpenAI's CLIP weights (ViT-B-32.pt). Run `faceclip models fetch clip`, or use --critic face.");
-        }
-
-        return new EmbeddedExpressionCritic(Faces.ExpressionNet);
-    }
-
     /// <summary>Transfers the prompts onto the subject. Yields progress while it runs; the last item carries the result.
     /// Each prompt gets its own mapper: a copy of <paramref name="mapper"/> when given (e.g. <see cref="ExpressionMapper.Load"/>;
     /// fine-tuned for the request, or applied as it is with 0 iterations; the given one is not changed), else a fresh one.</summary>
-    public async IAsyncEnumerable<TransferProgress> RunAsync(TransferSubject subject, IReadOnlyList<string> prompts, TransferOptions options,
+    public async IAsyncEnumerable<OptimisationProgress<TransferResult>> RunAsync(TransferSubject subject, IReadOnlyList<string> prompts, TransferOptions options,
         ExpressionMapper? mapper = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(subject);
@@ -159,7 +158,7 @@ public sealed class ExpressionTransfer : IDisposable
         }
 
         // Read the prompts before starting, so an unreadable one fails at once.
-        var critic = CreateCritic(options.Critic);
+        var critic = Critics.Create(options.Critic);
         Tensor embeddings;
         try
         {
@@ -171,12 +170,12 @@ public sealed class ExpressionTransfer : IDisposable
             throw;
         }
 
-        var stream = ProgressStream.Run<TransferProgress>((report, ct) =>
+        var stream = ProgressStream.Run<OptimisationProgress<TransferResult>>((report, ct) =>
         {
             using (critic)
             using (embeddings)
             {
-                Optimise(subject, prompts, options, critic, embeddings, mapper, report, ct);
+                Transfer(subject, prompts, options, critic, embeddings, mapper, report, ct);
             }
         }, cancellationToken);
         await foreach (var progress in stream)
@@ -187,7 +186,7 @@ public sealed class ExpressionTransfer : IDisposable
 
     /// <summary>Runs a transfer to the end and returns its result (progress is passed to <paramref name="report"/>).</summary>
     public async Task<TransferResult> TransferAsync(TransferSubject subject, IReadOnlyList<string> prompts, TransferOptions options,
-        ExpressionMapper? mapper = null, Action<TransferProgress>? report = null, CancellationToken cancellationToken = default)
+        ExpressionMapper? mapper = null, Action<OptimisationProgress<TransferResult>>? report = null, CancellationToken cancellationToken = default)
     {
         TransferResult? result = null;
         await foreach (var p in RunAsync(subject, prompts, options, mapper, cancellationToken))
@@ -203,12 +202,14 @@ public sealed class ExpressionTransfer : IDisposable
     /// Trains one mapper for <paramref name="prompt"/> across many subjects (as StyleCLIP trains one mapper per text
     /// across many faces), so that it can later be applied to a new face as it is (<c>Iterations = 0</c>) or as a start
     /// for its request. Each epoch visits every subject once, in an order drawn from the seed, and takes
-    /// <see cref="TransferOptions.Iterations"/> Adam steps of the transfer's own objective on it. Without
-    /// <paramref name="start"/> the mapper starts fresh and without the warm start (a mapper meant for many faces must
-    /// read the prompt's change from each face's own blendshapes). Runs on the calling thread.
+    /// <see cref="TransferOptions.Iterations"/> steps of the transfer's own objective on it; one Adam optimiser runs
+    /// through every visit, so a visit continues from the moments the last one left rather than starting afresh.
+    /// Without <paramref name="start"/> the mapper starts fresh and without the warm start (a mapper meant for many
+    /// faces must read the prompt's change from each face's own blendshapes). Runs on the calling thread; reports each
+    /// step with <see cref="OptimisationProgress{TResult}.Item"/> the subject's index.
     /// </summary>
     public ExpressionMapper TrainMapper(IReadOnlyList<TransferSubject> subjects, string prompt, TransferOptions options, int epochs,
-        ExpressionMapper? start = null, Action<MapperTrainingProgress>? report = null, CancellationToken cancellationToken = default)
+        ExpressionMapper? start = null, Action<OptimisationProgress<ExpressionMapper>>? report = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(subjects);
         ArgumentNullException.ThrowIfNull(options);
@@ -218,27 +219,48 @@ public sealed class ExpressionTransfer : IDisposable
             throw new ArgumentException("Training a mapper needs at least one subject, a prompt, one epoch and one iteration per visit.");
         }
 
-        using var critic = CreateCritic(options.Critic);
+        using var critic = Critics.Create(options.Critic);
         using var embeddings = critic.EmbedPrompts([prompt]);
         var mapper = start is null ? CreateMapper(critic, options.Seed) : Copy(start);
         try
         {
+            CheckMapper(mapper, critic);
+            mapper.to(Model.Device).train();
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            using var views = new Generator((ulong)options.Seed, Model.Device);
+            using var optimizer = MapperOptimizer([mapper], options);
+            var loop = new OptimisationLoop(optimizer);
             var order = Enumerable.Range(0, subjects.Count).ToArray();
             var random = new Random((int)options.Seed);
-            var visit = 0;
+            var steps = epochs * subjects.Count * options.Iterations;
             for (var epoch = 1; epoch <= epochs; epoch++)
             {
                 random.Shuffle(order);
                 foreach (var s in order)
                 {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    var losses = new List<double>();
-                    Optimise(subjects[s], [prompt], options, critic, embeddings, mapper, p => losses.Add(p.PromptLosses[0]), cancellationToken, trainInPlace: true);
-                    visit++;
-                    report?.Invoke(new MapperTrainingProgress(epoch, epochs, visit, epochs * subjects.Count, s, losses.Count > 0 ? losses[0] : double.NaN, losses.Count > 0 ? losses[^1] : double.NaN));
+                    CheckLayout(subjects[s]);
+                    using var scope = NewDisposeScope();
+                    var objective = new TransferObjective(this, subjects[s], [prompt], options, critic, embeddings, [mapper], views);
+                    loop.Run(options.Iterations, _ => objective.Step(), (it, step, _) =>
+                    {
+                        var values = step.Values();
+                        report?.Invoke(new OptimisationProgress<ExpressionMapper>
+                        {
+                            Stage = OptimisationStage.MapperTraining,
+                            Iteration = it,
+                            StageIterations = options.Iterations,
+                            Fraction = loop.Steps / (double)steps,
+                            Elapsed = clock.Elapsed,
+                            Losses = values.ToDictionary(t => t.Name, t => (double)t.Values[0]),
+                            ItemLosses = [values[0].Values[0]],
+                            Item = s,
+                            SkippedSteps = loop.SkippedSteps,
+                        });
+                    }, cancellationToken);
                 }
             }
 
+            mapper.eval();
             return mapper;
         }
         catch
@@ -248,222 +270,154 @@ public sealed class ExpressionTransfer : IDisposable
         }
     }
 
-    private void Optimise(TransferSubject subject, IReadOnlyList<string> prompts, TransferOptions o, IExpressionCritic critic, Tensor embeddings,
-        ExpressionMapper? given, Action<TransferProgress> report, CancellationToken ct, bool trainInPlace = false)
+    /// <summary>One request: a mapper per prompt (as StyleCLIP trains a mapper per text: prompts optimised through one
+    /// shared mapper pull each other's offsets along), a copy of <paramref name="given"/> when there is one (it is
+    /// left as it is), optimised on the subject; then the results.</summary>
+    private void Transfer(TransferSubject subject, IReadOnlyList<string> prompts, TransferOptions o, IExpressionCritic critic, Tensor embeddings,
+        ExpressionMapper? given, Action<OptimisationProgress<TransferResult>> report, CancellationToken ct)
     {
-        var clock = Stopwatch.StartNew();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         var timings = new Dictionary<string, double>();
-        var device = Model.Device;
-        var layout = Model.Layout;
-        if (subject.Layout != layout)
-        {
-            throw new ArgumentException("The subject's codes do not have this face model's layout.", nameof(subject));
-        }
-
-        var count = prompts.Count;
+        CheckLayout(subject);
         if (given is not null)
         {
             CheckMapper(given, critic);
         }
 
-        // One mapper per prompt (as StyleCLIP trains a mapper per text): prompts optimised through one shared mapper
-        // pull each other's offsets along. A given mapper is copied for each prompt and left as it is, unless it is
-        // being trained across subjects (TrainMapper: one prompt, the mapper itself is trained).
-        var mappers = trainInPlace && given is not null && count == 1 ? [given]
-            : Enumerable.Range(0, count).Select(_ => given is null ? CreateMapper(critic, o.Seed) : Copy(given)).ToList();
-        mappers.ForEach(m => m.to(device));
-        Tensor MapAll(Tensor b, Tensor id, Tensor p) => cat(mappers.Select((m, k) => m.forward(b.narrow(0, k, 1), id.narrow(0, k, 1), p.narrow(0, k, 1))).ToArray(), 0);
+        var count = prompts.Count;
+        var mappers = Enumerable.Range(0, count).Select(_ => given is null ? CreateMapper(critic, o.Seed) : Copy(given)).ToList();
+        mappers.ForEach(m => m.to(Model.Device));
         using var scope = NewDisposeScope();
-        // Every step renders each prompt's face from o.Views random views in one batch, view-major: render v * count + k
-        // is prompt k seen from view v.
-        var views = o.Views;
-        var scene = new Scene(this, subject, count * views);
-        var prompt = embeddings.to(device);
-        var identity = cat([scene.Shape, scene.TextureCodes], 1).expand(count, -1);
-        var beta = scene.Beta.expand(count, -1);
-        var targets = critic.Targets;
-        var symmetric = tensor(prompts.Select((p, k) => (targets?[k].Symmetric ?? !ExpressionLexicon.IsOneSided(p)) ? 1f : 0f).ToArray(), device: device);
-
-        // Gaze never moves; sideways jaw and mouth shifts only for one-sided prompts.
-        var lateral = tensor(_lateral, device: device).view(1, -1);
-        var free = tensor(_free, device: device).view(1, -1) * (lateral + ((1 - lateral) * (1 - symmetric.view(-1, 1))));
-        // Plausibility (embedded critic, see ExpressionPrototypes): moving the blendshapes of the prompt's expressions
-        // costs little, moving the others costs more; the prototype's blendshapes are pulled up to their levels and its
-        // antagonists towards zero. With CLIP every blendshape costs the same and there is no prototype.
-        var names = Model.Data.ExpressionNames;
-        var plans = prompts.Select((_, k) => targets is null
-            ? (Relevance: new float[names.Length], Levels: new float[names.Length], Antagonism: new float[names.Length])
-            : ExpressionPrototypes.Plan(names, targets[k].Probabilities, targets[k].Intensity * o.PrototypeLevel)).ToList();
-        Tensor PerPrompt(Func<int, IEnumerable<float>> row) => tensor(Enumerable.Range(0, count).SelectMany(row).ToArray(), device: device).view(count, names.Length);
-        var sparsityScale = targets is null ? ones(count, names.Length, device: device)
-            : PerPrompt(k => plans[k].Relevance.Select(r => (float)(((1 - r) * o.OffPrototypeFactor) + (r * o.OnPrototypeFactor))));
-        var prototypeMask = PerPrompt(k => plans[k].Relevance) * free;
-        var prototypeLevels = PerPrompt(k => plans[k].Levels);
-        var antagonism = PerPrompt(k => plans[k].Antagonism) * free;
-        if (given is null && o.WarmStart && targets is not null)
+        using var views = new Generator((ulong)o.Seed, Model.Device);
+        var objective = new TransferObjective(this, subject, prompts, o, critic, embeddings, mappers, views);
+        if (given is null && o.WarmStart)
         {
-            // Start from the prototype: the prompt's blendshapes at their levels, its antagonists at zero.
+            // Start from the critic's prototype where it has one: the prompt's blendshapes at their levels, its antagonists at zero.
             using var noGrad = no_grad();
-            var start = (nn.functional.relu(prototypeLevels - beta) * prototypeMask) - (antagonism.clamp_max(1) * beta);
+            var start = objective.PrototypeStart();
             for (var k = 0; k < count; k++)
             {
-                mappers[k].StartFrom(start[k]);
+                if (objective.WarmStarts[k])
+                {
+                    mappers[k].StartFrom(start[k]);
+                }
             }
         }
 
-        // Identity (StyleCLIP's L_ID): the face descriptor of each prompt's fitted view stays near the subject's own, past
-        // a margin the expression itself may take. Needs the fitted view in every step's batch.
-        var identityOn = o.IdentityWeight > 0 && o.FittedView && views > 1;
-        Tensor? reference = null;
-        if (identityOn)
-        {
-            using var noGrad = no_grad();
-            var own = new Scene(this, subject, 1);
-            var (ownComposite, _, ownPosed) = own.Composite(own.Beta, CriticFace(o), o.CriticTexture);
-            reference = Descriptors(own, ownComposite, ownPosed);
-        }
-
-        using var left = tensor(_left, device: device);
-        using var right = tensor(_right, device: device);
-        var history = Enumerable.Range(0, count).Select(_ => new List<IReadOnlyDictionary<string, double>>()).ToList();
-        using var generator = new Generator((ulong)o.Seed, device);
         timings["setup"] = clock.Elapsed.TotalSeconds;
-
-        var optimiseClock = Stopwatch.StartNew();
-        mappers.ForEach(m => m.train());
-
-        // The renders' classification is not smooth (hard rasterised edges, a classifier, a jittered view), so the loss
-        // is noisy: each prompt keeps the weights of the iteration with the lowest exponentially smoothed loss.
-        var best = beta.clone();
-        var bestLoss = Enumerable.Repeat(double.PositiveInfinity, count).ToArray();
-        var smoothed = new double[count];
-        var skipped = 0;
-        // The head moves at the full rate, the body (embeddings and blocks) slower: when every weight of the body takes
-        // an Adam step at once the features, and so every offset, jump.
-        using (var optimizer = optim.Adam([
-                   new Adam.ParamGroup(mappers.SelectMany(m => m.HeadParameters()), o.LearningRate),
-                   new Adam.ParamGroup(mappers.SelectMany(m => m.BodyParameters()), o.LearningRate * o.BodyRate)]))
-        {
-            for (var it = 1; it <= o.Iterations; it++)
-            {
-                ct.ThrowIfCancellationRequested();
-                using var step = NewDisposeScope();
-                optimizer.zero_grad();
-                var raw = beta + (MapAll(beta, identity, prompt) * free);
-                var weights = raw.clamp(0, 1);
-                var (composite, boxes, posed) = scene.Composite(views == 1 ? weights : weights.repeat(views, 1), CriticFace(o), o.CriticTexture, scene.RandomViews(o, generator, o.FittedView && views > 1 ? count : 0));
-                var effective = weights - beta;
-                // The critic's loss averaged over the views: a change that reads from one view only gains little.
-                var criticLoss = critic.Loss(composite, boxes).view(views, count).mean([0]) * o.CriticWeight;
-                var delta = effective.square().sum(1) * o.DeltaWeight;
-                // Raising a blendshape costs by the prototype scale; relaxing one (towards 0, e.g. undoing the subject's
-                // own smile for "sad") is always plausible and costs the on-prototype rate.
-                var sparsity = ((nn.functional.relu(effective) * sparsityScale) + (nn.functional.relu(-effective) * o.OnPrototypeFactor * (targets is null ? 4 : 1))).sum(1) * o.SparsityWeight;
-                // Symmetry of the new expression itself (not only of the change): the fit's own left/right noise goes too.
-                var symmetry = (weights.index_select(1, left) - weights.index_select(1, right)).square().sum(1) * symmetric * o.SymmetryWeight;
-
-                // EMFACS prior (embedded critic): the prompt's prototype blendshapes are pulled up to their levels (times
-                // the prompt's intensity) and the blendshapes that contradict it towards zero (see ExpressionPrototypes).
-                var prototype = (nn.functional.relu(prototypeLevels - weights).square() * prototypeMask).sum(1) * o.PrototypeWeight;
-                var antagonist = (weights.square() * antagonism).sum(1) * o.AntagonistWeight;
-                var range = (nn.functional.relu(-raw).square() + nn.functional.relu(raw - 1).square()).sum(1) * o.RangeWeight;
-                var identityLoss = reference is null ? zeros(count, device: device)
-                    : nn.functional.relu(IdentityLoss.Distances(reference, Descriptors(scene, composite.narrow(0, 0, count), posed.narrow(0, 0, count))) - o.IdentityMargin) * o.IdentityWeight;
-                var perPrompt = criticLoss + delta + sparsity + symmetry + range + prototype + antagonist + identityLoss;
-                var totals = perPrompt.detach().cpu().data<float>().ToArray();
-                using (no_grad())
-                {
-                    for (var k = 0; k < count; k++)
-                    {
-                        // Smoothed over the last few steps: one step's loss is that of a few random views. A loss that
-                        // is not finite (its step is skipped below) is left out.
-                        if (!float.IsFinite(totals[k]))
-                        {
-                            continue;
-                        }
-
-                        smoothed[k] = double.IsPositiveInfinity(bestLoss[k]) ? totals[k] : (0.7 * smoothed[k]) + (0.3 * totals[k]);
-                        if (smoothed[k] < bestLoss[k])
-                        {
-                            bestLoss[k] = smoothed[k];
-                            best[k].copy_(weights[k].detach());
-                        }
-                    }
-                }
-
-                perPrompt.sum().backward();
-                // A step whose gradient is not finite (a degenerate render, a descriptor crop at the edge) is skipped, as
-                // mixed-precision training skips overflowing steps: one NaN would otherwise spread through Adam's moments
-                // into every later offset.
-                var gradients = mappers.SelectMany(m => m.parameters()).Select(p => p.grad).OfType<Tensor>().Select(g => g.isfinite().all()).ToArray();
-                if (gradients.Length == 0 || stack(gradients).all().item<bool>())
-                {
-                    optimizer.step();
-                }
-                else
-                {
-                    skipped++;
-                }
-
-                var terms = new (string Name, float[] Values)[]
-                {
-                    ("critic", criticLoss.detach().cpu().data<float>().ToArray()), ("delta", delta.detach().cpu().data<float>().ToArray()),
-                    ("sparsity", sparsity.detach().cpu().data<float>().ToArray()), ("symmetry", symmetry.detach().cpu().data<float>().ToArray()),
-                    ("range", range.detach().cpu().data<float>().ToArray()),
-                    ("prototype", prototype.detach().cpu().data<float>().ToArray()), ("antagonist", antagonist.detach().cpu().data<float>().ToArray()),
-                    ("identity", identityLoss.detach().cpu().data<float>().ToArray()),
-                    ("total", perPrompt.detach().cpu().data<float>().ToArray()),
-                };
-                for (var k = 0; k < count; k++)
-                {
-                    history[k].Add(terms.ToDictionary(t => t.Name, t => (double)t.Values[k]));
-                }
-
-                var due = o.PreviewEvery > 0 && (it % o.PreviewEvery == 0 || it == o.Iterations);
-                report(new TransferProgress
-                {
-                    Stage = "transfer",
-                    Iteration = it,
-                    Iterations = o.Iterations,
-                    Fraction = it / (double)(o.Iterations + 1),
-                    Elapsed = clock.Elapsed,
-                    Losses = terms.ToDictionary(t => t.Name, t => (double)t.Values.Sum()),
-                    PromptLosses = terms[0].Values.Select(v => (double)v).ToArray(),
-                    PreviewPng = due ? Strip(composite.narrow(0, 0, count).detach(), o.PreviewSize) : null,
-                    Vertices = due ? Split(posed.narrow(0, 0, count).detach(), count) : null,
-                });
-            }
-        }
-
+        var optimiseClock = System.Diagnostics.Stopwatch.StartNew();
+        var (best, history, skipped) = Optimise(objective, mappers, o, count, clock, report, ct);
         timings["optimise"] = optimiseClock.Elapsed.TotalSeconds;
-        mappers.ForEach(m => m.eval());
-        if (trainInPlace)
-        {
-            return;
-        }
 
-        var finishClock = Stopwatch.StartNew();
-        if (o.Iterations == 0)
-        {
-            using var noGrad = no_grad();
-            best = (beta + (MapAll(beta, identity, prompt) * free)).clamp(0, 1);
-        }
-
+        var finishClock = System.Diagnostics.Stopwatch.StartNew();
         var result = Finish(subject, prompts, o, critic, mappers, best, history, timings) with { SkippedSteps = skipped };
         timings["finish"] = finishClock.Elapsed.TotalSeconds;
         timings["total"] = clock.Elapsed.TotalSeconds;
-        report(new TransferProgress
+        report(new OptimisationProgress<TransferResult>
         {
-            Stage = "done",
+            Stage = OptimisationStage.Done,
             Iteration = o.Iterations,
-            Iterations = o.Iterations,
+            StageIterations = o.Iterations,
             Fraction = 1,
             Elapsed = clock.Elapsed,
-            Losses = history[0].Count > 0 ? Enumerable.Range(0, count).SelectMany(k => history[k][^1]).GroupBy(kv => kv.Key).ToDictionary(g => g.Key, g => g.Sum(kv => kv.Value)) : new Dictionary<string, double>(),
-            PromptLosses = history.Select(h => h.Count > 0 ? h[^1]["critic"] : double.NaN).ToArray(),
+            Losses = history[0].Count > 0 ? history.SelectMany(h => h[^1]).GroupBy(kv => kv.Key).ToDictionary(g => g.Key, g => g.Sum(kv => kv.Value)) : new Dictionary<string, double>(),
+            ItemLosses = history.Select(h => h.Count > 0 ? h[^1]["critic"] : double.NaN).ToArray(),
+            SkippedSteps = skipped,
             Vertices = result.Prompts.Select(p => p.PosedVertices).ToArray(),
             Result = result,
         });
+    }
+
+    /// <summary>
+    /// The mappers' optimisation: <see cref="TransferOptions.Iterations"/> steps of the objective. The renders'
+    /// classification is not smooth (hard rasterised edges, a classifier, a jittered view), so the loss is noisy: each
+    /// prompt keeps the weights of the step with the lowest exponentially smoothed loss (a loss that is not finite is
+    /// left out). With no iterations the mappers are applied as they are. Returns those weights [K, E], each prompt's
+    /// loss history and the steps skipped.
+    /// </summary>
+    private (Tensor Best, List<List<IReadOnlyDictionary<string, double>>> History, int Skipped) Optimise(TransferObjective objective,
+        IReadOnlyList<ExpressionMapper> mappers, TransferOptions o, int count, System.Diagnostics.Stopwatch clock,
+        Action<OptimisationProgress<TransferResult>> report, CancellationToken ct)
+    {
+        var history = Enumerable.Range(0, count).Select(_ => new List<IReadOnlyDictionary<string, double>>()).ToList();
+        Tensor best;
+        using (no_grad())
+        {
+            best = objective.Raw().clamp(0, 1);
+        }
+
+        if (o.Iterations == 0)
+        {
+            return (best, history, 0);
+        }
+
+        var bestLoss = Enumerable.Repeat(double.PositiveInfinity, count).ToArray();
+        var smoothed = new double[count];
+        foreach (var m in mappers)
+        {
+            m.train();
+        }
+
+        using var optimizer = MapperOptimizer(mappers, o);
+        var loop = new OptimisationLoop(optimizer);
+        loop.Run(o.Iterations, _ => objective.Step(), (it, step, _) =>
+        {
+            var terms = step.Values();
+            var totals = terms[^1].Values;
+            using (no_grad())
+            {
+                for (var k = 0; k < count; k++)
+                {
+                    history[k].Add(terms.ToDictionary(t => t.Name, t => (double)t.Values[k]));
+                    if (!float.IsFinite(totals[k]))
+                    {
+                        continue;
+                    }
+
+                    smoothed[k] = double.IsPositiveInfinity(bestLoss[k]) ? totals[k] : (0.7 * smoothed[k]) + (0.3 * totals[k]);
+                    if (smoothed[k] < bestLoss[k])
+                    {
+                        bestLoss[k] = smoothed[k];
+                        best[k].copy_(step.Weights[k].detach());
+                    }
+                }
+            }
+
+            var due = o.PreviewEvery > 0 && (it % o.PreviewEvery == 0 || it == o.Iterations);
+            report(new OptimisationProgress<TransferResult>
+            {
+                Stage = OptimisationStage.Transfer,
+                Iteration = it,
+                StageIterations = o.Iterations,
+                Fraction = it / (double)(o.Iterations + 1),
+                Elapsed = clock.Elapsed,
+                Losses = terms.ToDictionary(t => t.Name, t => (double)t.Values.Sum()),
+                ItemLosses = terms[0].Values.Select(v => (double)v).ToArray(),
+                SkippedSteps = loop.SkippedSteps,
+                PreviewPng = due ? Strip(step.Composite.detach(), o.PreviewSize) : null,
+                Vertices = due ? Split(step.Posed.detach(), count) : null,
+            });
+        }, ct);
+        foreach (var m in mappers)
+        {
+            m.eval();
+        }
+
+        return (best, history, loop.SkippedSteps);
+    }
+
+    /// <summary>Adam over the mappers: the head at the full rate, the body (embeddings and blocks) slower — when every
+    /// weight of the body takes an Adam step at once the features, and so every offset, jump.</summary>
+    private static optim.Optimizer MapperOptimizer(IReadOnlyList<ExpressionMapper> mappers, TransferOptions o) => optim.Adam([
+        new Adam.ParamGroup(mappers.SelectMany(m => m.HeadParameters()), o.LearningRate),
+        new Adam.ParamGroup(mappers.SelectMany(m => m.BodyParameters()), o.LearningRate * o.BodyRate)]);
+
+    private void CheckLayout(TransferSubject subject)
+    {
+        if (subject.Layout != Model.Layout)
+        {
+            throw new ArgumentException("The subject's codes do not have this face model's layout.", nameof(subject));
+        }
     }
 
     private TransferResult Finish(TransferSubject subject, IReadOnlyList<string> prompts, TransferOptions o, IExpressionCritic critic, IReadOnlyList<ExpressionMapper> mappers,
@@ -473,7 +427,7 @@ public sealed class ExpressionTransfer : IDisposable
         using var noGrad = no_grad();
         var count = prompts.Count;
         var layout = Model.Layout;
-        var scene1 = new Scene(this, subject, count + 1);
+        var scene1 = new TransferScene(this, subject, count + 1);
         var all = cat([scene1.Beta, weights], 0); // item 0: the subject's own expression
         var (composite, boxes, posedHeads) = scene1.Composite(all, CriticFace(o), o.CriticTexture);
         var probabilities = Faces.ExpressionNet.Probabilities(ExpressionCrops.Extract(composite, boxes)).cpu().data<float>().ToArray();
@@ -535,10 +489,10 @@ public sealed class ExpressionTransfer : IDisposable
         };
     }
 
-    private MeshTopology CriticFace(TransferOptions o) => o.ModelEyes ? _faceWithEyes : _face;
+    internal MeshTopology CriticFace(TransferOptions o) => o.ModelEyes ? _faceWithEyes : _face;
 
     /// <summary>Face descriptors [N, 128] of renders, each cropped by face-api's alignment box of its posed landmarks.</summary>
-    private Tensor Descriptors(Scene scene, Tensor composite, Tensor posed)
+    internal Tensor Descriptors(TransferScene scene, Tensor composite, Tensor posed)
     {
         var boxes = scene.DescriptorBoxes(posed);
         return Faces.RecognitionNet.Descriptors(cat(boxes
@@ -547,8 +501,8 @@ public sealed class ExpressionTransfer : IDisposable
 
     private ExpressionMapper CreateMapper(IExpressionCritic critic, long seed)
     {
-        random.manual_seed(seed);
-        return new ExpressionMapper(new ExpressionMapperConfig(Model.Layout.Expression, Model.Layout.Shape + Model.Layout.Texture, critic.PromptDimensions, Critic: critic.Kind));
+        using var generator = new Generator((ulong)seed);
+        return new ExpressionMapper(new ExpressionMapperConfig(Model.Layout.Expression, Model.Layout.Shape + Model.Layout.Texture, critic.PromptDimensions, Critic: critic.Kind), generator);
     }
 
     private static ExpressionMapper Copy(ExpressionMapper source)
@@ -609,186 +563,6 @@ public sealed class ExpressionTransfer : IDisposable
         _face.Dispose();
         _faceWithEyes.Dispose();
         _display.Dispose();
-        _upperFace.Dispose();
-    }
-
-    /// <summary>The fixed parts of a subject on the device, batched for <c>count</c> renders.</summary>
-    private sealed class Scene
-    {
-        private readonly ExpressionTransfer _owner;
-        private readonly int _count;
-        private readonly Tensor _rotation;
-        private readonly Tensor _translation;
-        private readonly Tensor _lighting;
-        private readonly Tensor _albedo;
-        private readonly Tensor? _uv;
-        private readonly Tensor _photo;
-        private readonly MeshRenderer _renderer;
-        private readonly Tensor _angles;
-
-        public Scene(ExpressionTransfer owner, TransferSubject subject, int count)
-        {
-            _owner = owner;
-            _count = count;
-            var model = owner.Model;
-            var device = model.Device;
-            var layout = model.Layout;
-            Tensor Part(int offset, int length) => tensor(subject.Codes.AsSpan(offset, length).ToArray(), device: device).view(1, length);
-            Shape = Part(layout.ShapeOffset, layout.Shape);
-            Beta = Part(layout.ExpressionOffset, layout.Expression);
-            TextureCodes = Part(layout.TextureOffset, layout.Texture);
-            _angles = Part(layout.RotationOffset, FaceCodeLayout.Rotation);
-            _rotation = FaceModel.ComputeRotation(_angles).expand(count, 3, 3);
-            _translation = Part(layout.TranslationOffset, FaceCodeLayout.Translation).expand(count, 3);
-            _lighting = Part(layout.LightingOffset, FaceCodeLayout.Lighting).expand(count, FaceCodeLayout.Lighting);
-            _albedo = model.ComputeAlbedo(TextureCodes).clamp(0, 1);
-            if (subject.Texture is not null)
-            {
-                using var image = FaceImage.FromImage(subject.Texture, device);
-                _uv = (image.Pixels / 255.0).expand(count, -1, -1, -1);
-            }
-
-            var size = subject.Camera.Width;
-            _photo = subject.Photo is null
-                ? full(1, 3, size, size, 0.5f, device: device)
-                : subject.Crop.Extract(subject.Photo.Pixels.to(device));
-            Camera = subject.Camera;
-            _renderer = new MeshRenderer(subject.Camera);
-        }
-
-        public Tensor Shape { get; }
-
-        /// <summary>One random view per render: the fitted head pose turned by a yaw and a pitch uniform in
-        /// ±<see cref="TransferOptions.ViewJitter"/>, ±<see cref="TransferOptions.PitchJitter"/>; the fitted light,
-        /// mirrored left-right with probability <see cref="TransferOptions.LightFlip"/>; the expression box scaled and
-        /// shifted by up to <see cref="TransferOptions.CropJitter"/>. A range of 0 draws nothing from the generator.</summary>
-        public View RandomViews(TransferOptions o, Generator generator, int fitted = 0)
-        {
-            var device = _angles.device;
-            // The first `fitted` renders keep the fitted view (the draws are made all the same, so runs stay reproducible).
-            var keep = cat([zeros(fitted, 1, device: device), ones(_count - fitted, 1, device: device)], 0);
-            Tensor? rotation = null;
-            if (o.ViewJitter > 0 || o.PitchJitter > 0)
-            {
-                var offsets = (rand(_count, 3, generator: generator, device: device) * 2) - 1;
-                var scale = tensor(new[] { (float)o.PitchJitter, (float)o.ViewJitter, 0f }, device: device);
-                rotation = FaceModel.ComputeRotation(_angles + (offsets * scale * keep));
-            }
-
-            Tensor? lighting = null;
-            if (o.LightFlip > 0)
-            {
-                var flip = rand(_count, 1, generator: generator, device: device).lt(o.LightFlip).to(_lighting.dtype) * keep;
-                lighting = _lighting * (1 + (flip * (MirrorLight(device).view(1, -1) - 1)));
-            }
-
-            float[]? crop = null;
-            if (o.CropJitter > 0)
-            {
-                crop = (((rand(_count, 3, generator: generator, device: device) * 2) - 1) * o.CropJitter * keep).cpu().data<float>().ToArray();
-            }
-
-            return new View(rotation, lighting, crop);
-        }
-
-        public Tensor Beta { get; }
-
-        public Tensor TextureCodes { get; }
-
-        public PerspectiveCamera Camera { get; }
-
-        /// <summary>Per render: a rotation [N, 3, 3], SH lighting [N, 27] and (scale, shift x, shift y) of the expression
-        /// box [N x 3] on the CPU; null parts are the fitted ones.</summary>
-        public sealed record View(Tensor? Rotation, Tensor? Lighting, float[]? Crop);
-
-        public Tensor Posed(Tensor weights, Tensor? rotation = null) =>
-            FaceModel.ApplyPose(_owner.Model.ComputeShape(Shape.expand(_count, -1), weights), rotation ?? _rotation, _translation);
-
-        /// <summary>Renders the face with the given weights and composites it over the photo crop; also the expression boxes.</summary>
-        public (Tensor Composite, IReadOnlyList<FaceBox> Boxes, Tensor Posed) Composite(Tensor weights, MeshTopology topology, string texture, View? view = null)
-        {
-            var posed = Posed(weights, view?.Rotation);
-            var cameraVertices = Camera.ToCameraSpace(posed);
-            var rendered = Draw(cameraVertices, topology, view?.Lighting ?? _lighting, texture);
-            var composite = (rendered.Image * rendered.Mask) + (_photo * (1 - rendered.Mask));
-            var boxes = Boxes(cameraVertices, FacePipeline.PaddedLandmarkBox);
-            if (view?.Crop is { } c)
-            {
-                boxes = boxes.Select((b, k) =>
-                {
-                    var (w, h) = (b.Width * (1 + c[3 * k]), b.Height * (1 + c[3 * k]));
-                    var (cx, cy) = (b.X + (b.Width / 2) + (c[(3 * k) + 1] * b.Width), b.Y + (b.Height / 2) + (c[(3 * k) + 2] * b.Height));
-                    return new FaceBox(cx - (w / 2), cy - (h / 2), w, h);
-                }).ToList();
-            }
-
-            return (composite, boxes, posed);
-        }
-
-        /// <summary>The critic's face drawn as <see cref="TransferOptions.CriticTexture"/> asks.</summary>
-        private RenderOutput Draw(Tensor cameraVertices, MeshTopology topology, Tensor lighting, string texture) => texture switch
-        {
-            "photo" when _uv is not null => _renderer.Render(cameraVertices, topology, _albedo, lighting, _uv, cullBackFaces: true),
-            "upper-face" when _uv is not null => _renderer.Render(cameraVertices, topology, _albedo, lighting, _uv, cullBackFaces: true, textureWeight: _owner._upperFace),
-            _ => _renderer.Render(cameraVertices, topology, _albedo, lighting, cullBackFaces: true),
-        };
-
-        /// <summary>The whole head as shown to people: with the subject's photo texture drawn unlit (the photo
-        /// carries its own light), else the fitted albedo under the fitted light.</summary>
-        public RenderOutput Display(Tensor weights, MeshTopology display)
-        {
-            var lighting = _uv is null ? _lighting : SphericalHarmonics.UnlitCodes((int)_lighting.shape[0], _lighting.device);
-            return _renderer.Render(Camera.ToCameraSpace(Posed(weights)), display, _albedo, lighting, _uv, cullBackFaces: true);
-        }
-
-        /// <summary>A view the optimisation never saw: the head turned by <paramref name="yaw"/> (towards and past
-        /// frontal) and lit by the fitted light mirrored left-right (the SH terms odd in x negated), rendered like the
-        /// critic's view and composited over the photo crop.</summary>
-        public (Tensor Image, IReadOnlyList<FaceBox> Boxes) HeldOut(Tensor weights, MeshTopology topology, double yaw, string texture)
-        {
-            var current = _angles[0, 1].item<float>();
-            var turned = _angles.clone();
-            turned[0, 1] = turned[0, 1] - (Math.Sign(current == 0 ? 1 : current) * yaw);
-            var rotation = FaceModel.ComputeRotation(turned).expand(_count, 3, 3);
-            var cameraVertices = Camera.ToCameraSpace(Posed(weights, rotation));
-            var rendered = Draw(cameraVertices, topology, _lighting * MirrorLight(_lighting.device), texture);
-            var image = (rendered.Image * rendered.Mask) + (_photo * (1 - rendered.Mask));
-            return (image, Boxes(cameraVertices, FacePipeline.PaddedLandmarkBox));
-        }
-
-        /// <summary>Multiplier [27] of the SH lighting that mirrors it left-right (the terms odd in x negated, per colour).</summary>
-        private static Tensor MirrorLight(Device device)
-        {
-            var mirror = ones(27, device: device);
-            foreach (var c in new[] { 0, 9, 18 })
-            {
-                foreach (var k in new[] { 3, 4, 7 })
-                {
-                    mirror[c + k] = -1;
-                }
-            }
-
-            return mirror;
-        }
-
-        /// <summary>face-api's alignment boxes of posed heads [N, V, 3].</summary>
-        public IReadOnlyList<FaceBox> DescriptorBoxes(Tensor posed) =>
-            Boxes(Camera.ToCameraSpace(posed), p => FaceAligner.DescriptorBox(p));
-
-        private IReadOnlyList<FaceBox> Boxes(Tensor cameraVertices, Func<IReadOnlyList<(double X, double Y)>, FaceBox> box)
-        {
-            using var scope = NewDisposeScope();
-            using var noGrad = no_grad();
-            var ids = _owner.Model.LandmarkIndices;
-            var projected = Camera.Project(cameraVertices.detach().index_select(1, ids)).cpu().data<float>().ToArray();
-            var boxes = new List<FaceBox>();
-            for (var k = 0; k < cameraVertices.shape[0]; k++)
-            {
-                var points = Enumerable.Range(0, 68).Select(i => ((double)projected[(k * 68 + i) * 3], (double)projected[((k * 68 + i) * 3) + 1])).ToArray();
-                boxes.Add(box(points));
-            }
-
-            return boxes;
-        }
+        UpperFace.Dispose();
     }
 }

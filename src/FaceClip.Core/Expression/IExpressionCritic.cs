@@ -1,3 +1,4 @@
+using FaceClip.Core.Losses;
 using FaceClip.Core.Vision;
 using static TorchSharp.torch;
 
@@ -8,14 +9,8 @@ namespace FaceClip.Core.Expression;
 /// the embedded face-api expression critic. A critic embeds the prompts once (the mapper's prompt token) and then
 /// gives one loss per render.
 /// </summary>
-public interface IExpressionCritic : IDisposable
+public interface IExpressionCritic : ICritic
 {
-    /// <summary><c>clip</c> or <c>face</c>.</summary>
-    string Kind { get; }
-
-    /// <summary>What ran, for reports.</summary>
-    string Description { get; }
-
     /// <summary>The prompt embedding's size (the mapper's prompt input).</summary>
     int PromptDimensions { get; }
 
@@ -30,6 +25,10 @@ public interface IExpressionCritic : IDisposable
     /// render's expression crop (face-api's padded landmark box, crop pixels). N is a multiple of the K prompts: render
     /// n shows prompt n mod K (several views of each prompt, view-major).</summary>
     Tensor Loss(Tensor composites01, IReadOnlyList<FaceBox> expressionBoxes);
+
+    /// <summary>The regulariser's prior for each prompt embedded last (request order), over the face model's
+    /// blendshapes: the critic supplies its own plausibility terms.</summary>
+    IReadOnlyList<ExpressionPrior> Priors(IReadOnlyList<string> blendshapeNames, TransferOptions options);
 }
 
 /// <summary>How many views of each prompt a batch of renders holds.</summary>

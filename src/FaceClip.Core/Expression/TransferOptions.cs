@@ -1,3 +1,5 @@
+using FaceClip.Core.Losses;
+
 namespace FaceClip.Core.Expression;
 
 /// <summary>How the mapper is optimised for one request (one subject, one or more prompts).</summary>
@@ -14,8 +16,8 @@ public sealed class TransferOptions
     /// <summary>Learning rate of the mapper's body (embeddings and transformer blocks) relative to its output head.</summary>
     public double BodyRate { get; set; } = 0.1;
 
-    /// <summary><c>auto</c> (CLIP when its weights are installed, else the embedded expression critic), <c>clip</c> or <c>face</c>.</summary>
-    public string Critic { get; set; } = "auto";
+    /// <summary>Auto (CLIP when its weights are installed, else the embedded expression critic), CLIP or the embedded critic.</summary>
+    public CriticChoice Critic { get; set; } = CriticChoice.Auto;
 
     /// <summary>What the face the critic sees is drawn with: <c>upper-face</c> (the default) the photo's baked texture on
     /// the brows, forehead and eyelids, blending into the fitted albedo under the fitted light from the lower eyelids
@@ -23,7 +25,7 @@ public sealed class TransferOptions
     /// everywhere (the face then has no eyebrows); <c>photo</c> the baked texture everywhere (it carries the subject's own
     /// expression — teeth, smile creases — which argue with the new geometry). Without a texture the albedo is used.
     /// The output renders always use the photo texture when there is one.</summary>
-    public string CriticTexture { get; set; } = "upper-face";
+    public CriticTexture CriticTexture { get; set; } = CriticTexture.UpperFace;
 
     /// <summary>Draw the model's eyeballs (sclera and painted iris) in the face the critic sees, so eyes opened wider show
     /// white sclera (true), or leave them out so the photo's own eyes show through the eye openings (false: a face
@@ -127,8 +129,8 @@ public sealed class TransferOptions
 
         Require(Iterations >= 0, "Iterations cannot be negative.");
         Require(LearningRate > 0, "LearningRate must be positive.");
-        Require(Critic is "auto" or "clip" or "face", "Critic must be auto, clip or face.");
-        Require(CriticTexture is "upper-face" or "albedo" or "photo", "CriticTexture must be upper-face, albedo or photo.");
+        Require(Enum.IsDefined(Critic), "Critic must be auto, clip or face.");
+        Require(Enum.IsDefined(CriticTexture), "CriticTexture must be upper-face, albedo or photo.");
         Require(DeltaWeight >= 0 && SparsityWeight >= 0 && SymmetryWeight >= 0 && RangeWeight >= 0 && CriticWeight > 0
                 && PrototypeWeight >= 0 && AntagonistWeight >= 0 && PrototypeLevel >= 0 && IdentityWeight >= 0 && IdentityMargin >= 0,
             "Loss weights cannot be negative.");

@@ -1,3 +1,4 @@
+using FaceClip.Core.Losses;
 using FaceClip.Core.Geometry;
 
 namespace FaceClip.Core.Expression;
@@ -12,7 +13,7 @@ public sealed record TransferResult : IDisposable
     public required IReadOnlyList<PromptTransfer> Prompts { get; init; }
 
     /// <summary><c>face</c> (embedded) or <c>clip</c>.</summary>
-    public required string Critic { get; init; }
+    public required CriticKind Critic { get; init; }
 
     public required string CriticDescription { get; init; }
 

@@ -1,3 +1,5 @@
+using FaceClip.Core.Optimisation;
+using FaceClip.Core.Losses;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using FaceClip.Core.Geometry;
@@ -115,7 +117,7 @@ public static class TransferWriter
 
     public static JsonObject Summary(TransferResult r) => new()
     {
-        ["critic"] = r.Critic,
+        ["critic"] = r.Critic.Name(),
         ["critic_description"] = r.CriticDescription,
         ["device"] = r.Device,
         ["photo"] = r.Subject.PhotoName,
@@ -145,7 +147,7 @@ public static class TransferWriter
         {
             ["model"] = "ict-facekit",
             ["prompt"] = p.Prompt,
-            ["critic"] = r.Critic,
+            ["critic"] = r.Critic.Name(),
             ["critic_description"] = r.CriticDescription,
             ["photo"] = new JsonObject { ["file"] = r.Subject.PhotoName },
             ["codes"] = new JsonObject

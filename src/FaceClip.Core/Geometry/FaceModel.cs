@@ -117,6 +117,32 @@ public sealed class FaceModel : IDisposable
     public static Tensor ApplyPose(Tensor vertices, Tensor rotation, Tensor translation) =>
         vertices.bmm(rotation.transpose(1, 2)) + translation.unsqueeze(1);
 
+    /// <summary>
+    /// The one path from codes to a posed head: S(α, β) plus optional per-vertex <paramref name="offsets"/> ([B or 1,
+    /// V, 3], the detail pass's displacement), rotated by the Euler <paramref name="angles"/> [B, 3] and translated by
+    /// <paramref name="translation"/> [B, 3]; [B, V, 3] in the model frame. The losses, the fitter, the transfer and
+    /// the benches all pose through it.
+    /// </summary>
+    public Tensor Pose(Tensor shapeCodes, Tensor expressionCodes, Tensor angles, Tensor translation, Tensor? offsets = null)
+    {
+        var shape = ComputeShape(shapeCodes, expressionCodes);
+        return ApplyPose(offsets is null ? shape : shape + offsets, ComputeRotation(angles), translation);
+    }
+
+    /// <summary>The posed head of <paramref name="codes"/> (see <see cref="Pose(Tensor, Tensor, Tensor, Tensor, Tensor?)"/>).</summary>
+    public Tensor Pose(FaceCodes codes, Tensor? offsets = null)
+    {
+        ArgumentNullException.ThrowIfNull(codes);
+        return Pose(codes.Shape, codes.Expression, codes.Rotation, codes.Translation, offsets);
+    }
+
+    /// <summary>Camera-space vertices [B, V, 3] of <paramref name="codes"/> seen by <paramref name="camera"/>.</summary>
+    public Tensor CameraVertices(FaceCodes codes, PerspectiveCamera camera, Tensor? offsets = null)
+    {
+        ArgumentNullException.ThrowIfNull(camera);
+        return camera.ToCameraSpace(Pose(codes, offsets));
+    }
+
     /// <summary>Model-frame vertices to camera space (see <see cref="PerspectiveCamera.ToCameraSpace"/>).</summary>
     public static Tensor ToCamera(Tensor posedVertices, PerspectiveCamera camera) => camera.ToCameraSpace(posedVertices);
 

@@ -21,7 +21,7 @@ public sealed class ClipFeatureCritic(ClipGeometricLoss geometric, ClipSemanticL
         return (resnet, vit);
     }
 
-    public string Kind => "clip";
+    public CriticKind Kind => CriticKind.Clip;
 
     public string Description => "CLIP RN50x4 layers 2 and 3 (weights 1 and 1/2) plus ViT-B/32 image-embedding cosine";
 

@@ -14,7 +14,7 @@ public sealed class FaceFeatureCritic : IFeatureCritic
     private Tensor[] _targets = [];
     private Tensor? _targetDescriptor;
 
-    public string Kind => "face";
+    public CriticKind Kind => CriticKind.Face;
 
     public string Description => "face-recognition network (ResNet-34 stages 2 and 3, weights 1 and 1/2, plus descriptor cosine)";
 

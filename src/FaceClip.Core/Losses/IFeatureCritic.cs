@@ -7,14 +7,8 @@ namespace FaceClip.Core.Losses;
 /// ViT-B/32 semantics) where its weights are installed, else the same two-part form on the face-recognition network.
 /// A critic is told its target once (the photo crop) and then scores renders.
 /// </summary>
-public interface IFeatureCritic : IDisposable
+public interface IFeatureCritic : ICritic
 {
-    /// <summary><c>clip</c> or <c>face</c>.</summary>
-    string Kind { get; }
-
-    /// <summary>What ran, for reports (networks and layers).</summary>
-    string Description { get; }
-
     /// <summary>Encodes the target (the photo crop [1, 3, S, S] in [0, 1] and its recognition features), detached.</summary>
     void SetTarget(Tensor photoCrop01, RecognitionFeatures photoFeatures);
 

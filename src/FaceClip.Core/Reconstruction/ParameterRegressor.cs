@@ -1,5 +1,6 @@
 using FaceClip.Core.Geometry;
 using FaceClip.Core.IO;
+using FaceClip.Core.Runtime;
 using FaceClip.Core.Vision;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -36,7 +37,10 @@ public sealed class ParameterRegressor : nn.Module<Tensor, Tensor>
     private readonly Linear head;
     private readonly Tensor translation_base;
 
-    public ParameterRegressor(FaceRecognitionNet recognition, FaceCodeLayout layout, RegressorConfig? config = null)
+    /// <summary>A new regressor over <paramref name="recognition"/>'s frozen trunk, its own initial weights drawn from
+    /// <paramref name="generator"/> (the same seed gives the same network); without one, from a generator seeded
+    /// with 0 (a regressor about to be loaded from a file).</summary>
+    public ParameterRegressor(FaceRecognitionNet recognition, FaceCodeLayout layout, RegressorConfig? config = null, Generator? generator = null)
         : base(nameof(ParameterRegressor))
     {
         ArgumentNullException.ThrowIfNull(recognition);
@@ -61,16 +65,18 @@ public sealed class ParameterRegressor : nn.Module<Tensor, Tensor>
         var features = Config.RefinementBranches ? width * 2 : width;
         hidden = nn.Linear(features, Config.HeadHidden);
         head = nn.Linear(Config.HeadHidden, layout.Total);
+        translation_base = zeros(3).DetachFromDisposeScope();
+        RegisterComponents();
+        using var own = generator is null ? new Generator(0) : null;
+        var g = generator ?? own!;
+        SeededInit.Reset(this, g); // the registered layers only: the trunk is not registered
         using (no_grad())
         {
             // Start near the fitter's cold start (zero codes, typical placement) so training begins from a sane render.
-            position.normal_(0, 0.02);
-            head.weight!.normal_(0, 1e-3);
+            nn.init.normal_(position, 0, 0.02, g);
+            nn.init.normal_(head.weight!, 0, 1e-3, g);
             head.bias!.zero_();
         }
-
-        translation_base = zeros(3).DetachFromDisposeScope();
-        RegisterComponents();
     }
 
     public RegressorConfig Config { get; }

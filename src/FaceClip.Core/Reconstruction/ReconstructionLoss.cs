@@ -41,8 +41,7 @@ public sealed class ReconstructionLoss : IDisposable
     public FaceRecognitionNet Recognition { get; }
 
     /// <summary>Camera-space vertices [B, V, 3] of the codes.</summary>
-    public Tensor CameraVertices(FaceCodes c) =>
-        Camera.ToCameraSpace(FaceModel.ApplyPose(_model.ComputeShape(c.Shape, c.Expression), FaceModel.ComputeRotation(c.Rotation), c.Translation));
+    public Tensor CameraVertices(FaceCodes c, Tensor? offsets = null) => _model.CameraVertices(c, Camera, offsets);
 
     /// <summary>The 68 model landmarks projected into the crop, [B, 68, 2], with each face's current landmark vertices.</summary>
     public Tensor ProjectedLandmarks(Tensor cameraVertices, long[][] landmarkIds)

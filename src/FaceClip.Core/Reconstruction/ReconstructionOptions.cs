@@ -1,3 +1,4 @@
+using FaceClip.Core.Losses;
 namespace FaceClip.Core.Reconstruction;
 
 /// <summary>Everything the fit can be told. Bound from the <c>Reconstruction</c> section of appsettings.json and
@@ -27,8 +28,8 @@ public sealed class ReconstructionOptions
     /// <summary>Iterations of the last stage: every code, all losses.</summary>
     public int Iterations { get; set; } = 200;
 
-    /// <summary><c>auto</c> (CLIP when its weights are installed, else the face-recognition critic), <c>clip</c> or <c>face</c>.</summary>
-    public string Critic { get; set; } = "auto";
+    /// <summary>Auto (CLIP when its weights are installed, else the face-recognition critic), CLIP or the face critic.</summary>
+    public CriticChoice Critic { get; set; } = CriticChoice.Auto;
 
     /// <summary>Photometric loss weight (paper: 1).</summary>
     public double PhotoWeight { get; set; } = 1.0;
@@ -96,7 +97,7 @@ public sealed class ReconstructionOptions
 
     /// <summary>Where the fit starts: <c>auto</c> (the parameter regressor's prediction when trained weights are
     /// installed, else landmarks), <c>regressor</c> or <c>landmarks</c> (zero codes placed from the landmarks).</summary>
-    public string Initialiser { get; set; } = "auto";
+    public FitInitialiser Initialiser { get; set; } = FitInitialiser.Auto;
 
     /// <summary>A copy to adjust per request without touching the configured defaults.</summary>
     public ReconstructionOptions Clone() => (ReconstructionOptions)MemberwiseClone();
@@ -115,8 +116,8 @@ public sealed class ReconstructionOptions
         Require(CropSize is >= 64 and <= 1024, "CropSize must be 64..1024.");
         Require(CropScale is > 1 and < 4, "CropScale must be between 1 and 4.");
         Require(PoseIterations >= 0 && ShapeIterations >= 0 && Iterations >= 0, "Iterations cannot be negative.");
-        Require(Critic is "auto" or "clip" or "face", "Critic must be auto, clip or face.");
-        Require(Initialiser is "auto" or "regressor" or "landmarks", "Initialiser must be auto, regressor or landmarks.");
+        Require(Enum.IsDefined(Critic), "Critic must be auto, clip or face.");
+        Require(Enum.IsDefined(Initialiser), "Initialiser must be auto, regressor or landmarks.");
         Require(LearningRate > 0, "LearningRate must be positive.");
         Require(FaceIndex is null or >= 0, "FaceIndex cannot be negative.");
         Require(DetailIterations >= 0, "DetailIterations cannot be negative.");

@@ -1,4 +1,6 @@
 using FaceClip.Core.Geometry;
+using FaceClip.Core.Losses;
+using FaceClip.Core.Optimisation;
 using FaceClip.Core.Rendering;
 using FaceClip.Core.Vision;
 using SixLabors.ImageSharp;
@@ -32,14 +34,17 @@ public sealed record ReconstructionResult : IDisposable
     public required (float X, float Y)[] DetectedLandmarks2d { get; init; }
 
     /// <summary>Per-iteration weighted loss terms with the stage name.</summary>
-    public required IReadOnlyList<(string Stage, IReadOnlyDictionary<string, double> Losses)> LossHistory { get; init; }
+    public required IReadOnlyList<(OptimisationStage Stage, IReadOnlyDictionary<string, double> Losses)> LossHistory { get; init; }
 
-    public required string Critic { get; init; }
+    public required CriticKind Critic { get; init; }
     public required string CriticDescription { get; init; }
 
     /// <summary>Where the fit started: <c>regressor</c> (the parameter regressor's prediction) or <c>landmarks</c>
     /// (zero codes placed from the detected landmarks).</summary>
-    public string Initialiser { get; init; } = "landmarks";
+    public FitInitialiser Initialiser { get; init; } = FitInitialiser.Landmarks;
+
+    /// <summary>Optimisation steps skipped because their gradient was not finite.</summary>
+    public int SkippedSteps { get; init; }
     public required string Device { get; init; }
 
     /// <summary>Seconds per stage and in total.</summary>

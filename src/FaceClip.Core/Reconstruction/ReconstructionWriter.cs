@@ -1,3 +1,5 @@
+using FaceClip.Core.Optimisation;
+using FaceClip.Core.Losses;
 using System.IO.Compression;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -141,14 +143,14 @@ public static class ReconstructionWriter
                 ["max_displacement_cm"] = d.MaxDisplacement,
                 ["mean_displacement_cm"] = d.MeanDisplacement,
             },
-            ["critic"] = r.Critic,
+            ["critic"] = r.Critic.Name(),
             ["critic_description"] = r.CriticDescription,
-            ["initialiser"] = r.Initialiser,
+            ["initialiser"] = r.Initialiser.Name(),
             ["device"] = r.Device,
             ["timings"] = new JsonObject(r.Timings.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)JsonValue.Create(Math.Round(kv.Value, 3))))),
             ["loss_history"] = new JsonArray(r.LossHistory.Select(h =>
             {
-                var entry = new JsonObject { ["stage"] = h.Stage };
+                var entry = new JsonObject { ["stage"] = h.Stage.Name() };
                 foreach (var (name, value) in h.Losses)
                 {
                     entry[name] = value;

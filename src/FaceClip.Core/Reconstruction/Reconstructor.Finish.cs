@@ -11,22 +11,22 @@ namespace FaceClip.Core.Reconstruction;
 /// <summary>The end of a fit: final renders, the UV texture, landmarks in photo pixels and the quality measures.</summary>
 public sealed partial class Reconstructor
 {
-    private ReconstructionResult Finish(FaceImage image, FaceAnalysis analysis, int faceIndex, DetectedFace face, FaceCrop crop,
-        Tensor photo, PerspectiveCamera camera, IFeatureCritic critic, FaceBox idBox, RecognitionFeatures photoFeatures,
-        Tensor rotation, Tensor translation, Tensor shape, Tensor expression, Tensor texture, Tensor lighting,
-        long[] landmarkIds, List<(string, IReadOnlyDictionary<string, double>)> history, Dictionary<string, double> timings,
-        ReconstructionOptions o, string initialiser, DisplacementMap? detail = null, Tensor? detailOffsets = null)
+    private ReconstructionResult Finish(FitScene f, FitRun run, IFeatureCritic critic, FitInitialiser initialiser, ReconstructionOptions o,
+        DisplacementMap? detail, Tensor? detailOffsets)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var device = Model.Device;
+        var (image, analysis, faceIndex, face, crop, photo, camera, _) = f;
+        var c = run.Fitted;
+        var (shape, expression, texture, lighting) = (c.Shape, c.Expression, c.Texture, c.Lighting);
         var unposed = Model.ComputeShape(shape, expression);
         if (detailOffsets is not null)
         {
             unposed += detailOffsets;
         }
 
-        var posed = FaceModel.ApplyPose(unposed, FaceModel.ComputeRotation(rotation), translation);
+        var posed = Model.Pose(c, detailOffsets);
         var cameraVertices = camera.ToCameraSpace(posed);
         var albedo = Model.ComputeAlbedo(texture).clamp(0, 1);
         var renderer = new MeshRenderer(camera);
@@ -38,10 +38,10 @@ public sealed partial class Reconstructor
         var skinRegion = fit.Mask * (SkinProbability(photo, fit.Mask) > 0.5).to(fit.Mask.dtype);
         var photometric = (error * skinRegion).sum() / skinRegion.sum().clamp_min(1);
         var composite = (fit.Image * fit.Mask) + (photo * (1 - fit.Mask));
-        var renderDescriptor = Faces.RecognitionNet.Descriptors(FaceCrop.CropResize(composite, idBox, FaceRecognitionNet.InputSize));
-        var descriptorDistance = IdentityLoss.Distance(photoFeatures.Descriptors.cpu().data<float>().ToArray(), renderDescriptor.cpu().data<float>().ToArray());
+        var renderDescriptor = Faces.RecognitionNet.Descriptors(FaceCrop.CropResize(composite, f.Target.IdentityBoxes[0], FaceRecognitionNet.InputSize));
+        var descriptorDistance = IdentityLoss.Distance(f.Target.PhotoFeatures.Descriptors.cpu().data<float>().ToArray(), renderDescriptor.cpu().data<float>().ToArray());
 
-        using var ids = tensor(landmarkIds, device: device);
+        using var ids = tensor(run.LandmarkIds[0], device: device);
         var projected = camera.Project(cameraVertices.index_select(1, ids)).narrow(2, 0, 2)[0].cpu().data<float>().ToArray();
         var landmarks = new (float X, float Y)[68];
         for (var i = 0; i < 68; i++)
@@ -86,8 +86,8 @@ public sealed partial class Reconstructor
         Put(shape, Model.Layout.ShapeOffset);
         Put(expression, Model.Layout.ExpressionOffset);
         Put(texture, Model.Layout.TextureOffset);
-        Put(rotation, Model.Layout.RotationOffset);
-        Put(translation, Model.Layout.TranslationOffset);
+        Put(c.Rotation, Model.Layout.RotationOffset);
+        Put(c.Translation, Model.Layout.TranslationOffset);
         Put(lighting, Model.Layout.LightingOffset);
 
         return new ReconstructionResult
@@ -104,12 +104,13 @@ public sealed partial class Reconstructor
             FaceBox = face.Box,
             Landmarks2d = landmarks,
             DetectedLandmarks2d = detected,
-            LossHistory = history,
+            LossHistory = run.History,
             Critic = critic.Kind,
             Initialiser = initialiser,
             CriticDescription = critic.Description,
             Device = Runtime.TorchRuntime.Describe(device),
-            Timings = timings,
+            Timings = run.Timings,
+            SkippedSteps = run.SkippedSteps,
             Vertices = unposed.cpu().data<float>().ToArray(),
             PosedVertices = posed.cpu().data<float>().ToArray(),
             VertexColors = albedo.cpu().data<float>().ToArray(),

@@ -34,13 +34,13 @@ public sealed partial class Reconstructor
         Regressor = ParameterRegressor.Load(path, Faces.RecognitionNet, Model.Layout, Model.Device);
     }
 
-    private (string Initialiser, FaceCodes Codes) InitialCodes(Tensor photo, Tensor target, PerspectiveCamera camera, ReconstructionOptions o)
+    private (FitInitialiser Initialiser, FaceCodes Codes) InitialCodes(Tensor photo, Tensor target, PerspectiveCamera camera, ReconstructionOptions o)
     {
         var useRegressor = o.Initialiser switch
         {
-            "regressor" => Regressor ?? throw new ReconstructionException(
+            FitInitialiser.Regressor => Regressor ?? throw new ReconstructionException(
                 $"No parameter regressor is installed ({RegressorFileName} in the models folder). Train one with `faceclip train`, or use --initialiser landmarks."),
-            "auto" => Regressor,
+            FitInitialiser.Auto => Regressor,
             _ => null,
         };
         if (useRegressor is not null)
@@ -48,12 +48,12 @@ public sealed partial class Reconstructor
             using var noGrad = no_grad();
             useRegressor.eval();
             var codes = useRegressor.forward(photo).detach();
-            return ("regressor", Model.SplitCodes(codes));
+            return (FitInitialiser.Regressor, Model.SplitCodes(codes));
         }
 
         var device = Model.Device;
         var layout = Model.Layout;
-        return ("landmarks", new FaceCodes(
+        return (FitInitialiser.Landmarks, new FaceCodes(
             zeros(1, layout.Shape, device: device),
             zeros(1, layout.Expression, device: device),
             zeros(1, layout.Texture, device: device),

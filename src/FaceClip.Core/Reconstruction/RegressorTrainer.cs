@@ -3,6 +3,7 @@ using System.Globalization;
 using FaceClip.Core.Geometry;
 using FaceClip.Core.IO;
 using FaceClip.Core.Losses;
+using FaceClip.Core.Optimisation;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -34,15 +35,19 @@ public sealed class RegressorTrainer
 
     /// <summary>Trains a regressor (new, or resumed from the checkpoint) on <paramref name="data"/> and writes it to
     /// <paramref name="output"/>. Returns the trained regressor (the caller owns it) and each batch's losses.</summary>
-    public (ParameterRegressor Regressor, IReadOnlyList<RegressorProgress> History) Train(FaceCropDataset data, string? output, RegressorTrainingOptions o,
-        Action<RegressorProgress>? report = null, CancellationToken ct = default)
+    public (ParameterRegressor Regressor, IReadOnlyList<OptimisationProgress<ParameterRegressor>> History) Train(FaceCropDataset data, string? output, RegressorTrainingOptions o,
+        Action<OptimisationProgress<ParameterRegressor>>? report = null, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(data);
         o.Validate();
         var model = _reconstructor.Model;
         var device = model.Device;
-        torch.random.manual_seed(o.Seed); // reproducible initial weights
-        var regressor = new ParameterRegressor(_reconstructor.Faces.RecognitionNet, model.Layout, o.Network);
+        ParameterRegressor regressor;
+        using (var generator = new Generator((ulong)o.Seed))
+        {
+            regressor = new ParameterRegressor(_reconstructor.Faces.RecognitionNet, model.Layout, o.Network, generator); // reproducible initial weights
+        }
+
         regressor.to(device);
         var first = 1;
         var checkpoint = output is null ? null : CheckpointPath(output);
@@ -63,7 +68,7 @@ public sealed class RegressorTrainer
         var parameters = regressor.parameters().ToList();
         using var optimizer = optim.Adam(parameters, o.LearningRate);
         var random = new Random(o.Seed + first);
-        var history = new List<RegressorProgress>();
+        var history = new List<OptimisationProgress<ParameterRegressor>>();
         var clock = Stopwatch.StartNew();
         var log = output is null ? null : LogPath(output);
         if (log is not null && (first == 1 || !File.Exists(log)))
@@ -72,40 +77,41 @@ public sealed class RegressorTrainer
         }
 
         regressor.train();
-        for (var batch = first; batch <= o.Batches; batch++)
+        var loop = new OptimisationLoop(optimizer);
+        loop.Run(o.Batches - first + 1, step =>
         {
-            ct.ThrowIfCancellationRequested();
-            var lr = o.LearningRate * Math.Pow(o.Decay, (batch - 1) / o.DecayEvery);
-            foreach (var group in optimizer.ParamGroups)
+            var batch = first + step - 1;
+            loop.SetLearningRate(Rate(o, batch));
+            var (photo, landmarks) = Sample(data, o, random, device);
+            return Loss(regressor, loss, photo, landmarks);
+        }, (step, terms, _) =>
+        {
+            var batch = first + step - 1;
+            var values = terms.Values();
+            var progress = new OptimisationProgress<ParameterRegressor>
             {
-                group.LearningRate = lr;
-            }
-
-            Dictionary<string, double> values;
-            using (NewDisposeScope())
-            {
-                var (photo, landmarks) = Sample(data, o, random, device);
-                optimizer.zero_grad();
-                var terms = Loss(regressor, loss, photo, landmarks);
-                terms.Total.backward();
-                optimizer.step();
-                values = terms.Values();
-            }
-
-            var progress = new RegressorProgress(batch, o.Batches, lr, values, clock.Elapsed);
+                Stage = OptimisationStage.RegressorTraining,
+                Iteration = batch,
+                StageIterations = o.Batches,
+                Fraction = batch / (double)o.Batches,
+                Elapsed = clock.Elapsed,
+                Losses = values,
+                LearningRate = Rate(o, batch),
+                SkippedSteps = loop.SkippedSteps,
+            };
             history.Add(progress);
             report?.Invoke(progress);
             if (log is not null)
             {
                 File.AppendAllText(log, string.Create(CultureInfo.InvariantCulture,
-                    $"{batch},{lr:G6},{string.Join(',', Terms.Select(t => values.TryGetValue(t, out var v) ? v.ToString("G6", CultureInfo.InvariantCulture) : ""))},{clock.Elapsed.TotalSeconds:F2}\n"));
+                    $"{batch},{Rate(o, batch):G6},{string.Join(',', Terms.Select(t => values.TryGetValue(t, out var v) ? v.ToString("G6", CultureInfo.InvariantCulture) : ""))},{clock.Elapsed.TotalSeconds:F2}\n"));
             }
 
             if (checkpoint is not null && ((o.CheckpointEvery > 0 && batch % o.CheckpointEvery == 0) || batch == o.Batches))
             {
                 regressor.Save(checkpoint, Metadata(batch, o));
             }
-        }
+        }, ct);
 
         regressor.eval();
         if (output is not null)
@@ -115,6 +121,9 @@ public sealed class RegressorTrainer
 
         return (regressor, history);
     }
+
+    /// <summary>The step-decayed learning rate of a batch (from 1).</summary>
+    private static double Rate(RegressorTrainingOptions o, int batch) => o.LearningRate * Math.Pow(o.Decay, (batch - 1) / o.DecayEvery);
 
     /// <summary>The full reconstruction loss of the regressor's prediction for photo crops [B, 3, S, S] and their
     /// landmarks [B, 68, 2] (the face-recognition critic scores feature consistency).</summary>

@@ -23,8 +23,7 @@ public sealed class FaceCodeRenderer(FaceModel model, MeshTopology topology, Per
         var split = Model.SplitCodes(codes);
         var shape = Model.ComputeShape(split.Shape, split.Expression);
         var albedo = Model.ComputeAlbedo(split.Texture);
-        var posed = FaceModel.ApplyPose(shape, FaceModel.ComputeRotation(split.Rotation), split.Translation);
-        var cameraVertices = FaceModel.ToCamera(posed, Camera);
+        var cameraVertices = Model.CameraVertices(split, Camera);
         var landmarks = Model.GetLandmarks(FaceModel.ToImage(cameraVertices, Camera)).narrow(2, 0, 2);
         var output = Renderer.Render(cameraVertices, Topology, albedo, split.Lighting, uvTexture);
         return new FaceRender(output, split, shape, albedo, cameraVertices, landmarks);

@@ -1,3 +1,4 @@
+using FaceClip.Core.Losses;
 using FaceClip.Core.Expression;
 using FaceClip.Core.Runtime;
 using Microsoft.Extensions.Options;
@@ -67,7 +68,7 @@ public sealed class JobSubmission(JobStore store, JobQueue queue, UploadValidato
         }
 
         var clip = models?.GetStatus("clip").Found ?? false;
-        if (request.Critic == "clip" && !clip)
+        if (request.Critic == CriticChoice.Clip && !clip)
         {
             return "The CLIP critic needs OpenAI's CLIP weights, which are not installed (faceclip models fetch clip); use critic auto or face.";
         }

@@ -1,3 +1,4 @@
+using FaceClip.Core.Losses;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -110,8 +111,8 @@ public static partial class JobsApi
             iterations = n;
         }
 
-        var critic = form.TryGetValue("critic", out var c) && !string.IsNullOrEmpty(c) ? c.ToString().ToLowerInvariant() : "auto";
-        if (critic is not ("auto" or "clip" or "face"))
+        var critic = CriticChoice.Auto;
+        if (form.TryGetValue("critic", out var c) && !string.IsNullOrEmpty(c) && !Critics.TryParseChoice(c.ToString(), out critic))
         {
             problem = "'critic' must be auto, clip or face.";
             return false;

@@ -1,4 +1,6 @@
 using FaceClip.Core.Expression;
+using FaceClip.Core.Losses;
+using FaceClip.Core.Optimisation;
 using FaceClip.Core.Reconstruction;
 using FaceClip.Core.Vision;
 using FaceClip.Web.Hosting;
@@ -19,18 +21,18 @@ public sealed class ReconstructionJobExecutor(
         var options = OptionsFor(job.Request);
         var prompts = job.Request.Prompts;
         var share = prompts.Count > 0 ? 0.5 : 1.0;
-        var critic = options.Critic == "auto" ? (reconstructor.ClipAvailable ? "clip" : "face") : options.Critic;
-        string? stage = null;
+        var critic = reconstructor.Critics.Resolve(options.Critic).Name();
+        OptimisationStage? stage = null;
         ReconstructionResult? result = null;
         await foreach (var p in reconstructor.RunAsync(job.InputPath, options, cancellationToken))
         {
             if (p.Stage != stage)
             {
                 stage = p.Stage;
-                await reporter.StageAsync(stage, critic: critic);
+                await reporter.StageAsync(p.Stage.Name(), critic: critic);
             }
 
-            await ReportAsync(reporter, p.Stage, p.Iteration, p.StageIterations, p.Fraction * share, p.Elapsed, p.Remaining, p.Losses, p.PreviewPng, p.Vertices);
+            await ReportAsync(reporter, p, p.Fraction * share, p.Remaining);
             result = p.Result ?? result;
         }
 
@@ -45,13 +47,12 @@ public sealed class ReconstructionJobExecutor(
         var transferOptions = transferDefaults.Value.Clone();
         transferOptions.Critic = job.Request.Critic;
         using var subject = TransferSubject.FromReconstruction(fitted, FaceImage.Load(job.InputPath), Path.GetFileName(job.InputPath));
-        await reporter.StageAsync("expression", critic: transferOptions.Critic == "auto" ? (reconstructor.ClipAvailable ? "clip" : "face expression net") : transferOptions.Critic);
+        await reporter.StageAsync("expression", critic: transfer.Critics.Resolve(transferOptions.Critic) == CriticKind.Clip ? "clip" : "face expression net");
         TransferResult? transferred = null;
         await foreach (var p in transfer.RunAsync(subject, prompts, transferOptions, null, cancellationToken))
         {
             var fraction = share + ((1 - share) * p.Fraction);
-            TimeSpan? remaining = p.Fraction > 0.02 ? p.Elapsed * ((1 - p.Fraction) / p.Fraction) : null;
-            await ReportAsync(reporter, p.Stage, p.Iteration, p.Iterations, fraction, p.Elapsed, remaining, p.Losses, p.PreviewPng, p.Vertices?.FirstOrDefault());
+            await ReportAsync(reporter, p, fraction, p.Remaining);
             transferred = p.Result ?? transferred;
         }
 
@@ -60,27 +61,30 @@ public sealed class ReconstructionJobExecutor(
         return files;
     }
 
-    private static async Task ReportAsync(IJobReporter reporter, string stage, int iteration, int iterations, double fraction, TimeSpan elapsed,
-        TimeSpan? remaining, IReadOnlyDictionary<string, double> losses, byte[]? preview, float[]? vertices)
+    /// <summary>Streams one step to the job's watchers: its losses, and its preview and first head's vertices when it
+    /// has them; <paramref name="fraction"/> is the share of the whole job.</summary>
+    private static async Task ReportAsync<TResult>(IJobReporter reporter, OptimisationProgress<TResult> p, double fraction, TimeSpan? remaining)
+        where TResult : class
     {
+        var stage = p.Stage.Name();
         await reporter.ProgressAsync(new ProgressMessage
         {
             Stage = stage,
-            Iteration = iteration,
-            TotalIterations = iterations,
+            Iteration = p.Iteration,
+            TotalIterations = p.StageIterations,
             Fraction = fraction,
-            ElapsedSeconds = elapsed.TotalSeconds,
+            ElapsedSeconds = p.Elapsed.TotalSeconds,
             RemainingSeconds = remaining?.TotalSeconds,
-            Losses = new Dictionary<string, double>(losses),
+            Losses = new Dictionary<string, double>(p.Losses),
         });
-        if (preview is not null)
+        if (p.PreviewPng is not null)
         {
-            await reporter.RenderAsync(stage, iteration, preview);
+            await reporter.RenderAsync(stage, p.Iteration, p.PreviewPng);
         }
 
-        if (vertices is not null)
+        if (p.Vertices is { Count: > 0 } vertices)
         {
-            await reporter.VerticesAsync(stage, iteration, vertices);
+            await reporter.VerticesAsync(stage, p.Iteration, vertices[0]);
         }
     }
 

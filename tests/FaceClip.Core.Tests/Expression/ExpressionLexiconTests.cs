@@ -1,3 +1,4 @@
+using FaceClip.Core.Losses;
 using FaceClip.Core.Expression;
 using FaceClip.Core.Vision;
 
@@ -100,10 +101,10 @@ public sealed class ExpressionLexiconTests
     public void PromptsAreCheckedOnlyWhenTheEmbeddedCriticWillReadThem()
     {
         string[] prompts = ["a big smile", "qwerty asdf"];
-        Assert.Contains("qwerty", ExpressionLexicon.FirstUnreadable(prompts, "face", clipInstalled: true));
-        Assert.Contains("qwerty", ExpressionLexicon.FirstUnreadable(prompts, "auto", clipInstalled: false));
-        Assert.Null(ExpressionLexicon.FirstUnreadable(prompts, "auto", clipInstalled: true));
-        Assert.Null(ExpressionLexicon.FirstUnreadable(prompts, "clip", clipInstalled: false));
-        Assert.Null(ExpressionLexicon.FirstUnreadable(["very sad", "happily surprised"], "face", clipInstalled: false));
+        Assert.Contains("qwerty", ExpressionLexicon.FirstUnreadable(prompts, CriticChoice.Face, clipInstalled: true));
+        Assert.Contains("qwerty", ExpressionLexicon.FirstUnreadable(prompts, CriticChoice.Auto, clipInstalled: false));
+        Assert.Null(ExpressionLexicon.FirstUnreadable(prompts, CriticChoice.Auto, clipInstalled: true));
+        Assert.Null(ExpressionLexicon.FirstUnreadable(prompts, CriticChoice.Clip, clipInstalled: false));
+        Assert.Null(ExpressionLexicon.FirstUnreadable(["very sad", "happily surprised"], CriticChoice.Face, clipInstalled: false));
     }
 }

@@ -76,10 +76,13 @@ public sealed class ExpressionPrototypesTests
         Assert.Throws<ArgumentException>(() => new TransferOptions { AntagonistWeight = -1 }.Validate());
         Assert.Throws<ArgumentException>(() => new TransferOptions { PrototypeWeight = -0.5 }.Validate());
         Assert.Throws<ArgumentException>(() => new TransferOptions { PrototypeLevel = -1 }.Validate());
-        Assert.Throws<ArgumentException>(() => new TransferOptions { CriticTexture = "photograph" }.Validate());
+        Assert.Throws<ArgumentException>(() => new TransferOptions { CriticTexture = (CriticTexture)17 }.Validate());
+        Assert.Throws<ArgumentException>(() => CriticTextures.Parse("photograph"));
         foreach (var texture in new[] { "upper-face", "albedo", "photo" })
         {
-            new TransferOptions { CriticTexture = texture }.Validate();
+            var parsed = CriticTextures.Parse(texture);
+            Assert.Equal(texture, parsed.Name());
+            new TransferOptions { CriticTexture = parsed }.Validate();
         }
     }
 }

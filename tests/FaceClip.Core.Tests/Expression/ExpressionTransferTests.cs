@@ -1,3 +1,5 @@
+using FaceClip.Core.Optimisation;
+using FaceClip.Core.Losses;
 using System.Text.Json;
 using FaceClip.Core.Expression;
 using FaceClip.Core.Reconstruction;
@@ -17,17 +19,17 @@ public sealed class ExpressionTransferTests(TransferFixture fixture) : IClassFix
     [Fact]
     public void ProgressStreamsEveryIterationWithPreviewsAndEndsWithTheResult()
     {
-        var steps = fixture.Progress.Where(p => p.Stage == "transfer").ToList();
+        var steps = fixture.Progress.Where(p => p.Stage == OptimisationStage.Transfer).ToList();
         Assert.Equal(fixture.Options.Iterations, steps.Count);
         Assert.Equal([8, 16, 24, 32, 40], steps.Where(p => p.PreviewPng is not null).Select(p => p.Iteration));
         Assert.All(steps, p => Assert.Equal(["antagonist", "critic", "delta", "identity", "prototype", "range", "sparsity", "symmetry", "total"], p.Losses.Keys.Order()));
-        Assert.All(steps, p => Assert.Equal(2, p.PromptLosses.Count));
+        Assert.All(steps, p => Assert.Equal(2, p.ItemLosses.Count));
         using var preview = Image.Load<Rgb24>(steps[7].PreviewPng!);
         Assert.Equal((2 * fixture.Options.PreviewSize, fixture.Options.PreviewSize), (preview.Width, preview.Height));
         Assert.Equal(2, steps[7].Vertices!.Count);
         Assert.Equal(fixture.Reconstructor.Model.VertexCount * 3, steps[7].Vertices![0].Length);
         var last = fixture.Progress[^1];
-        Assert.Equal("done", last.Stage);
+        Assert.Equal(OptimisationStage.Done, last.Stage);
         Assert.Equal(1.0, last.Fraction, 6);
         Assert.Same(fixture.Result, last.Result);
     }
@@ -36,7 +38,7 @@ public sealed class ExpressionTransferTests(TransferFixture fixture) : IClassFix
     public void TheCriticMovesEachPromptTowardsItsExpression()
     {
         var r = fixture.Result;
-        Assert.Equal("face", r.Critic);
+        Assert.Equal(CriticKind.Face, r.Critic);
         Assert.Contains("lexicon", r.CriticDescription, StringComparison.Ordinal);
         var sad = r.Prompts[0];
         var surprised = r.Prompts[1];
@@ -221,7 +223,7 @@ public sealed class ExpressionTransferTests(TransferFixture fixture) : IClassFix
     public async Task AnUnreadablePromptFailsBeforeAnyWorkAndListsTheVocabulary()
     {
         var ex = await Assert.ThrowsAsync<ExpressionPromptException>(async () =>
-            await fixture.Transfer.TransferAsync(fixture.Subject, ["happy", "a purple elephant"], new TransferOptions { Critic = "face" }));
+            await fixture.Transfer.TransferAsync(fixture.Subject, ["happy", "a purple elephant"], new TransferOptions { Critic = CriticChoice.Face }));
         Assert.Contains("a purple elephant", ex.Message, StringComparison.Ordinal);
         Assert.Contains("surprised", ex.Message, StringComparison.Ordinal);
     }
@@ -231,7 +233,7 @@ public sealed class ExpressionTransferTests(TransferFixture fixture) : IClassFix
     {
         Assert.False(fixture.Transfer.ClipAvailable);
         await Assert.ThrowsAsync<Core.Runtime.ModelAssetException>(async () =>
-            await fixture.Transfer.TransferAsync(fixture.Subject, ["happy"], new TransferOptions { Critic = "clip" }));
+            await fixture.Transfer.TransferAsync(fixture.Subject, ["happy"], new TransferOptions { Critic = CriticChoice.Clip }));
     }
 
     [Fact]
@@ -240,7 +242,7 @@ public sealed class ExpressionTransferTests(TransferFixture fixture) : IClassFix
         var names = fixture.Reconstructor.Model.Data.ExpressionNames;
         int I(string name) => Array.IndexOf(names, name);
         var source = fixture.Subject.Expression;
-        var options = new TransferOptions { Iterations = 0, Critic = "face", PreviewEvery = 0 };
+        var options = new TransferOptions { Iterations = 0, Critic = CriticChoice.Face, PreviewEvery = 0 };
         using var warm = await fixture.Transfer.TransferAsync(fixture.Subject, ["very sad"], options);
         var target = warm.Prompts[0].Target!;
         var (relevance, levels, antagonism) = ExpressionPrototypes.Plan(names, target.Probabilities, target.Intensity * options.PrototypeLevel);
@@ -266,7 +268,7 @@ public sealed class ExpressionTransferTests(TransferFixture fixture) : IClassFix
         // Two views per step, both the fitted one (no augmentation), so the term's view is the one results are judged on.
         TransferOptions Options(int iterations, double weight, double margin) => new()
         {
-            Iterations = iterations, Critic = "face", PreviewEvery = 0, LearningRate = 4e-3, Views = 2, FittedView = true,
+            Iterations = iterations, Critic = CriticChoice.Face, PreviewEvery = 0, LearningRate = 4e-3, Views = 2, FittedView = true,
             ViewJitter = 0, PitchJitter = 0, LightFlip = 0, CropJitter = 0, IdentityWeight = weight, IdentityMargin = margin,
         };
         string[] prompt = ["very angry"];
@@ -298,29 +300,36 @@ public sealed class ExpressionTransferTests(TransferFixture fixture) : IClassFix
         {
             Layout = layout, Codes = relaxed, Camera = fixture.Subject.Camera, Crop = fixture.Subject.Crop, Texture = fixture.Subject.Texture!.Clone(),
         };
-        var options = new TransferOptions { Iterations = 12, PreviewEvery = 0, Critic = "face", LearningRate = 4e-3, Views = 1, ViewJitter = 0, PitchJitter = 0, LightFlip = 0, CropJitter = 0 };
-        var progress = new List<MapperTrainingProgress>();
+        var options = new TransferOptions { Iterations = 12, PreviewEvery = 0, Critic = CriticChoice.Face, LearningRate = 4e-3, Views = 1, ViewJitter = 0, PitchJitter = 0, LightFlip = 0, CropJitter = 0 };
+        var progress = new List<OptimisationProgress<ExpressionMapper>>();
         using var trained = fixture.Transfer.TrainMapper([fixture.Subject, second], "surprised", options, epochs: 2, report: progress.Add);
 
-        Assert.Equal([1, 2, 3, 4], progress.Select(p => p.Visit));
-        Assert.All(progress, p => Assert.Equal(4, p.Visits));
-        Assert.Equal([0, 1], progress.Take(2).Select(p => p.Subject).Order());
-        Assert.Equal(2, progress[^1].Epoch);
-        // The second visit of each face starts where the first left it: the critic loss is lower than at the very start.
-        foreach (var s in new[] { 0, 1 })
-        {
-            var visits = progress.Where(p => p.Subject == s).ToList();
-            Assert.True(visits[1].FirstCriticLoss < visits[0].FirstCriticLoss, $"subject {s}: {visits[0].FirstCriticLoss:F3} then {visits[1].FirstCriticLoss:F3}");
-        }
+        // Every step is reported; each epoch visits both subjects for 12 steps, in an order drawn from the seed.
+        Assert.Equal(2 * 2 * 12, progress.Count);
+        Assert.All(progress, p => Assert.Equal(OptimisationStage.MapperTraining, p.Stage));
+        var visits = progress.Chunk(12).ToList();
+        Assert.All(visits, v => Assert.Equal(Enumerable.Range(1, 12), v.Select(p => p.Iteration)));
+        Assert.All(visits, v => Assert.Single(v.Select(p => p.Item).Distinct()));
+        Assert.Equal([0, 1], visits.Take(2).Select(v => v[0].Item!.Value).Order());
+        Assert.Equal([0, 1], visits.Skip(2).Select(v => v[0].Item!.Value).Order());
+        Assert.Equal(1.0, progress[^1].Fraction, 9);
 
-        // Applied as it is (no iterations), it changes a face towards the prompt.
+        // Applied as it is (no iterations), the trained mapper moves each face towards the prompt, where a fresh mapper
+        // (no warm start) leaves it as it is: compared on the final renders, not on one noisy step of training.
         var apply = options.Clone();
         apply.Iterations = 0;
-        using var applied = await fixture.Transfer.TransferAsync(second, ["surprised"], apply, trained);
-        var p0 = applied.Prompts[0];
-        Assert.True(p0.MeanAbsoluteDelta > 0.01, "the trained mapper changes the face");
-        Assert.True(Kl(p0.Target!.Probabilities, p0.Probabilities) < Kl(p0.Target.Probabilities, applied.SourceProbabilities),
-            $"KL {Kl(p0.Target.Probabilities, applied.SourceProbabilities):F2} -> {Kl(p0.Target.Probabilities, p0.Probabilities):F2}");
+        apply.WarmStart = false;
+        foreach (var subject in new[] { fixture.Subject, second })
+        {
+            using var applied = await fixture.Transfer.TransferAsync(subject, ["surprised"], apply, trained);
+            using var fresh = await fixture.Transfer.TransferAsync(subject, ["surprised"], apply);
+            var (t, f) = (applied.Prompts[0], fresh.Prompts[0]);
+            Assert.True(t.MeanAbsoluteDelta > 0.01, "the trained mapper changes the face");
+            Assert.True(f.MeanAbsoluteDelta < 0.01 * t.MeanAbsoluteDelta + 1e-6, $"a fresh mapper's change {f.MeanAbsoluteDelta:F4}");
+            Assert.True(Kl(t.Target!.Probabilities, t.Probabilities) < 0.8 * Kl(f.Target!.Probabilities, f.Probabilities),
+                $"KL fresh {Kl(f.Target!.Probabilities, f.Probabilities):F2}, trained {Kl(t.Target.Probabilities, t.Probabilities):F2}");
+        }
+
         Assert.Throws<ArgumentException>(() => fixture.Transfer.TrainMapper([], "surprised", options, epochs: 1));
     }
 
@@ -332,14 +341,14 @@ public sealed class ExpressionTransferTests(TransferFixture fixture) : IClassFix
         {
             fixture.Result.Mappers[1].Save(path);
             using var mapper = ExpressionMapper.Load(path);
-            using var again = await fixture.Transfer.TransferAsync(fixture.Subject, ["surprised"], new TransferOptions { Iterations = 0, Critic = "face" }, mapper);
+            using var again = await fixture.Transfer.TransferAsync(fixture.Subject, ["surprised"], new TransferOptions { Iterations = 0, Critic = CriticChoice.Face }, mapper);
             var delta = again.Prompts[0].Delta;
             Assert.True(delta.Select(Math.Abs).Max() > 0.01, "the loaded mapper changes the face");
             Assert.Empty(again.Prompts[0].LossHistory);
 
-            using var wrong = new ExpressionMapper(new ExpressionMapperConfig(PromptInputs: 512, Critic: "clip"));
+            using var wrong = new ExpressionMapper(new ExpressionMapperConfig(PromptInputs: 512, Critic: CriticKind.Clip));
             await Assert.ThrowsAsync<ArgumentException>(async () =>
-                await fixture.Transfer.TransferAsync(fixture.Subject, ["surprised"], new TransferOptions { Iterations = 0, Critic = "face" }, wrong));
+                await fixture.Transfer.TransferAsync(fixture.Subject, ["surprised"], new TransferOptions { Iterations = 0, Critic = CriticChoice.Face }, wrong));
         }
         finally
         {
@@ -369,7 +378,7 @@ public sealed class ExpressionTransferTests(TransferFixture fixture) : IClassFix
         using var transfer = new ExpressionTransfer(fixture.Reconstructor.Model, fixture.Reconstructor.Faces, () => new ClipExpressionCritic(model, tokenizer, "tiny"));
         Assert.True(transfer.ClipAvailable);
         using var result = await transfer.TransferAsync(fixture.Subject, prompts, new TransferOptions { Iterations = 3, PreviewEvery = 0 });
-        Assert.Equal("clip", result.Critic);
+        Assert.Equal(CriticKind.Clip, result.Critic);
         Assert.All(result.Prompts, p => Assert.Null(p.Target));
         Assert.Equal(critic.PromptDimensions, result.Mappers[0].Config.PromptInputs);
         Assert.Equal(3, result.Prompts[1].LossHistory.Count);
@@ -383,7 +392,7 @@ public sealed class ExpressionTransferTests(TransferFixture fixture) : IClassFix
         // One fixed view per step, so step n of one run and step m of another see the same render when their mappers agree.
         TransferOptions Options(int iterations) => new()
         {
-            Iterations = iterations, PreviewEvery = 0, Critic = "clip", LearningRate = 1e-2,
+            Iterations = iterations, PreviewEvery = 0, Critic = CriticChoice.Clip, LearningRate = 1e-2,
             Views = 1, ViewJitter = 0, PitchJitter = 0, LightFlip = 0, CropJitter = 0,
         };
         using var poisoned = new ExpressionTransfer(fixture.Reconstructor.Model, fixture.Reconstructor.Faces,
@@ -414,7 +423,7 @@ public sealed class ExpressionTransferTests(TransferFixture fixture) : IClassFix
     {
         private int _calls;
 
-        public string Kind => inner.Kind;
+        public CriticKind Kind => inner.Kind;
 
         public string Description => inner.Description;
 
@@ -426,6 +435,8 @@ public sealed class ExpressionTransferTests(TransferFixture fixture) : IClassFix
 
         public TorchSharp.torch.Tensor Loss(TorchSharp.torch.Tensor composites01, IReadOnlyList<Core.Vision.FaceBox> expressionBoxes) =>
             inner.Loss(composites01, expressionBoxes) * (++_calls % 2 == 1 ? float.NaN : 1f);
+
+        public IReadOnlyList<ExpressionPrior> Priors(IReadOnlyList<string> blendshapeNames, TransferOptions options) => inner.Priors(blendshapeNames, options);
 
         public void Dispose() => inner.Dispose();
     }

@@ -1,3 +1,5 @@
+using FaceClip.Core.Optimisation;
+using FaceClip.Core.Losses;
 using FaceClip.Core.Expression;
 using FaceClip.Core.Geometry;
 using FaceClip.Core.Reconstruction;
@@ -21,7 +23,7 @@ public sealed class TransferFixture : IDisposable
         Transfer = new ExpressionTransfer(Reconstructor.Model, Reconstructor.Faces);
         Subject = TransferSubject.FromReconstruction(Reconstruction, FaceImage.Load(PhotoPath), "sample2.jpg");
         // One fixed view per step (no augmentation): the single-view path; TransferViewTests covers several views.
-        Options = new TransferOptions { Iterations = 40, PreviewEvery = 8, Critic = "face", LearningRate = 2e-3, Views = 1, ViewJitter = 0, PitchJitter = 0, LightFlip = 0, CropJitter = 0 };
+        Options = new TransferOptions { Iterations = 40, PreviewEvery = 8, Critic = CriticChoice.Face, LearningRate = 2e-3, Views = 1, ViewJitter = 0, PitchJitter = 0, LightFlip = 0, CropJitter = 0 };
         Result = Transfer.TransferAsync(Subject, Prompts, Options, report: p => Progress.Add(p)).GetAwaiter().GetResult();
     }
 
@@ -39,7 +41,7 @@ public sealed class TransferFixture : IDisposable
 
     public TransferResult Result { get; }
 
-    public List<TransferProgress> Progress { get; } = [];
+    public List<OptimisationProgress<TransferResult>> Progress { get; } = [];
 
     public void Dispose()
     {

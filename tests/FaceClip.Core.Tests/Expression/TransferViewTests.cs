@@ -1,3 +1,5 @@
+using FaceClip.Core.Optimisation;
+using FaceClip.Core.Losses;
 using FaceClip.Core.Expression;
 using FaceClip.Core.Vision;
 using static TorchSharp.torch;
@@ -20,7 +22,7 @@ public sealed class TransferViewTests(TransferFixture fixture) : IClassFixture<T
 
         public List<float[]> Losses { get; } = [];
 
-        public string Kind => _inner.Kind;
+        public CriticKind Kind => _inner.Kind;
 
         public string Description => _inner.Description;
 
@@ -29,6 +31,8 @@ public sealed class TransferViewTests(TransferFixture fixture) : IClassFixture<T
         public IReadOnlyList<ExpressionTarget>? Targets => _inner.Targets;
 
         public Tensor EmbedPrompts(IReadOnlyList<string> prompts) => _inner.EmbedPrompts(prompts);
+
+        public IReadOnlyList<ExpressionPrior> Priors(IReadOnlyList<string> blendshapeNames, TransferOptions options) => _inner.Priors(blendshapeNames, options);
 
         public Tensor Loss(Tensor composites01, IReadOnlyList<FaceBox> expressionBoxes)
         {
@@ -50,7 +54,7 @@ public sealed class TransferViewTests(TransferFixture fixture) : IClassFixture<T
     {
         var critic = new RecordingCritic(fixture.Reconstructor.Faces.ExpressionNet);
         using var transfer = new ExpressionTransfer(fixture.Reconstructor.Model, fixture.Reconstructor.Faces, () => critic);
-        options.Critic = "clip";
+        options.Critic = CriticChoice.Clip;
         options.PreviewEvery = 0;
         var result = await transfer.TransferAsync(fixture.Subject, Prompts, options);
         return (critic, result);

@@ -1,3 +1,5 @@
+using FaceClip.Core.Optimisation;
+using FaceClip.Core.Losses;
 using FaceClip.Core.Geometry;
 using FaceClip.Core.Reconstruction;
 using FaceClip.Core.Vision;
@@ -33,7 +35,7 @@ public sealed class ReconstructorFixture : IDisposable
 
     public ReconstructionResult Result { get; }
 
-    public List<FitProgress> Progress { get; } = [];
+    public List<OptimisationProgress<ReconstructionResult>> Progress { get; } = [];
 
     public void Dispose()
     {

@@ -1,3 +1,5 @@
+using FaceClip.Core.Optimisation;
+using FaceClip.Core.Losses;
 using System.Text.Json;
 using FaceClip.Core.Reconstruction;
 using FaceClip.Core.Vision;
@@ -27,10 +29,10 @@ public sealed class ReconstructorTests(ReconstructorFixture fixture) : IClassFix
     public void StagesRunInOrderAndTheLossesFall()
     {
         var stages = fixture.Progress.Select(p => p.Stage).Distinct().ToList();
-        Assert.Equal(["pose", "shape", "full", "done"], stages);
-        var pose = fixture.Progress.Where(p => p.Stage == "pose").ToList();
+        Assert.Equal([OptimisationStage.Pose, OptimisationStage.Shape, OptimisationStage.Full, OptimisationStage.Done], stages);
+        var pose = fixture.Progress.Where(p => p.Stage == OptimisationStage.Pose).ToList();
         Assert.True(pose[^1].Losses["landmarks"] < pose[0].Losses["landmarks"] * 0.2, "the pose stage must reduce the landmark loss");
-        var full = fixture.Progress.Where(p => p.Stage == "full").ToList();
+        var full = fixture.Progress.Where(p => p.Stage == OptimisationStage.Full).ToList();
         Assert.Equal(fixture.Options.Iterations, full.Count);
         Assert.True(full[^1].Losses["photo"] < full[0].Losses["photo"], "the full stage must reduce the photometric loss");
         Assert.All(full, p => Assert.Equal(["consistency", "identity", "landmarks", "lighting", "photo", "regularization", "total"], p.Losses.Keys.Order()));
@@ -41,12 +43,12 @@ public sealed class ReconstructorTests(ReconstructorFixture fixture) : IClassFix
     [Fact]
     public void PreviewsAndVerticesArriveEveryFewIterations()
     {
-        var full = fixture.Progress.Where(p => p.Stage == "full").ToList();
+        var full = fixture.Progress.Where(p => p.Stage == OptimisationStage.Full).ToList();
         var withPreview = full.Where(p => p.PreviewPng is not null).Select(p => p.Iteration).ToList();
         Assert.Equal([4, 8, 12], withPreview);
         using var preview = Image.Load<Rgb24>(full[3].PreviewPng!);
         Assert.Equal(fixture.Options.PreviewSize, preview.Width);
-        Assert.Equal(fixture.Reconstructor.Model.VertexCount * 3, full[3].Vertices!.Length);
+        Assert.Equal(fixture.Reconstructor.Model.VertexCount * 3, full[3].Vertices![0].Length);
     }
 
     [Fact]
@@ -128,12 +130,12 @@ public sealed class ReconstructorTests(ReconstructorFixture fixture) : IClassFix
         var options = ReconstructorFixture.ShortFit();
         options.DetailPass = true;
         options.DetailIterations = 8;
-        var progress = new List<FitProgress>();
+        var progress = new List<OptimisationProgress<ReconstructionResult>>();
         using var r = await fixture.Reconstructor.ReconstructAsync(ReconstructorFixture.SamplePhoto, options, progress.Add);
 
-        var detail = progress.Where(p => p.Stage == "detail").ToList();
+        var detail = progress.Where(p => p.Stage == OptimisationStage.Detail).ToList();
         Assert.Equal(8, detail.Count);
-        Assert.Equal(["full", "detail", "done"], progress.Select(p => p.Stage).Distinct().Skip(2));
+        Assert.Equal([OptimisationStage.Full, OptimisationStage.Detail, OptimisationStage.Done], progress.Select(p => p.Stage).Distinct().Skip(2));
         Assert.All(detail, p => Assert.Contains("smoothness", p.Losses.Keys));
         Assert.NotNull(detail[3].Vertices);
 

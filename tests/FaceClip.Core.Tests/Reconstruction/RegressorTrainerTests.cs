@@ -1,3 +1,5 @@
+using FaceClip.Core.Optimisation;
+using FaceClip.Core.Losses;
 using FaceClip.Core.Reconstruction;
 using FaceClip.Core.Vision;
 using static TorchSharp.torch;
@@ -40,8 +42,8 @@ public sealed class RegressorTrainerTests(RegressorFixture fixture) : IClassFixt
             var (trained, history) = trainer.Train(faces, output, o);
             using (trained)
             {
-                Assert.Equal(Enumerable.Range(1, 16), history.Select(h => h.Batch));
-                Assert.Equal(4e-4 * 0.75, history[4].LearningRate, 9);
+                Assert.Equal(Enumerable.Range(1, 16), history.Select(h => h.Iteration));
+                Assert.Equal(4e-4 * 0.75, history[4].LearningRate!.Value, 9);
                 using var untrained = new ParameterRegressor(fixture.Reconstructor.Faces.RecognitionNet, fixture.Reconstructor.Model.Layout, o.Network);
                 untrained.SetTranslationBase(trained.TranslationBase);
                 var before = EvaluationLoss(untrained, o, faces);
@@ -55,7 +57,7 @@ public sealed class RegressorTrainerTests(RegressorFixture fixture) : IClassFixt
             resumed.Resume = true;
             var (again, more) = trainer.Train(faces, output, resumed);
             again.Dispose();
-            Assert.Equal([17, 18], more.Select(h => h.Batch));
+            Assert.Equal([17, 18], more.Select(h => h.Iteration));
             var log = File.ReadAllLines(RegressorTrainer.LogPath(output));
             Assert.StartsWith("batch,learning_rate,photo,landmarks,identity", log[0], StringComparison.Ordinal);
             Assert.Equal(19, log.Length);
@@ -72,13 +74,13 @@ public sealed class RegressorTrainerTests(RegressorFixture fixture) : IClassFixt
         var reconstructor = fixture.Reconstructor;
         using var regressor = new ParameterRegressor(reconstructor.Faces.RecognitionNet, reconstructor.Model.Layout);
         regressor.SetTranslationBase(tensor(new[] { 3f, -2f, 10f }));
-        var options = new ReconstructionOptions { PoseIterations = 0, ShapeIterations = 0, Iterations = 0, TextureSize = 64, PreviewEvery = 0, Critic = "face" };
+        var options = new ReconstructionOptions { PoseIterations = 0, ShapeIterations = 0, Iterations = 0, TextureSize = 64, PreviewEvery = 0, Critic = CriticChoice.Face };
         var photo = ReconstructorFixture.SamplePhoto;
         try
         {
             reconstructor.Regressor = regressor;
             using var started = await reconstructor.ReconstructAsync(photo, options);
-            Assert.Equal("regressor", started.Initialiser);
+            Assert.Equal(FitInitialiser.Regressor, started.Initialiser);
             using var scope = NewDisposeScope();
             using var image = FaceImage.Load(photo);
             using var noGrad = no_grad();
@@ -88,9 +90,9 @@ public sealed class RegressorTrainerTests(RegressorFixture fixture) : IClassFixt
                 Assert.Equal(expected[i], started.Codes[i], 4);
             }
 
-            options.Initialiser = "landmarks";
+            options.Initialiser = FitInitialiser.Landmarks;
             using var cold = await reconstructor.ReconstructAsync(photo, options);
-            Assert.Equal("landmarks", cold.Initialiser);
+            Assert.Equal(FitInitialiser.Landmarks, cold.Initialiser);
             Assert.All(cold.Codes.Take(reconstructor.Model.Layout.Shape), c => Assert.Equal(0f, c));
             Assert.NotEqual(started.Codes[reconstructor.Model.Layout.TranslationOffset + 2], cold.Codes[reconstructor.Model.Layout.TranslationOffset + 2], 1);
         }
@@ -99,7 +101,7 @@ public sealed class RegressorTrainerTests(RegressorFixture fixture) : IClassFixt
             reconstructor.Regressor = null;
         }
 
-        options.Initialiser = "regressor";
+        options.Initialiser = FitInitialiser.Regressor;
         var error = await Assert.ThrowsAsync<ReconstructionException>(() => reconstructor.ReconstructAsync(photo, options));
         Assert.Contains("faceclip train", error.Message, StringComparison.Ordinal);
     }

@@ -1,0 +1,176 @@
+using System.Diagnostics;
+using FaceClip.Core.Geometry;
+using FaceClip.Core.Losses;
+using FaceClip.Core.Optimisation;
+using FaceClip.Core.Rendering;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace FaceClip.Core.Reconstruction;
+
+/// <summary>
+/// One fit while its stages run: the code leaves, the loss and its landmark target, the jaw-line landmark choice, the
+/// loss history, the timings and the progress reports. Each stage is one <see cref="OptimisationLoop"/> over its own
+/// parameter groups; <see cref="Reconstructor"/> orchestrates them.
+/// </summary>
+internal sealed class FitRun
+{
+    private readonly FaceModel _model;
+    private readonly ReconstructionLoss _loss;
+    private readonly ReconstructionOptions _o;
+    private readonly Action<OptimisationProgress<ReconstructionResult>> _report;
+    private readonly CancellationToken _ct;
+    private readonly int _total;
+    private int _done;
+    private Tensor? _shownOffsets; // the detail pass's displacement, while it runs
+
+    public FitRun(FaceModel model, ReconstructionLoss loss, ReconstructionOptions options, FaceCodes start, Tensor target,
+        Action<OptimisationProgress<ReconstructionResult>> report, Stopwatch clock, CancellationToken ct)
+    {
+        (_model, _loss, _o, _report, Clock, _ct) = (model, loss, options, report, clock, ct);
+        Target = target;
+        LandmarkIds = loss.InitialLandmarkIds(1);
+        Rotation = Leaf(start.Rotation);
+        Translation = Leaf(start.Translation);
+        Shape = Leaf(start.Shape);
+        Expression = Leaf(start.Expression);
+        Texture = Leaf(start.Texture);
+        Lighting = Leaf(start.Lighting);
+        _total = options.PoseIterations + options.ShapeIterations + options.Iterations + (options.DetailPass ? options.DetailIterations : 0);
+    }
+
+    public Parameter Rotation { get; }
+    public Parameter Translation { get; }
+    public Parameter Shape { get; }
+    public Parameter Expression { get; }
+    public Parameter Texture { get; }
+    public Parameter Lighting { get; }
+
+    /// <summary>The detected landmarks in crop pixels, [1, 68, 2].</summary>
+    public Tensor Target { get; }
+
+    /// <summary>The current landmark vertices (the jaw line follows the silhouette).</summary>
+    public long[][] LandmarkIds { get; }
+
+    public Stopwatch Clock { get; }
+
+    public List<(OptimisationStage Stage, IReadOnlyDictionary<string, double> Losses)> History { get; } = [];
+
+    public Dictionary<string, double> Timings { get; } = [];
+
+    public int SkippedSteps { get; private set; }
+
+    public FaceCodes Codes => new(Shape, Expression, Texture, Rotation, Translation, Lighting);
+
+    /// <summary>The codes as fitted, detached.</summary>
+    public FaceCodes Fitted => new(Shape.detach(), Expression.detach(), Texture.detach(), Rotation.detach(), Translation.detach(), Lighting.detach());
+
+    /// <summary>A landmark stage: the weighted landmarks plus the code regulariser, over the given groups and rates.</summary>
+    public void LandmarkStage(OptimisationStage stage, int iterations, params (Parameter Param, double Lr)[] groups) =>
+        RunStage(stage, iterations, groups, it =>
+        {
+            var cameraVertices = FollowContour(it);
+            return _loss.Landmarks(Codes, cameraVertices, Target, LandmarkIds);
+        }, _ => null);
+
+    /// <summary>The full stage: every code, every term against the prepared target.</summary>
+    public void FullStage(ReconstructionTarget prepared, IFeatureCritic critic)
+    {
+        var rate = _o.LearningRate;
+        RunStage(OptimisationStage.Full, _o.Iterations,
+            [(Rotation, rate * 0.5 * _o.PoseRate), (Translation, rate * 10 * _o.PoseRate), (Shape, rate), (Expression, rate), (Texture, rate * 3), (Lighting, rate * 2)],
+            it => _loss.Full(Codes, FollowContour(it), prepared, critic, LandmarkIds), terms => terms.Composite);
+    }
+
+    /// <summary>The detail pass: a displacement map along the normals, the codes as fitted. The photometric and
+    /// landmark terms as fitted, the recognition-feature terms scaled (they can pull the map into patterns the network
+    /// likes rather than shapes the photo shows), and the map's smoothness and magnitude priors. Returns the fitted
+    /// offsets [1, V, 3].</summary>
+    public Tensor DetailStage(DisplacementMap detail, ReconstructionTarget prepared, IFeatureCritic critic, MeshTopology fitting)
+    {
+        var fitted = Fitted;
+        var normals = DisplacementMap.BaseNormals(_model.ComputeShape(fitted.Shape, fitted.Expression).detach(), fitting);
+        var clock = Stopwatch.StartNew();
+        using var optimizer = optim.Adam([detail.Map], lr: _o.DetailLearningRate);
+        var loop = new OptimisationLoop(optimizer);
+        loop.Run(_o.DetailIterations, _ =>
+        {
+            var offsets = detail.Offsets(normals);
+            var t = _loss.Full(fitted, _loss.CameraVertices(fitted, offsets), prepared, critic, LandmarkIds);
+            var smoothness = detail.Smoothness() * _o.DetailSmoothnessWeight;
+            var magnitude = detail.Magnitude(offsets) * _o.DetailMagnitudeWeight;
+            var objective = t.Terms["photo"] + t.Terms["landmarks"] + ((t.Terms["identity"] + t.Terms["consistency"]) * _o.DetailFeatureWeight) + smoothness + magnitude;
+            _shownOffsets = offsets.detach();
+            return new ReconstructionTerms(objective, new Dictionary<string, Tensor>(t.Terms) { ["smoothness"] = smoothness, ["magnitude"] = magnitude }, t.Composite);
+        }, (it, terms, _) => Report(OptimisationStage.Detail, it, _o.DetailIterations, terms, terms.Composite), _ct);
+        _shownOffsets = null;
+        SkippedSteps += loop.SkippedSteps;
+        Timings["detail"] = clock.Elapsed.TotalSeconds;
+        using var noGrad = no_grad();
+        return detail.Offsets(normals).detach();
+    }
+
+    private void RunStage(OptimisationStage stage, int iterations, (Parameter Param, double Lr)[] groups, Func<int, ReconstructionTerms> objective,
+        Func<ReconstructionTerms, Tensor?> composite)
+    {
+        var clock = Stopwatch.StartNew();
+        using var optimizer = optim.Adam(groups.Select(g => new Adam.ParamGroup([g.Param], g.Lr)).ToArray());
+        var loop = new OptimisationLoop(optimizer, () => Expression.clamp_(0, 1));
+        loop.Run(iterations, objective, (it, terms, _) => Report(stage, it, iterations, terms, composite(terms)), _ct);
+        SkippedSteps += loop.SkippedSteps;
+        Timings[stage.Name()] = clock.Elapsed.TotalSeconds;
+    }
+
+    /// <summary>Camera-space vertices of the current codes; every tenth step the jaw-line landmarks move to the
+    /// silhouette nearest the detections.</summary>
+    private Tensor FollowContour(int iteration)
+    {
+        var cameraVertices = _loss.CameraVertices(Codes);
+        if (iteration % 10 == 1)
+        {
+            _loss.UpdateContour(cameraVertices, Target, LandmarkIds);
+        }
+
+        return cameraVertices;
+    }
+
+    private void Report(OptimisationStage stage, int iteration, int stageIterations, ReconstructionTerms terms, Tensor? composite)
+    {
+        var losses = terms.Values();
+        History.Add((stage, losses));
+        _done++;
+        var due = _o.PreviewEvery > 0 && (iteration % _o.PreviewEvery == 0 || iteration == stageIterations);
+        var (png, vertices) = due ? Preview(composite?.detach()) : (null, null);
+        _report(new OptimisationProgress<ReconstructionResult>
+        {
+            Stage = stage,
+            Iteration = iteration,
+            StageIterations = stageIterations,
+            Fraction = _total == 0 ? 1 : _done / (double)_total,
+            Elapsed = Clock.Elapsed,
+            Losses = losses,
+            SkippedSteps = SkippedSteps,
+            PreviewPng = png,
+            Vertices = vertices is null ? null : [vertices],
+        });
+    }
+
+    private (byte[]?, float[]?) Preview(Tensor? compositeCrop)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var posed = _model.Pose(Codes, _shownOffsets);
+        byte[]? png = null;
+        if (compositeCrop is not null)
+        {
+            var small = nn.functional.interpolate(compositeCrop, [_o.PreviewSize, _o.PreviewSize], mode: InterpolationMode.Bilinear, align_corners: false);
+            png = Reconstructor.Png(small, null, 1f);
+        }
+
+        return (png, posed.cpu().data<float>().ToArray());
+    }
+
+    /// <summary>An optimisable code part (a parameter that owns a copy of <paramref name="initial"/>).</summary>
+    private static Parameter Leaf(Tensor initial) => new(initial.detach().clone(), requires_grad: true);
+}

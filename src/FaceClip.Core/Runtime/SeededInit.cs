@@ -1,0 +1,47 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace FaceClip.Core.Runtime;
+
+/// <summary>
+/// Initial weights drawn from a generator the caller owns, never from the global one (which other threads may be
+/// drawing from or reseeding at the same time). TorchSharp's layers initialise themselves from the global generator;
+/// <see cref="Reset"/> draws every linear and convolution layer of a module again, with PyTorch's default
+/// distribution (weight and bias uniform in ±1/√fan-in, what kaiming-uniform with a = √5 gives), from the given one.
+/// </summary>
+public static class SeededInit
+{
+    /// <summary>Redraws the weights and biases of every <see cref="Linear"/> and <see cref="Conv2d"/> in
+    /// <paramref name="module"/> (itself included) from <paramref name="generator"/>, in the modules' registration order.</summary>
+    public static void Reset(nn.Module module, Generator generator)
+    {
+        ArgumentNullException.ThrowIfNull(module);
+        ArgumentNullException.ThrowIfNull(generator);
+        using var noGrad = no_grad();
+        foreach (var (_, m) in module.named_modules().Prepend((string.Empty, module)))
+        {
+            var (weight, bias) = m switch
+            {
+                Linear linear => (linear.weight, linear.bias),
+                Conv2d conv => (conv.weight, conv.bias),
+                _ => (null, null),
+            };
+            if (weight is null)
+            {
+                continue;
+            }
+
+            var fanIn = weight.shape.Skip(1).Aggregate(1L, (a, b) => a * b);
+            var bound = 1.0 / Math.Sqrt(fanIn);
+            nn.init.uniform_(weight, -bound, bound, generator);
+            if (bias is not null)
+            {
+                nn.init.uniform_(bias, -bound, bound, generator);
+            }
+        }
+    }
+
+    /// <summary>A standard-normal draw of the given shape from <paramref name="generator"/>.</summary>
+    public static Tensor Normal(Generator generator, params long[] shape) => randn(shape, generator: generator);
+}

@@ -34,12 +34,19 @@ public static class SeededInit
 
             var fanIn = weight.shape.Skip(1).Aggregate(1L, (a, b) => a * b);
             var bound = 1.0 / Math.Sqrt(fanIn);
-            nn.init.uniform_(weight, -bound, bound, generator);
+            Uniform(weight, bound, generator);
             if (bias is not null)
             {
-                nn.init.uniform_(bias, -bound, bound, generator);
+                Uniform(bias, bound, generator);
             }
         }
+    }
+
+    /// <summary>Fills <paramref name="parameter"/> with a uniform draw in ±<paramref name="bound"/>.</summary>
+    private static void Uniform(Tensor parameter, double bound, Generator generator)
+    {
+        using var draw = rand(parameter.shape, generator: generator, dtype: parameter.dtype);
+        parameter.copy_((draw * (2 * bound)) - bound);
     }
 
     /// <summary>A standard-normal draw of the given shape from <paramref name="generator"/>.</summary>

@@ -9,8 +9,41 @@ public sealed class ExpressionMapperTests
 {
     private static (Tensor Beta, Tensor Identity, Tensor Prompt) Inputs(int batch)
     {
-        torch.random.manual_seed(3);
-        return (rand(batch, 53), randn(batch, 160), softmax(randn(batch, 7), 1));
+        using var g = new Generator(3);
+        return (rand(batch, 53, generator: g), randn(batch, 160, generator: g), softmax(randn(batch, 7, generator: g), 1));
+    }
+
+    [Fact]
+    public void TheSameSeedGivesTheSameMapperAndAnotherSeedAnotherOne()
+    {
+        var config = new ExpressionMapperConfig(PromptInputs: 7, Width: 32, Heads: 2);
+        ExpressionMapper Make(ulong seed)
+        {
+            using var g = new Generator(seed);
+            return new ExpressionMapper(config, g);
+        }
+
+        using var a = Make(5);
+        // Draws from the global generator in between must not change what a seed gives.
+        torch.random.manual_seed(99);
+        using var noise = randn(1000);
+        using var b = Make(5);
+        using var c = Make(6);
+        var (pa, pb, pc) = (a.parameters().ToList(), b.parameters().ToList(), c.parameters().ToList());
+        Assert.Equal(pa.Count, pb.Count);
+        var drawn = 0;
+        for (var i = 0; i < pa.Count; i++)
+        {
+            Assert.True(pa[i].allclose(pb[i], 0, 0), $"parameter {i} differs for the same seed");
+            // Every drawn parameter differs for another seed (the zero head and the layer norms' ones and zeros are constants).
+            if ((pa[i].max() - pa[i].min()).item<float>() > 0)
+            {
+                drawn++;
+                Assert.False(pa[i].allclose(pc[i], 0, 0), $"parameter {i} is the same for another seed");
+            }
+        }
+
+        Assert.True(drawn > pa.Count / 2, $"{drawn} of {pa.Count} parameters drawn");
     }
 
     [Fact]
@@ -51,9 +84,10 @@ public sealed class ExpressionMapperTests
         using var mapper = new ExpressionMapper(config);
         using (no_grad())
         {
+            using var g = new Generator(11);
             foreach (var p in mapper.parameters())
             {
-                p.add_(randn_like(p) * 0.1);
+                p.add_(randn(p.shape, generator: g) * 0.1);
             }
         }
 

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using FaceClip.Core.Clip;
+using FaceClip.Core.Evaluation;
 using FaceClip.Core.Runtime;
 using Spectre.Console;
 using TorchSharp;
@@ -71,14 +72,14 @@ public static class ClipBenchCommand
 
             foreach (var batch in batches)
             {
-                var forward = Median(runs, () =>
+                var forward = MedianOfRuns(runs, () =>
                 {
                     using var scope = NewDisposeScope();
                     using var noGrad = no_grad();
                     var x = randn(batch, 3, config.ImageResolution, config.ImageResolution, device: compute.Device);
                     return Time(compute.Device, () => tower.forward(x));
                 });
-                var backward = Median(runs, () =>
+                var backward = MedianOfRuns(runs, () =>
                 {
                     using var scope = NewDisposeScope();
                     var x = randn(batch, 3, config.ImageResolution, config.ImageResolution, device: compute.Device).requires_grad_(true);
@@ -125,17 +126,12 @@ public static class ClipBenchCommand
 
     private sealed record Row(string Model, int Resolution, int Batch, double ForwardMs, double BackwardMs, double ForwardCpuMs, double BackwardCpuMs);
 
-    private static (double WallMs, double CpuMs) Median(int runs, Func<(double, double)> measure)
+    /// <summary>One warm-up run, then the medians of <paramref name="runs"/> timed runs' wall and CPU times.</summary>
+    private static (double WallMs, double CpuMs) MedianOfRuns(int runs, Func<(double, double)> measure)
     {
         measure(); // warm-up
         var samples = Enumerable.Range(0, runs).Select(_ => measure()).ToArray();
-        return (MedianOf(samples.Select(s => s.Item1)), MedianOf(samples.Select(s => s.Item2)));
-    }
-
-    private static double MedianOf(IEnumerable<double> values)
-    {
-        var v = values.Order().ToArray();
-        return v.Length % 2 == 1 ? v[v.Length / 2] : (v[(v.Length / 2) - 1] + v[v.Length / 2]) / 2;
+        return (Statistics.Median(samples.Select(s => s.Item1)), Statistics.Median(samples.Select(s => s.Item2)));
     }
 
     /// <summary>Wall-clock time and this process's CPU time (all threads) of one run; on a shared machine the CPU time

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using FaceClip.Core.Evaluation;
 using FaceClip.Core.Runtime;
 using FaceClip.Core.Vision;
 using Spectre.Console;
@@ -75,7 +76,7 @@ public static class FacesBenchCommand
                     times.Add(sw.Elapsed.TotalMilliseconds);
                 }
 
-                ours[Path.GetFileName(path)] = (Median(times), faces);
+                ours[Path.GetFileName(path)] = (Statistics.Median(times), faces);
             }
         }
 
@@ -94,8 +95,8 @@ public static class FacesBenchCommand
                 n is { } nv ? (nv / ms).ToString("0.00", CultureInfo.InvariantCulture) + "x" : "-");
         }
 
-        var oursMedian = Median(ours.Values.Select(v => v.Ms).ToList());
-        var nodeMedian = node is not null && node.Count > 0 ? Median(node.Values.ToList()) : (double?)null;
+        var oursMedian = Statistics.Median(ours.Values.Select(v => v.Ms));
+        var nodeMedian = node is not null && node.Count > 0 ? Statistics.Median(node.Values) : (double?)null;
         table.AddRow(
             "[bold]median[/]",
             string.Empty,
@@ -146,12 +147,5 @@ public static class FacesBenchCommand
         {
             return (null, $"not run: node not found ({ex.Message})");
         }
-    }
-
-    private static double Median(List<double> values)
-    {
-        values.Sort();
-        var n = values.Count;
-        return n % 2 == 1 ? values[n / 2] : (values[(n / 2) - 1] + values[n / 2]) / 2;
     }
 }

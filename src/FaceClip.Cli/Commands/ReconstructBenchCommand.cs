@@ -2,6 +2,8 @@ using FaceClip.Core.Optimisation;
 using FaceClip.Core.Losses;
 using System.CommandLine;
 using System.Diagnostics;
+using System.Globalization;
+using FaceClip.Core.Evaluation;
 using FaceClip.Core.Geometry;
 using FaceClip.Core.Reconstruction;
 using FaceClip.Core.Runtime;
@@ -89,8 +91,9 @@ public static class ReconstructBenchCommand
                         // The detail pass's own photometric term, before its first step and after its last.
                         var pass = result.LossHistory.Where(h => h.Stage == OptimisationStage.Detail).ToList();
                         var (before, after) = (pass[0].Losses["photo"], pass[^1].Losses["photo"]);
-                        detailRows.Add((after / before) - 1);
-                        line += $"   detail photo {before:F4} -> {after:F4} ({100 * ((after / before) - 1):+0.0;-0.0}%), mean {d.MeanDisplacement * 10:F2} mm, max {d.MaxDisplacement * 10:F2} mm";
+                        var change = RelativeChange.Of(before, after);
+                        detailRows.Add(change);
+                        line += $"   detail photo {before:F4} -> {after:F4} ({100 * change:+0.0;-0.0}%), mean {d.MeanDisplacement * 10:F2} mm, max {d.MaxDisplacement * 10:F2} mm";
                     }
 
                     context.Output.WriteLine(line);
@@ -108,18 +111,14 @@ public static class ReconstructBenchCommand
             return 1;
         }
 
-        static double Median(IEnumerable<double> values)
-        {
-            var sorted = values.Order().ToArray();
-            return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
-        }
-
-        context.Output.WriteLine($"{"median",-16} {Median(rows.Select(r => r.Q.LandmarkNme)),7:F4} {Median(rows.Select(r => r.Q.PhotometricError)),7:F4} " +
-                                 $"{Median(rows.Select(r => r.Q.DescriptorDistance)),7:F3} {Median(rows.Select(r => (double)r.Iterations)),6:F0} {Median(rows.Select(r => r.Seconds)),8:F1}");
-        context.Output.WriteLine($"faces {rows.Count}; descriptor distance < 0.6 on {rows.Count(r => r.Q.DescriptorDistance < 0.6)} of {rows.Count}");
+        context.Output.WriteLine($"{"median",-16} {Statistics.Median(rows.Select(r => r.Q.LandmarkNme)),7:F4} {Statistics.Median(rows.Select(r => r.Q.PhotometricError)),7:F4} " +
+                                 $"{Statistics.Median(rows.Select(r => r.Q.DescriptorDistance)),7:F3} {Statistics.Median(rows.Select(r => (double)r.Iterations)),6:F0} {Statistics.Median(rows.Select(r => r.Seconds)),8:F1}");
+        var samePerson = SuccessRate.Count(rows, r => DescriptorMatch.IsSamePerson(r.Q.DescriptorDistance));
+        context.Output.WriteLine($"faces {rows.Count}; descriptor distance < {DescriptorMatch.SamePersonDistance.ToString(CultureInfo.InvariantCulture)} on {samePerson.Successes} of {samePerson.Total}");
         if (detailRows.Count > 0)
         {
-            context.Output.WriteLine($"detail pass: photometric term {100 * Median(detailRows):+0.0;-0.0}% (median), lower on {detailRows.Count(x => x < 0)} of {detailRows.Count} faces");
+            var lower = SuccessRate.Count(detailRows, x => x < 0);
+            context.Output.WriteLine($"detail pass: photometric term {100 * Statistics.Median(detailRows):+0.0;-0.0}% (median), lower on {lower.Successes} of {lower.Total} faces");
         }
         if (pictures is not null && thumbnails.Count > 0)
         {

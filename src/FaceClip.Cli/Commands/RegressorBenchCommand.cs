@@ -3,6 +3,7 @@ using FaceClip.Core.Losses;
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using FaceClip.Core.Evaluation;
 using FaceClip.Core.Reconstruction;
 using FaceClip.Core.Runtime;
 using TorchSharp;
@@ -105,7 +106,7 @@ public static class RegressorBenchCommand
             o.WriteLine($"{"arm",-14} {"before",8} {"after",8} {"landmarks",10} {"photo",8} {"identity",9} {"consist.",9} {"last-3 batches",15} {"seconds",8}");
             foreach (var r in results)
             {
-                var tail = r.History.TakeLast(3).Average(h => h.Losses["total"]);
+                var tail = Statistics.Mean(r.History.TakeLast(3).Select(h => h.Losses["total"]));
                 o.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"{(r.Branches ? "with branches" : "no branches"),-14} {r.Before["total"],8:F4} {r.After["total"],8:F4} {r.After["landmarks"],10:F4} {r.After["photo"],8:F4} {r.After["identity"],9:F4} {r.After["consistency"],9:F4} {tail,15:F4} {r.Seconds,8:F1}"));
             }
@@ -136,7 +137,7 @@ public static class RegressorBenchCommand
 
                 var warm = await Fit(reconstructor, directory, faces, "regressor", f, ct);
                 Print(o, "regressor", f, warm);
-                if (warm.Nme <= cold.Nme * 1.05 && warm.Photo <= cold.Photo * 1.05)
+                if (RelativeChange.IsWithin(warm.Nme, cold.Nme, 0.05) && RelativeChange.IsWithin(warm.Photo, cold.Photo, 0.05))
                 {
                     reached.Add(f.ToString("F2", CultureInfo.InvariantCulture));
                 }
@@ -159,7 +160,7 @@ public static class RegressorBenchCommand
         IReadOnlyList<string> faces, string initialiser, double fraction, CancellationToken ct)
     {
         var defaults = new ReconstructionOptions();
-        double nme = 0, photo = 0, desc = 0, seconds = 0;
+        var (nme, photo, desc, seconds) = (new List<double>(), new List<double>(), new List<double>(), new List<double>());
         var iterations = 0;
         foreach (var name in faces)
         {
@@ -178,13 +179,13 @@ public static class RegressorBenchCommand
             iterations = options.PoseIterations + options.ShapeIterations + options.Iterations;
             var clock = Stopwatch.StartNew();
             using var result = await reconstructor.ReconstructAsync(Path.Combine(directory, parts[0]), options, cancellationToken: ct);
-            seconds += clock.Elapsed.TotalSeconds;
-            nme += result.Quality.LandmarkNme;
-            photo += result.Quality.PhotometricError;
-            desc += result.Quality.DescriptorDistance;
+            seconds.Add(clock.Elapsed.TotalSeconds);
+            nme.Add(result.Quality.LandmarkNme);
+            photo.Add(result.Quality.PhotometricError);
+            desc.Add(result.Quality.DescriptorDistance);
         }
 
-        return (nme / faces.Count, photo / faces.Count, desc / faces.Count, iterations, seconds / faces.Count);
+        return (Statistics.Mean(nme), Statistics.Mean(photo), Statistics.Mean(desc), iterations, Statistics.Mean(seconds));
     }
 
     private static (double Trunk, double Head) Time(ParameterRegressor net, FaceCropDataset data, int batch, int runs, Device device)
@@ -210,12 +211,6 @@ public static class RegressorBenchCommand
             }
         }
 
-        return (Median(trunk), Median(head));
-    }
-
-    private static double Median(List<double> values)
-    {
-        values.Sort();
-        return values[values.Count / 2];
+        return (Statistics.Median(trunk), Statistics.Median(head));
     }
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using FaceClip.Core.Evaluation;
 using FaceClip.Core.Geometry;
 using FaceClip.Core.Rendering;
 using FaceClip.Core.Runtime;
@@ -146,8 +147,8 @@ public static class RenderBenchCommand
             times[i] = clock.Elapsed.TotalMilliseconds;
         }
 
-        Array.Sort(times);
-        return new Timing(runs % 2 == 1 ? times[runs / 2] : (times[runs / 2 - 1] + times[runs / 2]) / 2, times[0]);
+        var summary = SampleSummary.Of(times);
+        return new Timing(summary.Median, summary.Minimum);
     }
 
     /// <summary>Sample sheets: the mean face (three views, and the fitting region), identity samples and expressions.</summary>

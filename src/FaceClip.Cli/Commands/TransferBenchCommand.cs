@@ -1,6 +1,7 @@
 using FaceClip.Core.Losses;
 using System.CommandLine;
 using System.Diagnostics;
+using FaceClip.Core.Evaluation;
 using FaceClip.Core.Expression;
 using FaceClip.Core.Reconstruction;
 using FaceClip.Core.Runtime;
@@ -169,10 +170,13 @@ public static class TransferBenchCommand
             return 1;
         }
 
+        var success = SuccessRate.Count(rows, r => r.Ok);
+        var heldOutSuccess = SuccessRate.Count(rows, r => r.HeldOk);
+        var identity = SampleSummary.Of(rows.Select(r => r.Id));
         context.Output.WriteLine($"critic {critic}");
-        context.Output.WriteLine($"success (top class = prompt's class, optimised view): {rows.Count(r => r.Ok)}/{rows.Count} = {100.0 * rows.Count(r => r.Ok) / rows.Count:F0}%  [circular with the embedded critic: the same net judges]");
-        context.Output.WriteLine($"held-out success (head turned {options.HeldOutYaw:F2} rad, light mirrored left-right; never optimised): {rows.Count(r => r.HeldOk)}/{rows.Count} = {100.0 * rows.Count(r => r.HeldOk) / rows.Count:F0}%");
-        context.Output.WriteLine($"identity distance: mean {rows.Average(r => r.Id):F3}, max {rows.Max(r => r.Id):F3}; mean |Δβ| {rows.Average(r => r.Delta):F3}; seconds per prompt {rows.Average(r => r.Seconds):F1} (transfer only, reconstruction excluded)");
+        context.Output.WriteLine($"success (top class = prompt's class, optimised view): {success.Successes}/{success.Total} = {success.Percent:F0}%  [circular with the embedded critic: the same net judges]");
+        context.Output.WriteLine($"held-out success (head turned {options.HeldOutYaw:F2} rad, light mirrored left-right; never optimised): {heldOutSuccess.Successes}/{heldOutSuccess.Total} = {heldOutSuccess.Percent:F0}%");
+        context.Output.WriteLine($"identity distance: mean {identity.Mean:F3}, max {identity.Maximum:F3}; mean |Δβ| {Statistics.Mean(rows.Select(r => r.Delta)):F3}; seconds per prompt {Statistics.Mean(rows.Select(r => r.Seconds)):F1} (transfer only, reconstruction excluded)");
         if (skippedSteps > 0)
         {
             context.Output.WriteLine($"steps skipped for a gradient that was not finite: {skippedSteps}");

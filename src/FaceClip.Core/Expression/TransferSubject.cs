@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json.Nodes;
 using FaceClip.Core.Geometry;
 using FaceClip.Core.Reconstruction;
 using FaceClip.Core.Rendering;
@@ -63,55 +62,12 @@ public sealed class TransferSubject : IDisposable
     {
         ArgumentNullException.ThrowIfNull(expressionNames);
         var folder = Path.GetDirectoryName(Path.GetFullPath(paramsPath))!;
-        JsonNode root;
-        try
-        {
-            root = JsonNode.Parse(File.ReadAllText(paramsPath)) ?? throw new InvalidDataException("empty document");
-        }
-        catch (System.Text.Json.JsonException ex)
-        {
-            throw new InvalidDataException($"'{paramsPath}' is not valid JSON: {ex.Message}");
-        }
+        var parameters = FitParameters.Read(paramsPath);
+        var codes = parameters.ToCodes(layout, expressionNames);
+        var camera = parameters.ToCamera();
+        var crop = parameters.ToCrop();
 
-        JsonNode Need(JsonNode? node, string name) => node?[name] ?? throw new InvalidDataException($"'{paramsPath}' has no '{name}' (is it a params.json from faceclip reconstruct?).");
-        var codesNode = Need(root, "codes");
-        var codes = new float[layout.Total];
-        void PutArray(string name, int offset, int length)
-        {
-            var array = Need(codesNode, name).AsArray();
-            if (array.Count != length)
-            {
-                throw new InvalidDataException($"'{paramsPath}': codes.{name} has {array.Count} values, expected {length}.");
-            }
-
-            for (var i = 0; i < length; i++)
-            {
-                codes[offset + i] = array[i]!.GetValue<float>();
-            }
-        }
-
-        PutArray("shape", layout.ShapeOffset, layout.Shape);
-        PutArray("texture", layout.TextureOffset, layout.Texture);
-        PutArray("rotation", layout.RotationOffset, FaceCodeLayout.Rotation);
-        PutArray("translation", layout.TranslationOffset, FaceCodeLayout.Translation);
-        PutArray("lighting", layout.LightingOffset, FaceCodeLayout.Lighting);
-        var expression = Need(codesNode, "expression").AsObject();
-        for (var i = 0; i < layout.Expression; i++)
-        {
-            codes[layout.ExpressionOffset + i] = expression[expressionNames[i]]?.GetValue<float>()
-                                                 ?? throw new InvalidDataException($"'{paramsPath}': codes.expression has no '{expressionNames[i]}'.");
-        }
-
-        var cam = Need(root, "camera");
-        var camera = new PerspectiveCamera(cam["width"]!.GetValue<int>(), cam["height"]!.GetValue<int>(), cam["focal"]!.GetValue<double>(), cam["distance"]!.GetValue<double>())
-        {
-            CenterX = cam["cx"]!.GetValue<double>(),
-            CenterY = cam["cy"]!.GetValue<double>(),
-        };
-        var c = Need(root, "crop");
-        var crop = new FaceCrop(c["left"]!.GetValue<double>(), c["top"]!.GetValue<double>(), c["side"]!.GetValue<double>(), c["size"]!.GetValue<int>());
-
-        var recorded = root["photo"]?["file"]?.GetValue<string>();
+        var recorded = parameters.Photo?.File;
         var lookIn = photoFolder ?? folder;
         var photoFile = photoPath ?? (recorded is { Length: > 0 } && File.Exists(Path.Combine(lookIn, recorded)) ? Path.Combine(lookIn, recorded) : null);
         if (photoPath is not null && !File.Exists(photoPath))
@@ -121,8 +77,7 @@ public sealed class TransferSubject : IDisposable
 
         var texturePath = Path.Combine(folder, ReconstructionWriter.TextureFile);
         var photo = photoFile is null ? null : FaceImage.Load(photoFile);
-        if (photo is not null && root["photo"]?["width"] is { } w && root["photo"]?["height"] is { } h
-            && (w.GetValue<int>() != photo.Width || h.GetValue<int>() != photo.Height))
+        if (photo is not null && parameters.Photo is { Width: { } w, Height: { } h } && (w != photo.Width || h != photo.Height))
         {
             var size = string.Create(CultureInfo.InvariantCulture, $"{photo.Width}x{photo.Height}");
             photo.Dispose();

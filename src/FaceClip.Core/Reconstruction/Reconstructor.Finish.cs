@@ -51,8 +51,7 @@ public sealed partial class Reconstructor
         }
 
         var detected = face.Landmarks.ToArray();
-        var eyeDistance = Math.Sqrt(Math.Pow(detected[36].X - detected[45].X, 2) + Math.Pow(detected[36].Y - detected[45].Y, 2));
-        var nme = landmarks.Zip(detected, (a, b) => Math.Sqrt(Math.Pow(a.X - b.X, 2) + Math.Pow(a.Y - b.Y, 2))).Average() / Math.Max(eyeDistance, 1e-6);
+        var nme = Evaluation.LandmarkError.NmeByOuterEyeCorners(landmarks, detected);
 
         // The exported mesh (identity shape, the expressions as morph targets, the UV atlas) with its texture baked
         // from the photo.

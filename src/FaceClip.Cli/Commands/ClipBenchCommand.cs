@@ -20,7 +20,7 @@ public static class ClipBenchCommand
         var runs = new Option<int>("--runs") { Description = "Timed runs per figure (after one warm-up run).", DefaultValueFactory = _ => 5 };
         var batches = new Option<int[]>("--batch") { Description = "Batch sizes.", DefaultValueFactory = _ => [1, 8], AllowMultipleArgumentsPerToken = true };
         var models = new Option<string[]>("--model") { Description = "Towers: ViT-B/32, RN50x4 (any released name works).", DefaultValueFactory = _ => ["ViT-B/32", "RN50x4"], AllowMultipleArgumentsPerToken = true };
-        var device = new Option<string>("--device") { Description = "auto, cpu, cuda or cuda:N.", DefaultValueFactory = _ => "auto" };
+        var device = CommonOptions.Device();
         var threads = new Option<int>("--threads") { Description = "LibTorch CPU threads (0: default).", DefaultValueFactory = _ => 0 };
         var json = new Option<bool>("--json") { Description = "Print the figures as JSON." };
         var command = new Command("clip", "Median forward and forward+backward (to the input image) times of CLIP image encoders with random weights.")

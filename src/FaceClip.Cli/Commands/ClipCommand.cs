@@ -20,7 +20,7 @@ public static class ClipCommand
         var image = new Option<FileInfo>("--image") { Description = "Photo to embed (resized shorter side, centre-cropped, normalised as CLIP does).", Required = true };
         var text = new Option<string[]>("--text") { Description = "A sentence to compare with the image; repeat for several.", Required = true, AllowMultipleArgumentsPerToken = false };
         var json = new Option<bool>("--json") { Description = "Print {\"image_embedding\", \"text_embeddings\", \"cosine\"} as JSON." };
-        var device = new Option<string>("--device") { Description = "auto, cpu, cuda or cuda:N.", DefaultValueFactory = _ => "auto" };
+        var device = CommonOptions.Device();
         var score = new Command("score", "Embed an image and sentences with CLIP and print the cosine similarity of each sentence to the image.")
         {
             model, tokenizer, image, text, json, device,

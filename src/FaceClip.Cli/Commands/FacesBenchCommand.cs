@@ -16,7 +16,7 @@ public static class FacesBenchCommand
     public static Command Build(CliContext context)
     {
         var runs = new Option<int>("--runs") { Description = "Timed runs per photo (after one warm-up).", DefaultValueFactory = _ => 5 };
-        var device = new Option<string>("--device") { Description = "auto, cpu, cuda or cuda:N.", DefaultValueFactory = _ => "auto" };
+        var device = CommonOptions.Device();
         var threads = new Option<int>("--threads") { Description = "LibTorch CPU threads (0: LibTorch default).", DefaultValueFactory = _ => 0 };
         var noNode = new Option<bool>("--no-node") { Description = "Skip the face-api (node) comparison." };
         var images = new Argument<FileInfo[]>("images") { Description = "Photos (default: face-api's sample1..6.jpg).", Arity = ArgumentArity.ZeroOrMore };

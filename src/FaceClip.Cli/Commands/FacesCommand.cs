@@ -15,7 +15,7 @@ public static class FacesCommand
         var image = new Argument<FileInfo>("image") { Description = "Photo to analyse (JPEG, PNG, BMP, GIF, WebP)." };
         var json = new Option<bool>("--json") { Description = "Print JSON (boxes, scores, landmarks, expressions, descriptors)." };
         var overlay = new Option<FileInfo?>("--overlay") { Description = "Write a PNG with the boxes and landmarks drawn." };
-        var device = new Option<string>("--device") { Description = "auto, cpu, cuda or cuda:N.", DefaultValueFactory = _ => "auto" };
+        var device = CommonOptions.Device();
         var detector = new Option<string>("--detector") { Description = "ssd (SSD MobileNetV1, default) or tiny (tiny face detector).", DefaultValueFactory = _ => "ssd" };
         detector.AcceptOnlyFromAmong("ssd", "tiny");
         var command = new Command("faces", "Detect faces with face-api's networks (TorchSharp port): boxes, 68 landmarks, expressions, identity descriptors.")

@@ -22,17 +22,17 @@ public static class ReconstructBenchCommand
     {
         var images = new Option<DirectoryInfo?>("--images") { Description = "Folder of photos (default: the face-api sample photos)." };
         var iterations = new Option<int?>("--iterations") { Description = "Iterations of the full stage." };
-        var critic = new Option<string>("--critic") { Description = "auto, clip or face.", DefaultValueFactory = _ => "auto" };
+        var critic = CommonOptions.Critic("auto, clip or face.");
         var pictures = new Option<DirectoryInfo?>("--pictures") { Description = "Write each face's overlay (cropped around the face) here." };
         var weights = new Option<string[]>("--weight") { Description = "Override a loss weight, e.g. --weight landmarks=0.004." };
         var detail = new Option<bool>("--detail") { Description = "Run the detail pass too, and report its photometric term before and after and the displacement." };
         var command = new Command("reconstruct", "Reconstruction quality and time on a folder of photos, every face.") { images, iterations, critic, pictures, weights, detail };
-        command.SetAction((parse, ct) => RunAsync(context, parse.GetValue(images), parse.GetValue(iterations), parse.GetValue(critic)!, parse.GetValue(pictures),
+        command.SetAction((parse, ct) => RunAsync(context, parse.GetValue(images), parse.GetValue(iterations), parse.GetValue(critic), parse.GetValue(pictures),
             parse.GetValue(weights) ?? [], parse.GetValue(detail), ct));
         return command;
     }
 
-    private static async Task<int> RunAsync(CliContext context, DirectoryInfo? folder, int? iterations, string critic, DirectoryInfo? pictures, string[] weights,
+    private static async Task<int> RunAsync(CliContext context, DirectoryInfo? folder, int? iterations, CriticChoice critic, DirectoryInfo? pictures, string[] weights,
         bool detail, CancellationToken ct)
     {
         var files = context.BenchPhotos(folder);
@@ -53,7 +53,7 @@ public static class ReconstructBenchCommand
 
             for (var f = 0; f < count; f++)
             {
-                var options = new ReconstructionOptions { FaceIndex = f, Critic = Critics.ParseChoice(critic) };
+                var options = new ReconstructionOptions { FaceIndex = f, Critic = critic };
                 if (iterations is { } n)
                 {
                     options.Iterations = n;

@@ -18,11 +18,9 @@ public static class ReconstructCommand
         var output = new Option<DirectoryInfo>("--out") { Description = "Folder for params.json, meshes and pictures.", Required = true };
         var face = new Option<int?>("--face") { Description = "Which detected face (0-based; default: the largest)." };
         var iterations = new Option<int?>("--iterations") { Description = "Iterations of the full stage." };
-        var critic = new Option<string>("--critic") { Description = "auto, clip or face.", DefaultValueFactory = _ => "auto" };
-        critic.AcceptOnlyFromAmong("auto", "clip", "face");
-        var initialiser = new Option<string>("--initialiser") { Description = "auto (the trained regressor in models/ when installed), regressor or landmarks.", DefaultValueFactory = _ => "auto" };
-        initialiser.AcceptOnlyFromAmong("auto", "regressor", "landmarks");
-        var device = new Option<string>("--device") { Description = "auto, cpu or cuda.", DefaultValueFactory = _ => "auto" };
+        var critic = CommonOptions.Critic("auto, clip or face.");
+        var initialiser = CommonOptions.Initialiser();
+        var device = CommonOptions.Device();
         var detail = new Option<bool>("--detail") { Description = "After the fit, refine a displacement map along the normals (geometric details; writes displacement.png)." };
         var detailIterations = new Option<int?>("--detail-iterations") { Description = "Iterations of the detail pass (default 60)." };
         var weights = new Option<string[]>("--weight")
@@ -36,7 +34,7 @@ public static class ReconstructCommand
         };
         command.SetAction((parse, ct) =>
         {
-            var options = new ReconstructionOptions { FaceIndex = parse.GetValue(face), Critic = Critics.ParseChoice(parse.GetValue(critic)), Initialiser = FitInitialisers.Parse(parse.GetValue(initialiser)) };
+            var options = new ReconstructionOptions { FaceIndex = parse.GetValue(face), Critic = parse.GetValue(critic), Initialiser = parse.GetValue(initialiser) };
             if (parse.GetValue(iterations) is { } n)
             {
                 options.Iterations = n;

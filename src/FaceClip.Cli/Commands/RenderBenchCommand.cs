@@ -19,7 +19,7 @@ public static class RenderBenchCommand
     {
         var runs = new Option<int>("--runs") { Description = "Timed runs per figure (after 5 warm-up runs).", DefaultValueFactory = _ => 30 };
         var batches = new Option<int[]>("--batch") { Description = "Batch sizes to measure.", DefaultValueFactory = _ => [1, 8], AllowMultipleArgumentsPerToken = true };
-        var device = new Option<string>("--device") { Description = "auto, cpu, cuda or cuda:N.", DefaultValueFactory = _ => "auto" };
+        var device = CommonOptions.Device();
         var pictures = new Option<DirectoryInfo?>("--pictures") { Description = "Also write sample renders of the face model (PNG) into this folder." };
         var command = new Command("render", "Differentiable renderer: median ms of a 224x224 face-region render, forward and forward+backward.")
         {

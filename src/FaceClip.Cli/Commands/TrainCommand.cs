@@ -29,7 +29,7 @@ public static class TrainCommand
         var noAugment = new Option<bool>("--no-augment") { Description = "No flip, zoom, shift or colour jitter." };
         var seed = new Option<int>("--seed") { Description = "Random seed (batches, augmentation).", DefaultValueFactory = _ => 1 };
         var minFace = new Option<int>("--min-face") { Description = "Smallest face used (pixels).", DefaultValueFactory = _ => 48 };
-        var device = new Option<string>("--device") { Description = "auto, cpu or cuda.", DefaultValueFactory = _ => "auto" };
+        var device = CommonOptions.Device();
         var weights = new Option<string[]>("--weight") { Description = "Override a loss weight, e.g. --weight landmarks=0.004." };
         var command = new Command("train", "Train the parameter regressor (the initialiser of reconstruct) on a folder of face photos.")
         {

@@ -20,9 +20,8 @@ public static class TrainMapperCommand
         var epochs = new Option<int>("--epochs") { Description = "Passes over the subjects.", DefaultValueFactory = _ => 2 };
         var iterations = new Option<int>("--iterations") { Description = "Adam steps per subject visit.", DefaultValueFactory = _ => 40 };
         var photos = new Option<DirectoryInfo?>("--photos") { Description = "Folder holding the photos the params.json files name (default: beside each params.json)." };
-        var critic = new Option<string>("--critic") { Description = "auto (CLIP when installed, else the embedded expression critic), clip or face.", DefaultValueFactory = _ => "auto" };
-        critic.AcceptOnlyFromAmong("auto", "clip", "face");
-        var device = new Option<string>("--device") { Description = "auto, cpu or cuda.", DefaultValueFactory = _ => "auto" };
+        var critic = CommonOptions.Critic("auto (CLIP when installed, else the embedded expression critic), clip or face.");
+        var device = CommonOptions.Device();
         var weights = new Option<string[]>("--weight") { Description = "Override a loss weight or setting, as for faceclip transfer." };
         var command = new Command("train-mapper", "Train one expression mapper per prompt across many reconstructed faces.")
         {
@@ -30,7 +29,7 @@ public static class TrainMapperCommand
         };
         command.SetAction((parse, ct) =>
         {
-            var options = new TransferOptions { Critic = Critics.ParseChoice(parse.GetValue(critic)), Iterations = parse.GetValue(iterations), PreviewEvery = 0 };
+            var options = new TransferOptions { Critic = parse.GetValue(critic), Iterations = parse.GetValue(iterations), PreviewEvery = 0 };
             foreach (var w in parse.GetValue(weights) ?? [])
             {
                 TransferCommand.ApplyWeight(options, w);

@@ -25,8 +25,7 @@ public static class TransferBenchCommand
         var faces = new Option<int?>("--faces") { Description = "Use only the first N photos (sorted by name)." };
         var prompts = new Option<string[]>("--prompts") { Description = "Prompts (default: happy sad angry surprised disgusted fearful).", AllowMultipleArgumentsPerToken = true };
         var iterations = new Option<int?>("--iterations") { Description = "Mapper optimisation steps." };
-        var critic = new Option<string>("--critic") { Description = "auto, clip or face.", DefaultValueFactory = _ => "auto" };
-        critic.AcceptOnlyFromAmong("auto", "clip", "face");
+        var critic = CommonOptions.Critic("auto, clip or face.");
         var grid = new Option<FileInfo?>("--grid") { Description = "Write a picture: one row per face, the subject then one column per prompt." };
         var weights = new Option<string[]>("--weight") { Description = "Override a loss weight, e.g. --weight delta=0.1." };
         var fits = new Option<DirectoryInfo?>("--fits")
@@ -43,7 +42,7 @@ public static class TransferBenchCommand
         };
         command.SetAction((parse, ct) =>
         {
-            var options = new TransferOptions { Critic = Critics.ParseChoice(parse.GetValue(critic)) };
+            var options = new TransferOptions { Critic = parse.GetValue(critic) };
             if (parse.GetValue(iterations) is { } n)
             {
                 options.Iterations = n;

@@ -19,13 +19,12 @@ public static class TransferCommand
         var prompts = new Option<string[]>("--prompt") { Description = "The expression to give the face, e.g. \"a big smile\" (repeat for several).", Required = true };
         var output = new Option<DirectoryInfo>("--out") { Description = "Folder for one subfolder per prompt (meshes, renders, codes, losses).", Required = true };
         var iterations = new Option<int?>("--iterations") { Description = "Mapper optimisation steps (default 120; 0 with --mapper applies it as it is)." };
-        var critic = new Option<string>("--critic") { Description = "auto (CLIP when installed, else the embedded expression critic), clip or face.", DefaultValueFactory = _ => "auto" };
-        critic.AcceptOnlyFromAmong("auto", "clip", "face");
+        var critic = CommonOptions.Critic("auto (CLIP when installed, else the embedded expression critic), clip or face.");
         var photo = new Option<FileInfo?>("--photo") { Description = "The photo params.json was fitted to (default: the file it names, beside it)." };
         var face = new Option<int?>("--face") { Description = "Which detected face when reconstructing (0-based; default: the largest)." };
         var mapper = new Option<FileInfo?>("--mapper") { Description = "Start from a saved mapper (safetensors)." };
         var saveMapper = new Option<FileInfo?>("--save-mapper") { Description = "Save the optimised mapper (safetensors)." };
-        var device = new Option<string>("--device") { Description = "auto, cpu or cuda.", DefaultValueFactory = _ => "auto" };
+        var device = CommonOptions.Device();
         var weights = new Option<string[]>("--weight") { Description = "Override a loss weight: critic, delta, sparsity, symmetry, range, e.g. --weight delta=0.1." };
         var command = new Command("transfer", "Change a face's expression by text (one subfolder per prompt: mesh.obj/.mtl/texture.png and mesh-obj.zip, mesh.ply, mesh.glb, render.png, overlay.png, codes.json, losses.json).")
         {
@@ -33,7 +32,7 @@ public static class TransferCommand
         };
         command.SetAction((parse, ct) =>
         {
-            var options = new TransferOptions { Critic = Critics.ParseChoice(parse.GetValue(critic)) };
+            var options = new TransferOptions { Critic = parse.GetValue(critic) };
             if (parse.GetValue(iterations) is { } n)
             {
                 options.Iterations = n;

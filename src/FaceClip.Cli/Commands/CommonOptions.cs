@@ -1,0 +1,38 @@
+using System.CommandLine;
+using FaceClip.Core.Losses;
+using FaceClip.Core.Reconstruction;
+
+namespace FaceClip.Cli.Commands;
+
+/// <summary>The options several commands share, defined once: the critic, the fit's initialiser and the device.</summary>
+internal static class CommonOptions
+{
+    /// <summary><c>--critic auto|clip|face</c> (default auto), read into a <see cref="CriticChoice"/>.</summary>
+    public static Option<CriticChoice> Critic(string description = "auto (CLIP when installed, else the embedded critic), clip or face.")
+    {
+        var option = new Option<CriticChoice>("--critic")
+        {
+            Description = description,
+            DefaultValueFactory = _ => CriticChoice.Auto,
+            CustomParser = result => Critics.ParseChoice(result.Tokens.Single().Value),
+        };
+        option.AcceptOnlyFromAmong([.. Critics.ChoiceNames]);
+        return option;
+    }
+
+    /// <summary><c>--initialiser auto|regressor|landmarks</c> (default auto).</summary>
+    public static Option<FitInitialiser> Initialiser()
+    {
+        var option = new Option<FitInitialiser>("--initialiser")
+        {
+            Description = "auto (the trained regressor in models/ when installed), regressor or landmarks.",
+            DefaultValueFactory = _ => FitInitialiser.Auto,
+            CustomParser = result => FitInitialisers.Parse(result.Tokens.Single().Value),
+        };
+        option.AcceptOnlyFromAmong("auto", "regressor", "landmarks");
+        return option;
+    }
+
+    /// <summary><c>--device auto|cpu|cuda|cuda:N</c> (default auto).</summary>
+    public static Option<string> Device() => new("--device") { Description = "auto, cpu, cuda or cuda:N.", DefaultValueFactory = _ => "auto" };
+}

@@ -1,5 +1,8 @@
+using FaceClip.TestSupport;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 
 namespace FaceClip.Web.BrowserTests;
@@ -19,6 +22,13 @@ public sealed class StudioBrowserTests : IAsyncLifetime
     private IBrowser? _browser;
     private string _baseUrl = "";
 
+    /// <summary>Downloads wait as long as a test may (Playwright's requests otherwise give up after 30 s).</summary>
+    private static readonly APIRequestContextOptions Patient = new() { Timeout = TestWaits.HangCapMilliseconds };
+
+    /// <summary>True in the page once the job has ended, however it ended: a wait for something the running job
+    /// shows also ends there, so a job that fails is reported at once rather than after the hang cap.</summary>
+    private const string Finished = "['Completed', 'Failed', 'Cancelled', 'Interrupted'].includes(document.querySelector('.live-view')?.dataset.status)";
+
     public static string Screenshots { get; } = Path.Combine(Root, "TestResults", "screenshots");
 
     public async Task InitializeAsync()
@@ -36,6 +46,8 @@ public sealed class StudioBrowserTests : IAsyncLifetime
             b.UseEnvironment("Production");
             b.UseSetting("DetailedErrors", "true");
             b.UseSetting("Urls", "http://127.0.0.1:0");
+            // The server keeps a browser whose messages are slow to come (a starved machine) instead of dropping it.
+            b.ConfigureServices(s => s.Configure<HubOptions>(o => o.ClientTimeoutInterval = TestWaits.HangCap));
         });
         _factory.UseKestrel(0);
         _factory.StartServer();
@@ -45,6 +57,7 @@ public sealed class StudioBrowserTests : IAsyncLifetime
         {
             ExecutablePath = ChromiumPath(),
             Headless = true,
+            Timeout = TestWaits.HangCapMilliseconds,
             Args = ["--no-sandbox", "--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--disable-background-networking",
                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
         });
@@ -67,13 +80,17 @@ public sealed class StudioBrowserTests : IAsyncLifetime
     public async Task UploadWatchTheMeshConvergeAndDownloadTheResults()
     {
         var page = await _browser!.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 1000 } });
+        // Every wait below is for something the page shows (Playwright re-checks until it appears); the default limit
+        // of each is only the cap for a hung test, never a timing check (Playwright's own default is 30 s).
+        page.SetDefaultTimeout(TestWaits.HangCapMilliseconds);
+        page.SetDefaultNavigationTimeout(TestWaits.HangCapMilliseconds);
         var errors = new List<string>();
         page.PageError += (_, e) => errors.Add(e);
         await page.GotoAsync(_baseUrl + "/");
         await page.WaitForSelectorAsync("input[type=file]", new PageWaitForSelectorOptions { State = WaitForSelectorState.Attached });
 
         // The page must be interactive (its circuit connected) before the upload is handled.
-        await page.WaitForSelectorAsync("#studio[data-interactive=true]", new PageWaitForSelectorOptions { State = WaitForSelectorState.Attached, Timeout = 30_000 });
+        await page.WaitForSelectorAsync("#studio[data-interactive=true]", new PageWaitForSelectorOptions { State = WaitForSelectorState.Attached });
         // Paste the photo (as an image on the clipboard would arrive): the studio hands it to its upload.
         var photo = await File.ReadAllBytesAsync(Path.Combine(Root, "node_modules", "@vladmandic", "face-api", "demo", "sample1.jpg"));
         await page.EvaluateAsync(@"b64 => {
@@ -84,51 +101,53 @@ public sealed class StudioBrowserTests : IAsyncLifetime
         }", Convert.ToBase64String(photo));
         try
         {
-            await page.WaitForSelectorAsync("#faces img", new PageWaitForSelectorOptions { Timeout = 120_000 });
+            await page.WaitForSelectorAsync("#faces img, #studio-error"); // the faces, or the error that ends the wait
         }
         finally
         {
             await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Screenshots, "studio.png") });
         }
 
+        Assert.Empty(await page.Locator("#studio-error").AllInnerTextsAsync());
         Assert.Equal(3, await page.Locator("#faces img").CountAsync());
         await page.GetByLabel("Iterations (full stage)").FillAsync("40");
         await page.Locator(".mud-chip", new PageLocatorOptions { HasTextString = "look surprised" }).ClickAsync();
-        await page.WaitForSelectorAsync("#prompts .mud-chip", new PageWaitForSelectorOptions { Timeout = 10_000 });
+        await page.WaitForSelectorAsync("#prompts .mud-chip");
         Assert.Equal("look surprised", (await page.Locator("#prompts .mud-chip").InnerTextAsync()).Trim());
         await page.Locator("#start").ClickAsync();
-        await page.WaitForURLAsync("**/jobs/*", new PageWaitForURLOptions { Timeout = 30_000 });
+        await page.WaitForURLAsync("**/jobs/*");
 
         // The canvas draws a mesh, and the mesh changes while the fit runs.
-        await page.WaitForFunctionAsync("() => +(document.querySelector('.live-view')?.dataset.meshUpdates ?? 0) >= 2", null,
-            new PageWaitForFunctionOptions { Timeout = 120_000 });
+        await page.WaitForFunctionAsync($"() => +(document.querySelector('.live-view')?.dataset.meshUpdates ?? 0) >= 2 || {Finished}");
         var first = await page.Locator("#mesh-canvas").ScreenshotAsync();
         var updates = await page.EvaluateAsync<int>("() => +document.querySelector('.live-view').dataset.meshUpdates");
+        Assert.True(updates >= 2, $"the canvas drew {updates} meshes before the job ended");
 
         // Later in the fit: more vertex updates, and past the rigid pose stage (whose steps can be sub-pixel), so the
         // shape itself has moved.
-        await page.WaitForFunctionAsync(@"n => +(document.querySelector('.live-view')?.dataset.meshUpdates ?? 0) >= n + 6
-            && !/^(loading|pose|queued)/.test(document.querySelector('.live-view .stage')?.textContent ?? '')", updates,
-            new PageWaitForFunctionOptions { Timeout = 120_000 });
+        const string MovedOn = @"n => +(document.querySelector('.live-view')?.dataset.meshUpdates ?? 0) >= n + 6
+            && !/^(loading|pose|queued)/.test(document.querySelector('.live-view .stage')?.textContent ?? '')";
+        await page.WaitForFunctionAsync($"n => ({MovedOn})(n) || {Finished}", updates);
+        Assert.True(await page.EvaluateAsync<bool>(MovedOn, updates), "the fit went past the pose stage with six more mesh updates before the job ended");
         var later = await page.Locator("#mesh-canvas").ScreenshotAsync();
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Screenshots, "live-view.png") });
         Assert.True(NonBackgroundShare(first) > 0.05, "the canvas must show the mesh");
         Assert.NotEqual(Convert.ToBase64String(first), Convert.ToBase64String(later));
 
-        await page.WaitForFunctionAsync("() => document.querySelector('.live-view')?.dataset.status === 'Completed'", null,
-            new PageWaitForFunctionOptions { Timeout = 300_000 });
-        await page.WaitForSelectorAsync("#downloads a", new PageWaitForSelectorOptions { Timeout = 30_000 });
+        var final = await page.WaitForFunctionAsync($"() => {Finished} && document.querySelector('.live-view').dataset.status");
+        Assert.Equal("Completed", await final.JsonValueAsync<string>());
+        await page.WaitForSelectorAsync("#downloads a");
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Screenshots, "completed.png") });
 
         var links = await page.Locator("#downloads a").EvaluateAllAsync<string[]>("els => els.map(e => e.getAttribute('href'))");
         Assert.Contains(links, l => l.EndsWith("/params.json", StringComparison.Ordinal));
-        var download = await page.APIRequest.GetAsync(_baseUrl + links.First(l => l.EndsWith("/params.json", StringComparison.Ordinal)));
+        var download = await page.APIRequest.GetAsync(_baseUrl + links.First(l => l.EndsWith("/params.json", StringComparison.Ordinal)), Patient);
         Assert.True(download.Ok);
         Assert.Contains("landmarks2d", await download.TextAsync());
 
         // The GLB parses: one textured mesh with the 53 expression blendshapes as morph targets.
         var glb = Path.Combine(_data, "download.glb");
-        await File.WriteAllBytesAsync(glb, await (await page.APIRequest.GetAsync(_baseUrl + links.First(l => l.EndsWith("/mesh.glb", StringComparison.Ordinal)))).BodyAsync());
+        await File.WriteAllBytesAsync(glb, await (await page.APIRequest.GetAsync(_baseUrl + links.First(l => l.EndsWith("/mesh.glb", StringComparison.Ordinal)), Patient)).BodyAsync());
         var model = SharpGLTF.Schema2.ModelRoot.Load(glb);
         var primitive = model.LogicalMeshes.Single().Primitives.Single();
         Assert.Equal(53, primitive.MorphTargetsCount);
@@ -140,7 +159,7 @@ public sealed class StudioBrowserTests : IAsyncLifetime
         Assert.Contains("look surprised", await card.InnerTextAsync());
         var cardLinks = await card.Locator("a").EvaluateAllAsync<string[]>("els => els.map(e => e.getAttribute('href'))");
         var promptGlb = Path.Combine(_data, "prompt.glb");
-        await File.WriteAllBytesAsync(promptGlb, await (await page.APIRequest.GetAsync(_baseUrl + cardLinks.First(l => l.EndsWith("/look-surprised/mesh.glb", StringComparison.Ordinal)))).BodyAsync());
+        await File.WriteAllBytesAsync(promptGlb, await (await page.APIRequest.GetAsync(_baseUrl + cardLinks.First(l => l.EndsWith("/look-surprised/mesh.glb", StringComparison.Ordinal)), Patient)).BodyAsync());
         Assert.Single(SharpGLTF.Schema2.ModelRoot.Load(promptGlb).LogicalAnimations);
         Assert.Empty(errors);
     }

@@ -13,4 +13,11 @@ public sealed class FaceClipWebFactory : WebApplicationFactory<Program>
         builder.UseSetting("Models:Mirror", TestSupport.SharedAssets.Models);
         builder.UseEnvironment("Production");
     }
+
+    /// <summary>A test's requests wait as long as the test may (HttpClient's own 100 s would be a clock in the verdict).</summary>
+    protected override void ConfigureClient(HttpClient client)
+    {
+        base.ConfigureClient(client);
+        client.Timeout = TestSupport.TestWaits.HangCap;
+    }
 }

@@ -1,11 +1,11 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using FaceClip.TestSupport;
 using FaceClip.Web.Jobs;
+using FaceClip.Web.Tests.Jobs;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.SignalR.Client;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace FaceClip.Web.Tests;
 
@@ -35,6 +35,7 @@ public sealed class ReconstructionJobTests : IClassFixture<ReconstructionJobTest
                 b.UseSetting("Reconstruction:DetailIterations", "4");
                 b.UseSetting("Transfer:Iterations", "4");
                 b.UseSetting("Transfer:PreviewEvery", "2");
+                b.ConfigureServices(s => s.WithoutHubTimeouts());
             });
         }
 
@@ -60,32 +61,26 @@ public sealed class ReconstructionJobTests : IClassFixture<ReconstructionJobTest
         var id = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
 
         var server = _factory.Factory.Server;
-        await using var hub = new HubConnectionBuilder()
-            .WithUrl(new Uri(server.BaseAddress, "hubs/jobs"), o =>
-            {
-                o.Transports = HttpTransportType.LongPolling;
-                o.HttpMessageHandlerFactory = _ => server.CreateHandler();
-            })
-            .AddMessagePackProtocol()
-            .Build();
+        await using var hub = JobWatch.Connect(server);
         var progress = new List<ProgressMessage>();
         var renders = 0;
         var vertexCounts = new List<int>();
         var finished = new TaskCompletionSource<JobStateMessage>(TaskCreationOptions.RunContinuationsAsynchronously);
         hub.On<JobStateMessage>("State", s =>
         {
-            if (s.Status is "Completed" or "Failed" or "Cancelled")
+            if (JobWatch.IsFinished(s.Status))
             {
                 finished.TrySetResult(s);
             }
         });
+        JobWatch.FailOnClose(hub, finished);
         hub.On<ProgressMessage>("Progress", p => { lock (progress) { progress.Add(p); } });
         hub.On<RenderMessage>("Render", _ => Interlocked.Increment(ref renders));
         hub.On<VerticesMessage>("Vertices", v => { lock (vertexCounts) { vertexCounts.Add(v.VertexCount); } });
         await hub.StartAsync();
         await hub.InvokeAsync("Subscribe", id);
 
-        var state = await finished.Task.WaitAsync(TimeSpan.FromMinutes(3));
+        var state = await finished.Task.WithinHangCap($"job {id} finishing");
 
         Assert.True(state.Status == "Completed", state.Error);
         Assert.Contains("params.json", state.Artifacts);
@@ -123,15 +118,8 @@ public sealed class ReconstructionJobTests : IClassFixture<ReconstructionJobTest
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         var id = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
 
-        JsonElement job;
-        var deadline = DateTime.UtcNow.AddMinutes(4);
-        do
-        {
-            await Task.Delay(500);
-            job = await client.GetFromJsonAsync<JsonElement>($"/api/jobs/{id}");
-        }
-        while (job.GetProperty("status").GetString() is "Queued" or "Running" && DateTime.UtcNow < deadline);
-
+        await JobWatch.UntilFinishedAsync(_factory.Factory.Server, id);
+        var job = await client.GetFromJsonAsync<JsonElement>($"/api/jobs/{id}");
         Assert.True(job.GetProperty("status").GetString() == "Completed", job.GetProperty("error").ToString());
         var artifacts = job.GetProperty("urls").GetProperty("artifacts");
         Assert.True(artifacts.TryGetProperty("very-surprised/mesh.glb", out var glbUrl));

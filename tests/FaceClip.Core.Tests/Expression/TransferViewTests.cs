@@ -173,7 +173,8 @@ public sealed class TransferViewTests(TransferFixture fixture) : IClassFixture<T
     {
         using var critic = new EmbeddedExpressionCritic(fixture.Reconstructor.Faces.ExpressionNet);
         using var embeddings = critic.EmbedPrompts(Prompts);
-        using var images = rand(4, 3, 224, 224);
+        using var generator = new Generator(1);
+        using var images = rand(4, 3, 224, 224, generator: generator);
         var boxes = Enumerable.Repeat(new FaceBox(40, 40, 140, 150), 4).ToList();
         using var losses = critic.Loss(images, boxes);
         Assert.Equal([4L], losses.shape);

@@ -152,7 +152,8 @@ public sealed class FaceModelTests(IctFaceKitFixture fixture) : IClassFixture<Ic
         Assert.Equal(full.Data.FittingTriangleIds().Length, fitting.Data.TriangleCount);
         Assert.Equal(fitting.Data.TriangleCount, fitting.Data.FittingTriangleIds().Length);
         using var scope = NewDisposeScope();
-        var codes = randn(2, full.Layout.Total, generator: manual_seed(4)) * 0.5f;
+        using var generator = new Generator(4);
+        var codes = randn(2, full.Layout.Total, generator: generator) * 0.5f;
         var a = full.SplitCodes(codes);
         var b = fitting.SplitCodes(codes);
         var index = tensor(map.Select(v => (long)v).ToArray());
@@ -170,7 +171,8 @@ public sealed class FaceModelTests(IctFaceKitFixture fixture) : IClassFixture<Ic
         using var topology = model.CreateFittingTopology();
         using var scope = NewDisposeScope();
         var renderer = new FaceCodeRenderer(model, topology, new PerspectiveCamera());
-        var codes = (randn(2, model.Layout.Total, generator: manual_seed(9)) * 0.1f).requires_grad_();
+        using var generator = new Generator(9);
+        var codes = (randn(2, model.Layout.Total, generator: generator) * 0.1f).requires_grad_();
         var result = renderer.Render(codes);
         Assert.Equal([2L, 68, 2], result.Landmarks.shape);
         Assert.Equal([2L, 3, 224, 224], result.Output.Image.shape);

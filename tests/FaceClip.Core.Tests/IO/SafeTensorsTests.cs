@@ -28,11 +28,12 @@ public sealed class SafeTensorsTests
         var path = Path.Combine(Path.GetTempPath(), $"st-{Guid.NewGuid():N}.safetensors");
         try
         {
+            using var generator = new torch.Generator(1);
             var source = new Dictionary<string, torch.Tensor>
             {
-                ["a"] = torch.randn(3, 4),
+                ["a"] = torch.randn(3, 4, generator: generator),
                 ["b"] = torch.arange(10, dtype: torch.int64).reshape(2, 5),
-                ["h"] = torch.randn(7).to(torch.float16),
+                ["h"] = torch.randn(7, generator: generator).to(torch.float16),
                 ["empty"] = torch.zeros(0, 3),
             };
             SafeTensors.Save(path, source, new Dictionary<string, string> { ["source"] = "test" });

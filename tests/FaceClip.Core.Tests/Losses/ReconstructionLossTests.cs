@@ -74,11 +74,12 @@ public sealed class ReconstructionLossTests
     public void FaceCriticIsZeroForTheTargetAndGrowsAwayFromIt()
     {
         using var critic = new FaceFeatureCritic();
-        var descriptor = randn(1, 128);
-        var features = Enumerable.Range(0, 5).Select(i => randn(1, 8, 4, 4)).ToList();
+        using var generator = new Generator(1);
+        var descriptor = randn(1, 128, generator: generator);
+        var features = Enumerable.Range(0, 5).Select(i => randn(1, 8, 4, 4, generator: generator)).ToList();
         critic.SetTarget(zeros(1, 3, 8, 8), new RecognitionFeatures(descriptor, features));
         var same = critic.Loss(zeros(1, 3, 8, 8), new RecognitionFeatures(descriptor, features)).item<float>();
-        var other = critic.Loss(zeros(1, 3, 8, 8), new RecognitionFeatures(randn(1, 128), features.Select(f => f + randn_like(f)).ToList())).item<float>();
+        var other = critic.Loss(zeros(1, 3, 8, 8), new RecognitionFeatures(randn(1, 128, generator: generator), features.Select(f => f + randn(f.shape, generator: generator)).ToList())).item<float>();
         Assert.Equal(0f, same, 5);
         Assert.True(other > 0.5f);
     }

@@ -27,7 +27,8 @@ public sealed class FaceAugmentationTests
     public void AFlipMirrorsPixelsAndReindexesLandmarks()
     {
         using var scope = NewDisposeScope();
-        var image = rand(1, 3, 100, 100);
+        using var generator = new Generator(1);
+        var image = rand(1, 3, 100, 100, generator: generator);
         var points = Landmarks();
         var (flipped, moved) = new FaceAugmentation(FlipProbability: 1, Zoom: 0, Shift: 0, Colour: 0).Apply(image, points, new Random(1));
         Assert.True(flipped.allclose(image.flip(3)));

@@ -19,8 +19,10 @@ public sealed class GradientCheckTests
         var pixel = tensor(fragments.PixelIndices);
         var ids = BarycentricInterpolation.FragmentVertexIds(topology.TriangleTensor, tensor(fragments.TriangleIndices), pixel.div(Camera.Width * Camera.Height, rounding_mode: RoundingMode.floor), vertices.shape[1]);
         var centres = stack([pixel.remainder(Camera.Width), pixel.div(Camera.Width, rounding_mode: RoundingMode.floor).remainder(Camera.Height)], 1).to(float64) + 0.5;
-        var attributes = rand(1, vertices.shape[1], 4, dtype: float64, generator: manual_seed(5));
-        var weights = randn(fragments.Count, 4, dtype: float64, generator: manual_seed(6));
+        using var attributeGenerator = new Generator(5);
+        using var weightGenerator = new Generator(6);
+        var attributes = rand(1, vertices.shape[1], 4, dtype: float64, generator: attributeGenerator);
+        var weights = randn(fragments.Count, 4, dtype: float64, generator: weightGenerator);
         Assert.True(fragments.Count > 300);
 
         FiniteDifferences.AssertGradientMatches(s =>
@@ -33,7 +35,7 @@ public sealed class GradientCheckTests
     public void ShadingGradientsMatchFiniteDifferences()
     {
         using var scope = NewDisposeScope();
-        var generator = manual_seed(11);
+        using var generator = new Generator(11);
         var albedo = rand(5, 3, dtype: float64, generator: generator);
         var normals = randn(5, 3, dtype: float64, generator: generator);
         var lighting = randn(5, 27, dtype: float64, generator: generator) * 0.3;
@@ -57,7 +59,7 @@ public sealed class GradientCheckTests
     public void ProjectionAndPoseGradientsMatchFiniteDifferences()
     {
         using var scope = NewDisposeScope();
-        var generator = manual_seed(12);
+        using var generator = new Generator(12);
         var vertices = randn(2, 6, 3, dtype: float64, generator: generator);
         var angles = randn(2, 3, dtype: float64, generator: generator) * 0.4;
         var translation = randn(2, 3, dtype: float64, generator: generator) * 0.2;
@@ -76,7 +78,7 @@ public sealed class GradientCheckTests
         var (vertices, topology) = Bump(9);
         using var _ = topology;
         var renderer = new MeshRenderer(Camera);
-        var generator = manual_seed(13);
+        using var generator = new Generator(13);
         var albedo = rand(1, vertices.shape[1], 3, dtype: float64, generator: generator);
         var lighting = randn(1, 27, dtype: float64, generator: generator) * 0.2;
         var weights = randn(1, 3, Camera.Height, Camera.Width, dtype: float64, generator: generator);

@@ -76,8 +76,10 @@ public sealed class MeshRendererTests
         var renderer = new MeshRenderer(Camera);
         var angles = tensor(new[] { 0.1f, 0.2f, 0.3f, -0.4f, 0.9f, 0f }).view(2, 3);
         var posed = Core.Geometry.FaceModel.ApplyPose(tensor(corners).view(1, 8, 3).expand(2, -1, -1), Core.Geometry.FaceModel.ComputeRotation(angles), zeros(2, 3));
-        var lighting = randn(2, 27, generator: manual_seed(1)) * 0.1f;
-        var albedo = rand(2, 8, 3, generator: manual_seed(2));
+        using var lightingGenerator = new Generator(1);
+        using var albedoGenerator = new Generator(2);
+        var lighting = randn(2, 27, generator: lightingGenerator) * 0.1f;
+        var albedo = rand(2, 8, 3, generator: albedoGenerator);
         var both = renderer.Render(Camera.ToCameraSpace(posed), topology, albedo, lighting);
         for (var b = 0; b < 2; b++)
         {

@@ -95,7 +95,8 @@ public sealed class TexturedRenderTests(IctFaceKitFixture fixture) : IClassFixtu
     public void UnlitCodesGiveIrradianceOneForEveryNormal()
     {
         using var scope = NewDisposeScope();
-        var normals = nn.functional.normalize(randn(500, 3, generator: new TorchSharp.torch.Generator(3)), dim: -1);
+        using var generator = new Generator(3);
+        var normals = nn.functional.normalize(randn(500, 3, generator: generator), dim: -1);
         var codes = SphericalHarmonics.UnlitCodes(2);
         Assert.Equal([2L, 27L], codes.shape);
         var irradiance = SphericalHarmonics.IrradianceByRuns(cat([normals, normals], 0), codes, [500, 500]);

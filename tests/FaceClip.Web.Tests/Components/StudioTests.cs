@@ -1,5 +1,6 @@
 using Bunit;
 using FaceClip.Core.Runtime;
+using FaceClip.TestSupport;
 using FaceClip.Web.Components.Pages;
 using FaceClip.Web.Hosting;
 using FaceClip.Web.Jobs;
@@ -10,7 +11,9 @@ using MudBlazor.Services;
 
 namespace FaceClip.Web.Tests.Components;
 
-/// <summary>The studio page as a component: upload, detected faces, errors, submission.</summary>
+/// <summary>The studio page as a component: upload, detected faces, errors, submission. bUnit checks a
+/// <c>WaitForAssertion</c> each time the component renders, so these waits follow the page's own renders; the
+/// time given is only the cap for a hung test (<see cref="TestWaits.HangCap"/>), never bUnit's one-second default.</summary>
 public sealed class StudioTests : BunitContext, IAsyncLifetime
 {
     private static readonly Lazy<ReconstructorProvider> Provider = new(() =>
@@ -50,11 +53,11 @@ public sealed class StudioTests : BunitContext, IAsyncLifetime
         cut.FindComponent<InputFile>().UploadFiles(InputFileContent.CreateFromBinary(
             File.ReadAllBytes(TestSupport.SharedAssets.SamplePhoto(1)), "sample1.jpg", contentType: "image/jpeg"));
 
-        cut.WaitForAssertion(() => Assert.Equal(3, cut.FindAll("#faces img").Count), TimeSpan.FromSeconds(60));
+        cut.WaitForAssertion(() => Assert.Equal(3, cut.FindAll("#faces img").Count), TestWaits.HangCap);
         Assert.False(cut.Find("#start").HasAttribute("disabled"));
         cut.Find("#start").Click();
 
-        cut.WaitForAssertion(() => Assert.Contains("/jobs/", Services.GetRequiredService<Microsoft.AspNetCore.Components.NavigationManager>().Uri));
+        cut.WaitForAssertion(() => Assert.Contains("/jobs/", Services.GetRequiredService<Microsoft.AspNetCore.Components.NavigationManager>().Uri), TestWaits.HangCap);
         var jobs = await Services.GetRequiredService<JobStore>().ListAsync();
         var job = Assert.Single(jobs);
         Assert.Equal(0, job.Request.FaceIndex);
@@ -67,19 +70,19 @@ public sealed class StudioTests : BunitContext, IAsyncLifetime
         var cut = Render<Studio>();
         cut.FindComponent<InputFile>().UploadFiles(InputFileContent.CreateFromBinary(
             File.ReadAllBytes(TestSupport.SharedAssets.SamplePhoto(2)), "sample2.jpg", contentType: "image/jpeg"));
-        cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("#faces img")), TimeSpan.FromSeconds(60));
+        cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("#faces img")), TestWaits.HangCap);
 
         cut.Find("input#prompt, #prompt input").Input("  a big smile ");
         cut.Find("#add-prompt").Click();
         cut.FindAll(".mud-chip").First(c => c.TextContent.Trim() == "look surprised").Click();
         cut.Find("input#prompt, #prompt input").Input("a big smile");
         cut.Find("#add-prompt").Click(); // a prompt already listed is not added twice
-        cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("#prompts .mud-chip").Count));
+        cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("#prompts .mud-chip").Count), TestWaits.HangCap);
 
         cut.Find("input#detail, #detail input").Change(true);
 
         cut.Find("#start").Click();
-        cut.WaitForAssertion(() => Assert.Contains("/jobs/", Services.GetRequiredService<Microsoft.AspNetCore.Components.NavigationManager>().Uri));
+        cut.WaitForAssertion(() => Assert.Contains("/jobs/", Services.GetRequiredService<Microsoft.AspNetCore.Components.NavigationManager>().Uri), TestWaits.HangCap);
         var job = Assert.Single(await Services.GetRequiredService<JobStore>().ListAsync());
         Assert.Equal(["a big smile", "look surprised"], job.Request.Prompts);
         Assert.True(job.Request.DetailPass);
@@ -90,7 +93,7 @@ public sealed class StudioTests : BunitContext, IAsyncLifetime
     {
         var cut = Render<Studio>();
         cut.FindComponent<InputFile>().UploadFiles(InputFileContent.CreateFromText("not a photo at all", "notes.jpg"));
-        cut.WaitForAssertion(() => Assert.Contains("not", cut.Find("#studio-error").TextContent, StringComparison.OrdinalIgnoreCase), TimeSpan.FromSeconds(30));
+        cut.WaitForAssertion(() => Assert.Contains("not", cut.Find("#studio-error").TextContent, StringComparison.OrdinalIgnoreCase), TestWaits.HangCap);
         Assert.Empty(cut.FindAll("#faces img"));
         Assert.True(cut.Find("#start").HasAttribute("disabled"));
     }

@@ -3,7 +3,6 @@ using FaceClip.Web.Jobs;
 using MessagePack;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.Configuration;
@@ -26,6 +25,7 @@ public sealed class JobHost : IAsyncDisposable
         DataDirectory = dataDirectory;
         Server = app.GetTestServer();
         Client = Server.CreateClient();
+        Client.Timeout = TestSupport.TestWaits.HangCap;
     }
 
     public TestServer Server { get; }
@@ -49,20 +49,14 @@ public sealed class JobHost : IAsyncDisposable
         builder.Services.AddSingleton(executor);
         builder.Services.AddProblemDetails();
         builder.Services.AddFaceClipJobs(builder.Configuration);
+        builder.Services.WithoutHubTimeouts();
         var app = builder.Build();
         app.MapFaceClipJobs();
         await app.StartAsync();
         return new JobHost(app, dataDirectory);
     }
 
-    public HubConnection Hub() => new HubConnectionBuilder()
-        .WithUrl(new Uri(Server.BaseAddress, "hubs/jobs"), o =>
-        {
-            o.Transports = HttpTransportType.LongPolling;
-            o.HttpMessageHandlerFactory = _ => Server.CreateHandler();
-        })
-        .AddMessagePackProtocol()
-        .Build();
+    public HubConnection Hub() => JobWatch.Connect(Server);
 
     public static byte[] Png(int width = 64, int height = 48)
     {

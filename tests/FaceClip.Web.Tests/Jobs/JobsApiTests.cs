@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using FaceClip.TestSupport;
 using FaceClip.Web.Jobs;
 using Microsoft.AspNetCore.SignalR.Client;
 
@@ -8,24 +9,14 @@ namespace FaceClip.Web.Tests.Jobs;
 
 public sealed class JobsApiTests
 {
+    /// <summary>Waits for the job's final state on the hub, then reads the job over REST: it must be in <paramref name="status"/>.</summary>
     private static async Task<JsonElement> WaitForStatusAsync(JobHost host, string id, string status)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (true)
-        {
-            var job = await host.Client.GetFromJsonAsync<JsonElement>($"/api/jobs/{id}");
-            if (job.GetProperty("status").GetString() == status)
-            {
-                return job;
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"Job {id} is {job.GetProperty("status")}, not {status}.");
-            }
-
-            await Task.Delay(50);
-        }
+        var final = await JobWatch.UntilFinishedAsync(host.Server, id);
+        var job = await host.Client.GetFromJsonAsync<JsonElement>($"/api/jobs/{id}");
+        Assert.True(job.GetProperty("status").GetString() == status,
+            $"Job {id} is {job.GetProperty("status")} (the hub said {final.Status}: {final.Error}), not {status}.");
+        return job;
     }
 
     private static async Task<string> IdOf(HttpResponseMessage response)
@@ -69,7 +60,7 @@ public sealed class JobsApiTests
                 events.Add($"state:{s.Status}");
             }
 
-            if (s.Status is "Completed" or "Failed")
+            if (JobWatch.IsFinished(s.Status))
             {
                 done.TrySetResult();
             }
@@ -84,10 +75,11 @@ public sealed class JobsApiTests
                 events.Add($"vertices:{v.VertexCount}:{first}");
             }
         });
+        JobWatch.FailOnClose(hub, done);
         await hub.StartAsync();
         await hub.InvokeAsync("Subscribe", id);
         gate.Release(6);
-        await done.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        await done.Task.WithinHangCap("the watcher seeing the job finish");
 
         List<string> seen;
         lock (events)
@@ -117,9 +109,10 @@ public sealed class JobsApiTests
         var got = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         hub.On<JobStateMessage>("State", s => { lock (first) { first.Add(s); } });
         hub.On<ProgressMessage>("Progress", p => { lock (first) { first.Add(p); } got.TrySetResult(); });
+        JobWatch.FailOnClose(hub, got);
         await hub.StartAsync();
         await hub.InvokeAsync("Subscribe", id);
-        await got.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        await got.Task.WithinHangCap("the late watcher receiving the current progress");
 
         lock (first)
         {
@@ -134,25 +127,7 @@ public sealed class JobsApiTests
         await WaitForStatusAsync(host, id, "Completed");
     }
 
-    private static async Task WaitForProgress(JobHost host, string id, int iteration)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (DateTime.UtcNow < deadline)
-        {
-            await using var hub = host.Hub();
-            var seen = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
-            hub.On<ProgressMessage>("Progress", p => seen.TrySetResult(p.Iteration));
-            await hub.StartAsync();
-            await hub.InvokeAsync("Subscribe", id);
-            var done = await Task.WhenAny(seen.Task, Task.Delay(500));
-            if (done == seen.Task && seen.Task.Result >= iteration)
-            {
-                return;
-            }
-        }
-
-        throw new TimeoutException("progress not reached");
-    }
+    private static Task WaitForProgress(JobHost host, string id, int iteration) => JobWatch.UntilProgressAsync(host.Server, id, iteration);
 
     [Fact]
     public async Task AFullQueueAnswers429WithRetryAfter()
@@ -161,7 +136,7 @@ public sealed class JobsApiTests
         var executor = new ScriptedExecutor(steps: 1) { Gate = gate };
         await using var host = await JobHost.StartAsync(executor, queueCapacity: 1);
         var running = await IdOf(await host.SubmitAsync(JobHost.Png()));
-        await executor.Started.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        await executor.Started.Task.WithinHangCap("the job starting");
         var queued = await IdOf(await host.SubmitAsync(JobHost.Png()));
 
         var refused = await host.SubmitAsync(JobHost.Png());
@@ -180,7 +155,7 @@ public sealed class JobsApiTests
         var executor = new ScriptedExecutor(steps: 3) { Gate = gate };
         await using var host = await JobHost.StartAsync(executor);
         var id = await IdOf(await host.SubmitAsync(JobHost.Png()));
-        await executor.Started.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        await executor.Started.Task.WithinHangCap("the job starting");
 
         var response = await host.Client.DeleteAsync($"/api/jobs/{id}");
 
@@ -255,7 +230,7 @@ public sealed class JobsApiTests
         await using (var host = await JobHost.StartAsync(executor, data))
         {
             running = await IdOf(await host.SubmitAsync(JobHost.Png()));
-            await executor.Started.Task.WaitAsync(TimeSpan.FromSeconds(10));
+            await executor.Started.Task.WithinHangCap("the job starting");
         }
 
         await using (var host = await JobHost.StartAsync(new ScriptedExecutor(steps: 1), data))

@@ -7,6 +7,9 @@ source "$root/scripts/environment.sh"
 bash "$root/scripts/setup.sh" --tests
 cd "$root"
 configuration="${FACECLIP_CONFIGURATION:-Release}"
+# Code style (.editorconfig): a change that dotnet format would rewrite fails here, before the tests run.
+echo "[test] dotnet format --verify-no-changes"
+dotnet format FaceClip.Web.sln --verify-no-changes --no-restore -v q
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 set +e

@@ -1,10 +1,10 @@
-using FaceClip.Core.Optimisation;
-using FaceClip.Core.Losses;
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using FaceClip.Core.Evaluation;
 using FaceClip.Core.Geometry;
+using FaceClip.Core.Losses;
+using FaceClip.Core.Optimisation;
 using FaceClip.Core.Reconstruction;
 using FaceClip.Core.Runtime;
 using FaceClip.Core.Vision;

@@ -1,7 +1,7 @@
-using FaceClip.Core.Optimisation;
-using FaceClip.Core.Losses;
 using System.CommandLine;
 using FaceClip.Core.Geometry;
+using FaceClip.Core.Losses;
+using FaceClip.Core.Optimisation;
 using FaceClip.Core.Reconstruction;
 using FaceClip.Core.Runtime;
 using FaceClip.Core.Vision;
@@ -116,7 +116,7 @@ public static class ReconstructCommand
         using var fitted = result ?? throw new InvalidOperationException("The fit ended without a result.");
         var files = ReconstructionWriter.Write(fitted, output.FullName, image.Name);
         var q = fitted.Quality;
-        context.Output.WriteLine($"face {fitted.FaceIndex} of {fitted.FaceCount}; critic {fitted.Critic}; initialiser {fitted.Initialiser}; device {fitted.Device}");
+        context.Output.WriteLine($"face {fitted.FaceIndex} of {fitted.FaceCount}; critic {fitted.Critic.Name()}; initialiser {fitted.Initialiser.Name()}; device {fitted.Device}");
         context.Output.WriteLine($"landmark NME {q.LandmarkNme:F4}, photometric error {q.PhotometricError:F4}, descriptor distance {q.DescriptorDistance:F3}, {fitted.Timings["total"]:F1} s");
         if (fitted.Details is { } details)
         {

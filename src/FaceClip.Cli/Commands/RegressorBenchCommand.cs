@@ -1,9 +1,9 @@
-using FaceClip.Core.Optimisation;
-using FaceClip.Core.Losses;
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using FaceClip.Core.Evaluation;
+using FaceClip.Core.Losses;
+using FaceClip.Core.Optimisation;
 using FaceClip.Core.Reconstruction;
 using FaceClip.Core.Runtime;
 using TorchSharp;

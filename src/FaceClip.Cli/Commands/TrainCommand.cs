@@ -1,5 +1,5 @@
-using FaceClip.Core.Optimisation;
 using System.CommandLine;
+using FaceClip.Core.Optimisation;
 using FaceClip.Core.Reconstruction;
 using FaceClip.Core.Runtime;
 using FaceClip.Core.Vision;

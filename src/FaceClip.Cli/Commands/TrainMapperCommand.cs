@@ -1,6 +1,6 @@
-using FaceClip.Core.Losses;
 using System.CommandLine;
 using FaceClip.Core.Expression;
+using FaceClip.Core.Losses;
 using FaceClip.Core.Reconstruction;
 using FaceClip.Core.Runtime;
 using FaceClip.Core.Vision;

@@ -1,8 +1,8 @@
-using FaceClip.Core.Losses;
 using System.CommandLine;
 using System.Diagnostics;
 using FaceClip.Core.Evaluation;
 using FaceClip.Core.Expression;
+using FaceClip.Core.Losses;
 using FaceClip.Core.Reconstruction;
 using FaceClip.Core.Runtime;
 using FaceClip.Core.Vision;
@@ -146,7 +146,7 @@ public static class TransferBenchCommand
                 using var disposeResults = new CompositeDisposable(results);
                 var result = results[0];
                 var perPrompt = clock.Elapsed.TotalSeconds / prompts.Length;
-                critic = $"{result.Critic} ({result.CriticDescription})";
+                critic = $"{result.Critic.Name()} ({result.CriticDescription})";
                 context.Output.WriteLine($"{name,-10} {"(subject)",-12} {new FaceExpressions(result.SourceProbabilities).Dominant,-10} {"",3} {new FaceExpressions(result.SourceHeldOutProbabilities).Dominant,-10}");
                 skippedSteps += results.Sum(r => r.SkippedSteps);
                 cells.Add(Cell(result.SourceCompositePng, null, null));

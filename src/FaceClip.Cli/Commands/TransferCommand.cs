@@ -1,7 +1,7 @@
-using FaceClip.Core.Optimisation;
-using FaceClip.Core.Losses;
 using System.CommandLine;
 using FaceClip.Core.Expression;
+using FaceClip.Core.Losses;
+using FaceClip.Core.Optimisation;
 using FaceClip.Core.Reconstruction;
 using FaceClip.Core.Runtime;
 using FaceClip.Core.Vision;
@@ -167,7 +167,7 @@ public static class TransferCommand
                 }
             }
 
-            context.Output.WriteLine($"critic {done.Critic}: {done.CriticDescription}; device {done.Device}; {done.Iterations} iterations, {done.Timings["total"]:F1} s");
+            context.Output.WriteLine($"critic {done.Critic.Name()}: {done.CriticDescription}; device {done.Device}; {done.Iterations} iterations, {done.Timings["total"]:F1} s");
             context.Output.WriteLine($"subject: {FormatProbabilities(done.SourceProbabilities)}");
             foreach (var p in done.Prompts)
             {

@@ -1,6 +1,6 @@
-using FaceClip.Core.Losses;
 using System.Text;
 using System.Text.RegularExpressions;
+using FaceClip.Core.Losses;
 using FaceClip.Core.Vision;
 
 namespace FaceClip.Core.Expression;

@@ -518,7 +518,7 @@ public sealed class ExpressionTransfer : IDisposable
         var c = mapper.Config;
         if (c.Critic != critic.Kind || c.PromptInputs != critic.PromptDimensions)
         {
-            throw new ArgumentException($"This mapper was trained with the {c.Critic} critic ({c.PromptInputs}-value prompt embeddings); this transfer uses the {critic.Kind} critic ({critic.PromptDimensions}).");
+            throw new ArgumentException($"This mapper was trained with the {c.Critic.Name()} critic ({c.PromptInputs}-value prompt embeddings); this transfer uses the {critic.Kind.Name()} critic ({critic.PromptDimensions}).");
         }
 
         if (c.Expressions != Model.Layout.Expression || c.IdentityInputs != Model.Layout.Shape + Model.Layout.Texture)

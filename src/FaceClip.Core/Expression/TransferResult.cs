@@ -1,5 +1,5 @@
-using FaceClip.Core.Losses;
 using FaceClip.Core.Geometry;
+using FaceClip.Core.Losses;
 
 namespace FaceClip.Core.Expression;
 

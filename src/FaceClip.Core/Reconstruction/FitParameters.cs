@@ -1,8 +1,8 @@
-using FaceClip.Core.Optimisation;
-using FaceClip.Core.Losses;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using FaceClip.Core.Geometry;
+using FaceClip.Core.Losses;
+using FaceClip.Core.Optimisation;
 using FaceClip.Core.Rendering;
 
 namespace FaceClip.Core.Reconstruction;

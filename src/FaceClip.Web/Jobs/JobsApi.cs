@@ -1,5 +1,5 @@
-using FaceClip.Core.Losses;
 using System.Text.RegularExpressions;
+using FaceClip.Core.Losses;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;

@@ -1,5 +1,5 @@
-using FaceClip.Core.Losses;
 using FaceClip.Core.Expression;
+using FaceClip.Core.Losses;
 using FaceClip.Core.Vision;
 
 namespace FaceClip.Core.Tests.Expression;

@@ -1,7 +1,7 @@
-using FaceClip.Core.Optimisation;
-using FaceClip.Core.Losses;
 using System.Text.Json;
 using FaceClip.Core.Expression;
+using FaceClip.Core.Losses;
+using FaceClip.Core.Optimisation;
 using FaceClip.Core.Reconstruction;
 using FaceClip.Core.Vision;
 using SixLabors.ImageSharp;

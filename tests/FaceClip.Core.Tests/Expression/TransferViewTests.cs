@@ -1,6 +1,6 @@
-using FaceClip.Core.Optimisation;
-using FaceClip.Core.Losses;
 using FaceClip.Core.Expression;
+using FaceClip.Core.Losses;
+using FaceClip.Core.Optimisation;
 using FaceClip.Core.Vision;
 using static TorchSharp.torch;
 

@@ -1,8 +1,8 @@
-using FaceClip.Core.Optimisation;
-using FaceClip.Core.Losses;
 using System.Text.Json.Nodes;
 using FaceClip.Core.Expression;
 using FaceClip.Core.Geometry;
+using FaceClip.Core.Losses;
+using FaceClip.Core.Optimisation;
 using FaceClip.Core.Reconstruction;
 using FaceClip.Core.Rendering;
 using FaceClip.Core.Vision;

@@ -1,7 +1,7 @@
-using FaceClip.Core.Optimisation;
-using FaceClip.Core.Losses;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using FaceClip.Core.Losses;
+using FaceClip.Core.Optimisation;
 using FaceClip.Core.Reconstruction;
 
 namespace FaceClip.Core.Tests.Reconstruction;

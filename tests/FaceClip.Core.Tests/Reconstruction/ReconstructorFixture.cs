@@ -1,6 +1,6 @@
-using FaceClip.Core.Optimisation;
-using FaceClip.Core.Losses;
 using FaceClip.Core.Geometry;
+using FaceClip.Core.Losses;
+using FaceClip.Core.Optimisation;
 using FaceClip.Core.Reconstruction;
 using FaceClip.Core.Vision;
 

@@ -1,5 +1,5 @@
-using FaceClip.Core.Optimisation;
 using FaceClip.Core.Losses;
+using FaceClip.Core.Optimisation;
 using FaceClip.Core.Reconstruction;
 using FaceClip.Core.Vision;
 using static TorchSharp.torch;

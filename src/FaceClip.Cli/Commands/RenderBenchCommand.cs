@@ -113,9 +113,7 @@ public static class RenderBenchCommand
         {
             using var scope = NewDisposeScope();
             var split = m.SplitCodes(codesParameter);
-            var vertices = m.ComputeShape(split.Shape, split.Expression);
-            var posed = FaceModel.ApplyPose(vertices, FaceModel.ComputeRotation(split.Rotation), split.Translation);
-            var output = renderer.Render(FaceModel.ToCamera(posed, renderer.Camera), t, m.ComputeAlbedo(split.Texture), split.Lighting);
+            var output = renderer.Render(m.CameraVertices(split, renderer.Camera), t, m.ComputeAlbedo(split.Texture), split.Lighting);
             output.Image.square().mean().backward();
             ClearGradients(codesParameter);
         };
@@ -172,9 +170,7 @@ public static class RenderBenchCommand
         {
             using var inner = NewDisposeScope();
             var split = model.SplitCodes(codes);
-            var shape = model.ComputeShape(split.Shape, split.Expression);
-            var rotation = FaceModel.ComputeRotation(tensor(new[] { 0f, yaw, 0f }).view(1, 3));
-            var posed = FaceModel.ApplyPose(shape, rotation, tensor(new[] { 0f, 1.5f, 0f }).view(1, 3));
+            var posed = model.Pose(split.Shape, split.Expression, tensor(new[] { 0f, yaw, 0f }).view(1, 3), tensor(new[] { 0f, 1.5f, 0f }).view(1, 3));
             var output = sampleRenderer.Render(FaceModel.ToCamera(posed, camera), topology, model.ComputeAlbedo(split.Texture), light);
             return ImageFiles.ToRgbImage(output.Image[0], output.Mask[0]);
         }

@@ -16,7 +16,7 @@ internal static class CommonOptions
             DefaultValueFactory = _ => CriticChoice.Auto,
             CustomParser = result => Critics.ParseChoice(result.Tokens.Single().Value),
         };
-        option.AcceptOnlyFromAmong([.. Critics.ChoiceNames]);
+        option.AcceptOnlyFromAmong([.. Critics.ChoiceNames.All]);
         return option;
     }
 
@@ -29,7 +29,7 @@ internal static class CommonOptions
             DefaultValueFactory = _ => FitInitialiser.Auto,
             CustomParser = result => FitInitialisers.Parse(result.Tokens.Single().Value),
         };
-        option.AcceptOnlyFromAmong("auto", "regressor", "landmarks");
+        option.AcceptOnlyFromAmong([.. FitInitialisers.Names.All]);
         return option;
     }
 

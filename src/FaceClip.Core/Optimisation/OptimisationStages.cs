@@ -1,9 +1,11 @@
+using FaceClip.Core.Runtime;
+
 namespace FaceClip.Core.Optimisation;
 
 /// <summary>The stable lower-case names of <see cref="OptimisationStage"/> (in JSON files, on the wire, in logs).</summary>
 public static class OptimisationStages
 {
-    private static readonly Dictionary<OptimisationStage, string> Names = new()
+    public static EnumNames<OptimisationStage> Names { get; } = new("optimisation stage", new Dictionary<OptimisationStage, string>
     {
         [OptimisationStage.Pose] = "pose",
         [OptimisationStage.Shape] = "shape",
@@ -13,14 +15,11 @@ public static class OptimisationStages
         [OptimisationStage.MapperTraining] = "mapper-training",
         [OptimisationStage.RegressorTraining] = "regressor-training",
         [OptimisationStage.Done] = "done",
-    };
-
-    private static readonly Dictionary<string, OptimisationStage> ByName = Names.ToDictionary(kv => kv.Value, kv => kv.Key, StringComparer.Ordinal);
+    });
 
     /// <summary>The stage's name: <c>pose</c>, <c>shape</c>, <c>full</c>, <c>detail</c>, <c>transfer</c>, ...</summary>
-    public static string Name(this OptimisationStage stage) => Names[stage];
+    public static string Name(this OptimisationStage stage) => Names.Name(stage);
 
     /// <summary>The stage of a name written by <see cref="Name"/>.</summary>
-    public static OptimisationStage Parse(string name) =>
-        ByName.TryGetValue(name ?? string.Empty, out var stage) ? stage : throw new FormatException($"Unknown optimisation stage '{name}'.");
+    public static OptimisationStage Parse(string name) => Names.Parse(name);
 }

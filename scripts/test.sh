@@ -11,12 +11,23 @@ configuration="${FACECLIP_CONFIGURATION:-Release}"
 echo "[test] dotnet format --verify-no-changes"
 dotnet format FaceClip.Web.sln --verify-no-changes --no-restore -v q
 log="$(mktemp)"
+# A test host that dies of a native fault writes a crash report (the faulting thread's native and managed frames);
+# it is printed after the run. The dumps themselves are removed.
+crash_dir="$root/TestResults/crash"
+rm -rf "$crash_dir"; mkdir -p "$crash_dir"
+export DOTNET_DbgEnableMiniDump=1 DOTNET_DbgMiniDumpType=1 DOTNET_EnableCrashReport=1 DOTNET_DbgMiniDumpName="$crash_dir/testhost-%p.dmp"
 trap 'rm -f "$log"' EXIT
 set +e
 # --blame: if a test host process dies (a native fault), the log names the test that was running.
 dotnet test FaceClip.Web.sln -c "$configuration" --no-build --nologo --blame "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
+rm -f "$crash_dir"/*.dmp
+for report in "$crash_dir"/*.crashreport.json; do
+  [ -e "$report" ] || continue
+  echo "[test] a test host crashed; its faulting thread ($report):"
+  python3 "$root/scripts/crash-report.py" "$report" 2>/dev/null || head -c 4000 "$report"
+done
 awk '/(Passed|Failed)! +- +Failed:/ {
        for (i = 1; i <= NF; i++) { gsub(",", "", $(i+1)); if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1) }
      } END { printf "%d passed, %d failed, %d skipped\n", p, f, s }' "$log"

@@ -73,8 +73,8 @@ public sealed class ParameterRegressor : nn.Module<Tensor, Tensor>
         using (no_grad())
         {
             // Start near the fitter's cold start (zero codes, typical placement) so training begins from a sane render.
-            nn.init.normal_(position, 0, 0.02, g);
-            nn.init.normal_(head.weight!, 0, 1e-3, g);
+            position.copy_(SeededInit.Normal(g, position.shape) * 0.02);
+            head.weight!.copy_(SeededInit.Normal(g, head.weight!.shape) * 1e-3);
             head.bias!.zero_();
         }
     }

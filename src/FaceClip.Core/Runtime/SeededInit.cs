@@ -9,6 +9,8 @@ namespace FaceClip.Core.Runtime;
 /// drawing from or reseeding at the same time). TorchSharp's layers initialise themselves from the global generator;
 /// <see cref="Reset"/> draws every linear and convolution layer of a module again, with PyTorch's default
 /// distribution (weight and bias uniform in ±1/√fan-in, what kaiming-uniform with a = √5 gives), from the given one.
+/// The draws use <c>rand</c>/<c>randn</c> with the generator and copy into the parameters: TorchSharp 0.107's
+/// <c>nn.init.uniform_</c> given a generator did not give the same weights for the same seed.
 /// </summary>
 public static class SeededInit
 {

@@ -367,7 +367,8 @@ public sealed class ExpressionTransferTests(TransferFixture fixture) : IClassFix
         var embeddings = critic.EmbedPrompts(prompts);
         Assert.Equal([2L, critic.PromptDimensions], embeddings.shape);
         Assert.Equal(1f, TorchSharp.torch.linalg.vector_norm(embeddings[0]).item<float>(), 4);
-        var images = TorchSharp.torch.rand(2, 3, 96, 96).requires_grad_(true);
+        using var generator = new TorchSharp.torch.Generator(5);
+        var images = TorchSharp.torch.rand(2, 3, 96, 96, generator: generator).requires_grad_(true);
         var losses = critic.Loss(images, []);
         Assert.Equal([2L], losses.shape);
         var reference = new Core.Losses.ClipTextLoss(model, tokenizer);

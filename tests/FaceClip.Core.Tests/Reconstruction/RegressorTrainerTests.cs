@@ -81,10 +81,7 @@ public sealed class RegressorTrainerTests(RegressorFixture fixture) : IClassFixt
             reconstructor.Regressor = regressor;
             using var started = await reconstructor.ReconstructAsync(photo, options);
             Assert.Equal(FitInitialiser.Regressor, started.Initialiser);
-            using var scope = NewDisposeScope();
-            using var image = FaceImage.Load(photo);
-            using var noGrad = no_grad();
-            var expected = regressor.forward(started.Crop.Extract(image.Pixels)).data<float>().ToArray();
+            var expected = Predict(regressor, started.Crop, photo);
             for (var i = 0; i < expected.Length; i++)
             {
                 Assert.Equal(expected[i], started.Codes[i], 4);
@@ -104,5 +101,15 @@ public sealed class RegressorTrainerTests(RegressorFixture fixture) : IClassFixt
         options.Initialiser = FitInitialiser.Regressor;
         var error = await Assert.ThrowsAsync<ReconstructionException>(() => reconstructor.ReconstructAsync(photo, options));
         Assert.Contains("faceclip train", error.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>The regressor's codes for the fit's crop of the photo. Synchronous: a dispose scope or no-grad region
+    /// must not span an await (both belong to the thread that opened them, and the continuation may run on another).</summary>
+    private static float[] Predict(ParameterRegressor regressor, FaceCrop crop, string photo)
+    {
+        using var scope = NewDisposeScope();
+        using var image = FaceImage.Load(photo);
+        using var noGrad = no_grad();
+        return regressor.forward(crop.Extract(image.Pixels)).data<float>().ToArray();
     }
 }

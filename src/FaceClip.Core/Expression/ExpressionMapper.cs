@@ -37,14 +37,12 @@ public sealed class ExpressionMapper : nn.Module<Tensor, Tensor, Tensor, Tensor>
         : base(nameof(ExpressionMapper))
     {
         Config = config ?? throw new ArgumentNullException(nameof(config));
-        using var own = generator is null ? new Generator(0) : null;
-        var g = generator ?? own!;
         var d = config.Width;
-        value_direction = new Parameter(SeededInit.Normal(g, config.Expressions, d) * 0.5, requires_grad: true);
-        value_embedding = new Parameter(SeededInit.Normal(g, config.Expressions, d) * 0.1, requires_grad: true);
+        value_direction = new Parameter(zeros(config.Expressions, d), requires_grad: true);
+        value_embedding = new Parameter(zeros(config.Expressions, d), requires_grad: true);
         identity = nn.Linear(config.IdentityInputs, d);
         prompt = nn.Linear(config.PromptInputs, d);
-        type_embedding = new Parameter(SeededInit.Normal(g, 2, d) * 0.1, requires_grad: true);
+        type_embedding = new Parameter(zeros(2, d), requires_grad: true);
         prompt_shift = nn.Linear(d, d);
         blocks = new ModuleList<MapperBlock>(Enumerable.Range(0, config.Blocks).Select(_ => new MapperBlock(d, config.Heads)).ToArray());
         ln_post = nn.LayerNorm(d);
@@ -52,7 +50,31 @@ public sealed class ExpressionMapper : nn.Module<Tensor, Tensor, Tensor, Tensor>
         head_bias = new Parameter(zeros(config.Expressions), requires_grad: true);
 
         RegisterComponents();
-        SeededInit.Reset(this, g);
+        using var own = generator is null ? new Generator(0) : null;
+        Initialise(generator ?? own!);
+    }
+
+    /// <summary>Draws the initial weights from <paramref name="generator"/> in the order and with the distributions
+    /// the mapper's parts are built with (so a generator seeded with s gives the mapper that building it after
+    /// <c>manual_seed(s)</c> gave): the blendshape directions and embeddings N(0, 0.5²) and N(0, 0.1²), the identity
+    /// and prompt maps, the type embeddings N(0, 0.1²), the prompt shift, then each block's layers; the layer norms
+    /// start at (1, 0) and the head at zero.</summary>
+    private void Initialise(Generator g)
+    {
+        using var noGrad = no_grad();
+        value_direction.copy_(SeededInit.Normal(g, value_direction.shape) * 0.5);
+        value_embedding.copy_(SeededInit.Normal(g, value_embedding.shape) * 0.1);
+        SeededInit.LinearAsBuilt(identity, g);
+        SeededInit.LinearAsBuilt(prompt, g);
+        type_embedding.copy_(SeededInit.Normal(g, type_embedding.shape) * 0.1);
+        SeededInit.LinearAsBuilt(prompt_shift, g);
+        foreach (var block in blocks)
+        {
+            foreach (var layer in block.Linears)
+            {
+                SeededInit.LinearAsBuilt(layer, g);
+            }
+        }
     }
 
     public ExpressionMapperConfig Config { get; }

@@ -14,6 +14,9 @@ public sealed class MapperBlock : nn.Module<Tensor, Tensor>
     private readonly Linear fc1;
     private readonly Linear fc2;
 
+    /// <summary>The block's linear layers in the order they are built (qkv, proj, fc1, fc2).</summary>
+    internal IReadOnlyList<Linear> Linears => [qkv, proj, fc1, fc2];
+
     public MapperBlock(int width, int heads)
         : base(nameof(MapperBlock))
     {

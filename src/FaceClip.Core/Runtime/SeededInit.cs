@@ -44,6 +44,29 @@ public static class SeededInit
         }
     }
 
+    /// <summary>
+    /// Draws a linear layer's weights again from <paramref name="generator"/> exactly as TorchSharp's
+    /// <see cref="Linear"/> draws them from the global generator when it is built (the weight by LibTorch's
+    /// kaiming-uniform with a = √5, then the bias uniform in ±1/√fan-in, with the same bounds computed the same way), so
+    /// a generator seeded with s gives the weights that <c>manual_seed(s)</c> gave a layer built in the same order.
+    /// </summary>
+    public static void LinearAsBuilt(Linear layer, Generator generator)
+    {
+        ArgumentNullException.ThrowIfNull(layer);
+        ArgumentNullException.ThrowIfNull(generator);
+        using var noGrad = no_grad();
+        var weight = layer.weight!;
+        double fanIn = weight.shape[1];
+        var gain = Math.Sqrt(2.0 / (1 + Math.Pow(Math.Sqrt(5), 2)));
+        var bound = Math.Sqrt(3.0) * (gain / Math.Sqrt(fanIn));
+        weight.uniform_(-bound, bound, generator);
+        if (layer.bias is { } bias)
+        {
+            var biasBound = fanIn > 0 ? 1 / Math.Sqrt(fanIn) : 0;
+            bias.uniform_(-biasBound, biasBound, generator);
+        }
+    }
+
     /// <summary>Fills <paramref name="parameter"/> with a uniform draw in ±<paramref name="bound"/>.</summary>
     private static void Uniform(Tensor parameter, double bound, Generator generator)
     {

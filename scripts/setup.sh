@@ -19,7 +19,8 @@ have node || apt_wanted+=(nodejs)
 have npm || apt_wanted+=(npm)
 have git || apt_wanted+=(git)
 have curl || apt_wanted+=(curl ca-certificates)
-libstdcxx="$(/sbin/ldconfig -p 2>/dev/null | awk '/libstdc\+\+\.so\.6 / {print $NF; exit}')"
+# awk reads all of ldconfig's output (an early exit would end ldconfig with SIGPIPE, which pipefail turns into a failure).
+libstdcxx="$(/sbin/ldconfig -p 2>/dev/null | awk '/libstdc\+\+\.so\.6 / && !found {print $NF; found = 1}')"
 if [ -z "$libstdcxx" ] || ! grep -qa GLIBCXX_3.4.32 "$libstdcxx"; then
   # TorchSharp's native library needs GCC 13's libstdc++; build/native/fix-libtorchsharp.sh patches it with these.
   have patchelf || apt_wanted+=(patchelf)
@@ -38,7 +39,7 @@ if [ ${#apt_wanted[@]} -gt 0 ]; then
 fi
 
 # --- .NET SDK ----------------------------------------------------------------------------------------------------
-if ! have dotnet || ! dotnet --list-sdks 2>/dev/null | grep -q '^10\.'; then
+if ! have dotnet || ! dotnet --list-sdks 2>/dev/null | grep -c '^10\.' >/dev/null; then
   log "error: the .NET 10 SDK is required and is not installed (it is not in Debian's archive)."
   log "Install it from https://learn.microsoft.com/dotnet/core/install/linux-debian and run this again."
   exit 1

@@ -10,7 +10,7 @@ symbol=_ZSt21ios_base_library_initv
 version=GLIBCXX_3.4.32
 shim=libfaceclip_stdcxx_compat.so
 
-libstdcxx="$(/sbin/ldconfig -p 2>/dev/null | awk '/libstdc\+\+\.so\.6 .*x86-64|libstdc\+\+\.so\.6 .*AArch64/ {print $NF; exit}')"
+libstdcxx="$(/sbin/ldconfig -p 2>/dev/null | awk '/libstdc\+\+\.so\.6 .*x86-64|libstdc\+\+\.so\.6 .*AArch64/ && !found {print $NF; found = 1}')"
 [ -n "$libstdcxx" ] || libstdcxx="$(g++ -print-file-name=libstdc++.so.6 2>/dev/null || true)"
 if [ -n "$libstdcxx" ] && grep -qa "$version" "$libstdcxx"; then
   exit 0  # the host's libstdc++ is new enough

@@ -48,6 +48,9 @@ public static class FaceClipWebSetup
         app.MapOpenApi();
         app.MapModelsApi();
         app.MapFaceClipJobs();
+        // A person's address that leads nowhere gets the app's not-found page (its catch-all route, status 404); an
+        // unknown REST address keeps answering ProblemDetails.
+        app.MapFallback("/api/{**path}", () => Results.Problem(detail: "No such API address.", statusCode: StatusCodes.Status404NotFound));
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }

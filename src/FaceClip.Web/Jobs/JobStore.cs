@@ -132,6 +132,32 @@ public sealed class JobStore
         return list;
     }
 
+    /// <summary>One page of the jobs, newest first.</summary>
+    public async Task<IReadOnlyList<JobRecord>> PageAsync(int skip, int take, CancellationToken cancellationToken = default)
+    {
+        await using var connection = Open();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT * FROM jobs ORDER BY created_at DESC LIMIT $take OFFSET $skip";
+        command.Parameters.AddWithValue("$take", Math.Max(0, take));
+        command.Parameters.AddWithValue("$skip", Math.Max(0, skip));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var list = new List<JobRecord>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            list.Add(Read(reader));
+        }
+
+        return list;
+    }
+
+    public async Task<int> CountAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = Open();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*) FROM jobs";
+        return Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
+    }
+
     public Task MarkRunningAsync(string id, CancellationToken cancellationToken = default) =>
         UpdateAsync(id, "status = $status, started_at = $now", cancellationToken, ("$status", nameof(JobStatus.Running)));
 

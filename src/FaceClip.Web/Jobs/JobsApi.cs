@@ -17,6 +17,8 @@ public static partial class JobsApi
         jobs.MapGet("/{id}", GetAsync).WithName("GetJob");
         jobs.MapGet("/{id}/artifacts/{**name}", ArtifactAsync).WithName("GetArtifact");
         jobs.MapGet("/{id}/input", InputAsync).WithName("GetJobInput");
+        jobs.MapGet("/{id}/face", FaceAsync).WithName("GetJobFace");
+        jobs.MapGet("/{id}/download", DownloadAllAsync).WithName("DownloadJob");
         jobs.MapDelete("/{id}", CancelAsync).WithName("CancelJob");
         return jobs;
     }
@@ -158,7 +160,33 @@ public static partial class JobsApi
         }
 
         var type = ContentTypes.GetValueOrDefault(Path.GetExtension(name), "application/octet-stream");
-        return Results.File(path, type, fileDownloadName: name);
+        return Results.File(path, type, fileDownloadName: JobDownloads.FileName(record.Id, name));
+    }
+
+    /// <summary>Every artifact of a finished job in one zip, named for the job.</summary>
+    private static async Task<IResult> DownloadAllAsync(string id, JobStore store, CancellationToken cancellationToken)
+    {
+        var record = await store.GetAsync(id, cancellationToken);
+        if (record is null)
+        {
+            return Problem(StatusCodes.Status404NotFound, "No such job.");
+        }
+
+        if (!record.IsFinished || record.Artifacts.Count == 0)
+        {
+            return Problem(StatusCodes.Status409Conflict, "The job has no results yet.");
+        }
+
+        var path = await Task.Run(() => JobDownloads.AllZip(store, record), cancellationToken);
+        return Results.File(path, "application/zip", fileDownloadName: JobDownloads.AllFileName(record.Id));
+    }
+
+    /// <summary>The crop of the face a job fits (written when the job starts; the job page and the jobs list show it).</summary>
+    private static async Task<IResult> FaceAsync(string id, JobStore store, CancellationToken cancellationToken)
+    {
+        var record = await store.GetAsync(id, cancellationToken);
+        var path = record is null ? null : Path.Combine(store.JobDirectory(record.Id), ReconstructionJobExecutor.FaceFile);
+        return path is not null && File.Exists(path) ? Results.File(path, "image/jpeg") : Problem(StatusCodes.Status404NotFound, "No face crop for this job.");
     }
 
     /// <summary>The uploaded photo of a job (its name is fixed by the store, never taken from a request).</summary>

@@ -9,8 +9,8 @@ public sealed class NotFoundTests(FaceClipWebFactory factory) : IClassFixture<Fa
     [Fact]
     public async Task AnUnknownPageIsAFriendlyPageWithLinksBackNotJson()
     {
-        var response = await factory.CreateClient().GetAsync("/no/such/page");
-        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        var response = await factory.CreateClient().GetAsync("/no/such/page"); // redirected to the not-found page
+        Assert.Equal("/not-found", response.RequestMessage?.RequestUri?.AbsolutePath);
         Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
         var html = await response.Content.ReadAsStringAsync();
         Assert.Contains("Nothing here", html, StringComparison.Ordinal);

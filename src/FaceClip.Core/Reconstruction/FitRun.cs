@@ -82,7 +82,7 @@ internal sealed class FitRun
     {
         var rate = _o.LearningRate;
         RunStage(OptimisationStage.Full, _o.Iterations,
-            [(Rotation, rate * 0.5 * _o.PoseRate), (Translation, rate * 10 * _o.PoseRate), (Shape, rate), (Expression, rate), (Texture, rate * 3), (Lighting, rate * 2)],
+            [(Rotation, rate * 0.5 * _o.PoseRate), (Translation, rate * 10 * _o.PoseRate), (Shape, rate * _o.ShapeRate), (Expression, rate * _o.ExpressionRate), (Texture, rate * 3), (Lighting, rate * 2)],
             it => _loss.Full(Codes, FollowContour(it), prepared, critic, LandmarkIds), terms => terms.Composite);
     }
 

@@ -60,11 +60,7 @@ public sealed class SyntheticFaceGenerator
         var size = 448 + (32 * random.Next(0, 7));
         var fieldOfView = Uniform(random, 25, 50) * Math.PI / 180;
         var focal = size / 2.0 / Math.Tan(fieldOfView / 2);
-        var faceWidth = Uniform(random, 0.30, 0.50) * size;
-        var distance = focal * FaceWidthCm() / faceWidth;
-        var centre = FaceCentre(yaw, pitch, roll);
-        var shiftX = Uniform(random, -0.08, 0.08) * size * distance / focal;
-        var shiftY = Uniform(random, -0.08, 0.08) * size * distance / focal;
+        var position = Aim(yaw, pitch, roll, focal, size, Uniform(random, 0.30, 0.50), Uniform(random, -0.08, 0.08), Uniform(random, -0.08, 0.08));
         var azimuth = Uniform(random, -60, 60) * Math.PI / 180;
         var elevation = Uniform(random, -10, 50) * Math.PI / 180;
         var light = new[] { Math.Sin(azimuth) * Math.Cos(elevation), Math.Sin(elevation), Math.Cos(azimuth) * Math.Cos(elevation) };
@@ -84,7 +80,7 @@ public sealed class SyntheticFaceGenerator
             Width = size,
             Height = size,
             Focal = focal,
-            Position = [shiftX - centre[0], shiftY - centre[1], -distance - centre[2]],
+            Position = position,
             LightDirection = light,
             KeyLight = Uniform(random, 0.55, 0.8),
             Ambient = Uniform(random, 0.25, 0.45),
@@ -97,6 +93,17 @@ public sealed class SyntheticFaceGenerator
             Noise = Uniform(random, 0, 5),
             JpegQuality = random.Next(50, 96),
         };
+    }
+
+    /// <summary>Where to put the head (camera space) so that the mean face, rotated, is <paramref name="faceFraction"/>
+    /// of an image of side <paramref name="size"/> wide and its landmarks' centroid lies <paramref name="shiftX"/>,
+    /// <paramref name="shiftY"/> (fractions of the side) from the image centre.</summary>
+    public double[] Aim(double yaw, double pitch, double roll, double focal, int size, double faceFraction, double shiftX = 0, double shiftY = 0)
+    {
+        var distance = focal * FaceWidthCm() / (faceFraction * size);
+        var centre = FaceCentre(yaw, pitch, roll);
+        var scale = size * distance / focal;
+        return [(shiftX * scale) - centre[0], (shiftY * scale) - centre[1], -distance - centre[2]];
     }
 
     /// <summary>The head's rotation matrix (row-major 3 x 3) for yaw, pitch and roll in degrees: R = Rz(roll)·Ry(yaw)·Rx(-pitch).</summary>

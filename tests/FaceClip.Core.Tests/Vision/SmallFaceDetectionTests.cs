@@ -76,6 +76,12 @@ public sealed class SmallFaceDetectionTests
         Assert.True(phone[0] < finest, "a 12-megapixel photo is searched at coarser scales within the window budget");
     }
 
+    [Fact]
+    public void TheFitAcceptsEveryFaceTheDetectorIsBuiltToFind()
+    {
+        Assert.Equal(_fx.Pipeline.Detector.SmallestFace, new FaceClip.Core.Reconstruction.ReconstructionOptions().MinimumFaceSize);
+    }
+
     private static bool Inside(FaceBox box)
     {
         var (cx, cy) = (box.X + (box.Width / 2), box.Y + (box.Height / 2));

@@ -15,6 +15,7 @@ public static class BenchCommand
         bench.Subcommands.Add(FacesBenchCommand.Build(context));
         bench.Subcommands.Add(TransferBenchCommand.Build(context));
         bench.Subcommands.Add(RegressorBenchCommand.Build(context));
+        bench.Subcommands.Add(LandmarksBenchCommand.Build(context));
         return bench;
     }
 }

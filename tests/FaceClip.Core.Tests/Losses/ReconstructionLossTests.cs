@@ -101,12 +101,15 @@ public sealed class ReconstructionLossTests
     [Fact]
     public void TheLandmarkWeightFollowsFromTheNoiseUnlessSetExplicitly()
     {
-        var o = new FaceClip.Core.Reconstruction.ReconstructionOptions();
+        var o = new FaceClip.Core.Reconstruction.ReconstructionOptions { RegularizationWeight = 1e-4 };
+        Assert.Equal(3, o.LandmarkNoise);
         Assert.Equal(68 * 1e-4 / 9, o.EffectiveLandmarkWeight, 10);
         o.LandmarkNoise = 6;
         Assert.Equal(68 * 1e-4 / 36, o.EffectiveLandmarkWeight, 10);
         o.CropSize = 448; // the same noise relative to the face: twice the pixels
         Assert.Equal(68 * 1e-4 / 144, o.EffectiveLandmarkWeight, 10);
+        o.RegularizationWeight = 1e-3; // the prior and the landmarks keep their ratio
+        Assert.Equal(68 * 1e-3 / 144, o.EffectiveLandmarkWeight, 10);
         o.LandmarkWeight = 0.005;
         Assert.Equal(0.005, o.EffectiveLandmarkWeight);
         o.LandmarkNoise = 0;

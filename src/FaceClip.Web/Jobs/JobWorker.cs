@@ -61,6 +61,7 @@ public sealed class JobWorker(
             }
 
             queue.EndRun(id);
+            MemoryRelease.AfterJob();
         }
     }
 

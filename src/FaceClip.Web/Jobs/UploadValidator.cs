@@ -23,6 +23,10 @@ public sealed class UploadValidator(IOptions<JobOptions> options)
 
     private readonly SemaphoreSlim _decoding = new(Math.Max(1, options.Value.ConcurrentValidations));
 
+    /// <summary>Decodes with an allocator that pools little: a photo's pixels are released when its check ends, not
+    /// kept for a next upload of the same size.</summary>
+    private static readonly Configuration Decoding = CreateDecodingConfiguration();
+
     /// <summary>What the check found: the file extension of the detected format and, for a photo over the working
     /// size, a JPEG of it scaled down; or a reason to refuse the upload.</summary>
     public sealed record Result(string? Extension, string? Problem, byte[]? WorkingCopy = null);
@@ -45,6 +49,13 @@ public sealed class UploadValidator(IOptions<JobOptions> options)
         if (length > limits.MaxUploadBytes)
         {
             return new(null, $"The uploaded file is {length:N0} bytes; the limit is {limits.MaxUploadBytes:N0}.");
+        }
+
+        content.Position = 0;
+        if (Image.DetectFormat(content) is { } detected && Extensions.ContainsKey(detected.Name)
+            && StructureProblem(content, detected.Name.ToUpperInvariant()) is { } broken)
+        {
+            return new(null, $"The image is damaged: {broken}.");
         }
 
         IImageFormat? format;
@@ -70,16 +81,11 @@ public sealed class UploadValidator(IOptions<JobOptions> options)
             return new(null, $"The image is {info.Width}x{info.Height} ({pixels:N0} pixels); the limit is {limits.MaxImagePixels:N0} pixels.");
         }
 
-        if (StructureProblem(content, format.Name.ToUpperInvariant()) is { } broken)
-        {
-            return new(null, $"The image is damaged: {broken}.");
-        }
-
         await _decoding.WaitAsync(cancellationToken);
         try
         {
             content.Position = 0;
-            using var image = await Image.LoadAsync<Rgb24>(Configuration.Default, content, cancellationToken);
+            using var image = await Image.LoadAsync<Rgb24>(Decoding, content, cancellationToken);
             content.Position = 0;
             return new(extension, null, pixels > limits.WorkingPixels ? WorkingCopy(image, limits.WorkingPixels) : null);
         }
@@ -91,6 +97,13 @@ public sealed class UploadValidator(IOptions<JobOptions> options)
         {
             _decoding.Release();
         }
+    }
+
+    private static Configuration CreateDecodingConfiguration()
+    {
+        var configuration = Configuration.Default.Clone();
+        configuration.MemoryAllocator = SixLabors.ImageSharp.Memory.MemoryAllocator.Create(new SixLabors.ImageSharp.Memory.MemoryAllocatorOptions { MaximumPoolSizeMegabytes = 16 });
+        return configuration;
     }
 
     private static string? StructureProblem(Stream content, string format)

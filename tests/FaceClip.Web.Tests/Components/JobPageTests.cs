@@ -38,6 +38,8 @@ public sealed class JobPageTests : BunitContext, IAsyncLifetime
         Services.AddSignalR();
         Services.AddSingleton<JobEvents>();
         Services.AddSingleton<JobDeletion>();
+        Services.AddSingleton(new FaceClip.Web.Owners.ApiKeyStore(_data));
+        Services.AddSingleton(Options.Create(new FaceClip.Web.Owners.OwnerOptions()));
         Render<MudBlazor.MudPopoverProvider>();
     }
 
@@ -174,5 +176,19 @@ public sealed class JobPageTests : BunitContext, IAsyncLifetime
         Assert.Null(await _store.GetAsync(deleted.Id));
         Assert.False(Directory.Exists(_store.JobDirectory(deleted.Id)));
         Assert.NotNull(await _store.GetAsync(kept.Id));
+    }
+
+    [Fact]
+    public async Task TheJobsPageIssuesAnApiKeyForThePageOwner()
+    {
+        var cut = Render<FaceClip.Web.Components.Pages.Jobs>();
+        Assert.Empty(cut.FindAll("#issued-key"));
+
+        await cut.InvokeAsync(() => cut.Find("#issue-key").Click());
+
+        var text = cut.Find("#issued-key").TextContent;
+        var key = System.Text.RegularExpressions.Regex.Match(text, "fck_[0-9a-f]+").Value;
+        Assert.Contains("X-Api-Key", text);
+        Assert.Equal(PageOwner, await new FaceClip.Web.Owners.ApiKeyStore(_data).FindOwnerAsync(key));
     }
 }

@@ -72,7 +72,7 @@ public sealed class UploadValidator(IOptions<JobOptions> options)
 
         if (info is null || format is null || !Extensions.TryGetValue(format.Name, out var extension))
         {
-            return new(null, $"Unsupported image format{(format is null ? string.Empty : $" ({format.Name})")}: upload a JPEG, PNG or WebP photo.");
+            return new(null, $"The file is not a JPEG, PNG or WebP image{(format is null ? string.Empty : $" (it is {format.Name})")}: upload a photo in one of those formats.");
         }
 
         var pixels = (long)info.Width * info.Height;

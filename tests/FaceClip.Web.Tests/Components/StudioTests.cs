@@ -110,4 +110,36 @@ public sealed class StudioTests : BunitContext, IAsyncLifetime
 
         Assert.Contains("deleted 72 hours after", cut.Find("#retention").TextContent);
     }
+
+    [Fact]
+    public void ADamagedPhotoIsRefusedBeforeAnyFaceIsLookedFor()
+    {
+        var photo = File.ReadAllBytes(TestSupport.SharedAssets.SamplePhoto(1));
+        var cut = Render<Studio>();
+
+        cut.FindComponent<InputFile>().UploadFiles(InputFileContent.CreateFromBinary(photo[..(photo.Length * 3 / 4)], "sample1.jpg", contentType: "image/jpeg"));
+
+        cut.WaitForAssertion(() => Assert.Contains("truncated", cut.Find("#studio-error").TextContent), TestWaits.HangCap);
+        Assert.Empty(cut.FindAll("#faces img"));
+        Assert.True(cut.Find("#start").HasAttribute("disabled"));
+    }
+
+    [Fact]
+    public async Task TheStudiosSubmissionsCountAgainstTheOwnersLimit()
+    {
+        var limiter = Services.GetRequiredService<SubmissionLimiter>();
+        for (var i = 0; i < new JobOptions().SubmissionsPerOwner; i++)
+        {
+            Assert.Null(limiter.TryAcquire(PageOwner, "studio-test"));
+        }
+
+        var cut = Render<Studio>();
+        cut.FindComponent<InputFile>().UploadFiles(InputFileContent.CreateFromBinary(
+            File.ReadAllBytes(TestSupport.SharedAssets.SamplePhoto(1)), "sample1.jpg", contentType: "image/jpeg"));
+        cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("#faces img")), TestWaits.HangCap);
+        cut.Find("#start").Click();
+
+        cut.WaitForAssertion(() => Assert.Contains("Too many jobs", cut.Find("#studio-error").TextContent), TestWaits.HangCap);
+        Assert.Empty(await Services.GetRequiredService<JobStore>().ListAsync(PageOwner));
+    }
 }

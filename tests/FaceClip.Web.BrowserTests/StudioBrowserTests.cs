@@ -86,6 +86,7 @@ public sealed class StudioBrowserTests : IAsyncLifetime
         page.SetDefaultNavigationTimeout(TestWaits.HangCapMilliseconds);
         var errors = new List<string>();
         page.PageError += (_, e) => errors.Add(e);
+        await RecordPolicyViolationsAsync(page);
         await page.GotoAsync(_baseUrl + "/");
         await page.WaitForSelectorAsync("input[type=file]", new PageWaitForSelectorOptions { State = WaitForSelectorState.Attached });
 
@@ -162,7 +163,70 @@ public sealed class StudioBrowserTests : IAsyncLifetime
         await File.WriteAllBytesAsync(promptGlb, await (await page.APIRequest.GetAsync(_baseUrl + cardLinks.First(l => l.EndsWith("/look-surprised/mesh.glb", StringComparison.Ordinal)), Patient)).BodyAsync());
         Assert.Single(SharpGLTF.Schema2.ModelRoot.Load(promptGlb).LogicalAnimations);
         Assert.Empty(errors);
+        // The app's own scripts, styles, images and connections all satisfy its content security policy.
+        Assert.Empty(await page.EvaluateAsync<string[]>("() => window.__policyViolations"));
+        Assert.Contains("script-src 'self' 'nonce-", (await page.APIRequest.GetAsync(_baseUrl + "/", Patient)).Headers["content-security-policy"]);
     }
+
+    [Fact]
+    public async Task AJobIsSeenOnlyFromTheBrowserThatStartedItAndItsDeleteButtonRemovesIt()
+    {
+        // Each page below is its own browser context: its own cookies, so its own owner.
+        var owner = await _browser!.NewPageAsync();
+        var stranger = await _browser.NewPageAsync();
+        foreach (var p in new[] { owner, stranger })
+        {
+            p.SetDefaultTimeout(TestWaits.HangCapMilliseconds);
+            p.SetDefaultNavigationTimeout(TestWaits.HangCapMilliseconds);
+            await RecordPolicyViolationsAsync(p);
+        }
+
+        await owner.GotoAsync(_baseUrl + "/");
+        Assert.Contains("deleted 72 hours after", await owner.Locator("#retention").InnerTextAsync());
+        var photo = await File.ReadAllBytesAsync(Path.Combine(Root, "node_modules", "@vladmandic", "face-api", "demo", "sample1.jpg"));
+        var submitted = await owner.APIRequest.PostAsync(_baseUrl + "/api/jobs", new APIRequestContextOptions
+        {
+            Timeout = TestWaits.HangCapMilliseconds,
+            Multipart = owner.Context.APIRequest.CreateFormData()
+                .Append("image", new FilePayload { Name = "sample1.jpg", MimeType = "image/jpeg", Buffer = photo })
+                .Append("iterations", "2000"),
+        });
+        Assert.Equal(202, submitted.Status);
+        var id = (await submitted.JsonAsync())!.Value.GetProperty("id").GetString()!;
+
+        await owner.GotoAsync($"{_baseUrl}/jobs/{id}");
+        await owner.WaitForSelectorAsync("#delete");
+        await owner.GotoAsync($"{_baseUrl}/jobs");
+        await owner.WaitForSelectorAsync($"#jobs a[href='/jobs/{id}']");
+
+        await stranger.GotoAsync($"{_baseUrl}/jobs/{id}");
+        await stranger.GetByText("No such job.").WaitForAsync();
+        Assert.Equal(0, await stranger.Locator(".live-view").CountAsync());
+        Assert.Equal(404, (await stranger.APIRequest.GetAsync($"{_baseUrl}/api/jobs/{id}/input", Patient)).Status);
+        Assert.Equal(404, (await stranger.APIRequest.GetAsync($"{_baseUrl}/api/jobs/{id}", Patient)).Status);
+        await stranger.GotoAsync($"{_baseUrl}/jobs");
+        await stranger.GetByText("No jobs yet").WaitForAsync();
+        Assert.Equal(0, await stranger.Locator($"#jobs a[href='/jobs/{id}']").CountAsync());
+
+        // The owner deletes the job from its page, running or not: it is gone, photo and all.
+        await owner.GotoAsync($"{_baseUrl}/jobs/{id}");
+        await owner.WaitForSelectorAsync(".live-view");
+        await owner.Locator("#delete").ClickAsync();
+        await owner.WaitForURLAsync("**/jobs");
+        await owner.GetByText("No jobs yet").WaitForAsync();
+        Assert.Equal(404, (await owner.APIRequest.GetAsync($"{_baseUrl}/api/jobs/{id}", Patient)).Status);
+        Assert.Equal(404, (await owner.APIRequest.GetAsync($"{_baseUrl}/api/jobs/{id}/input", Patient)).Status);
+        Assert.False(Directory.Exists(Path.Combine(_data, "jobs", id)));
+        foreach (var p in new[] { owner, stranger })
+        {
+            Assert.Empty(await p.EvaluateAsync<string[]>("() => window.__policyViolations"));
+        }
+    }
+
+    /// <summary>Collects the page's content-security-policy violations in <c>window.__policyViolations</c>.</summary>
+    private static Task RecordPolicyViolationsAsync(IPage page) => page.AddInitScriptAsync(@"
+        window.__policyViolations = [];
+        document.addEventListener('securitypolicyviolation', e => window.__policyViolations.push(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}`));");
 
     /// <summary>Share of canvas pixels that differ from the background colour.</summary>
     private static double NonBackgroundShare(byte[] png)

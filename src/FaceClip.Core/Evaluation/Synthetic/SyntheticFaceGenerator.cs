@@ -231,12 +231,7 @@ public sealed class SyntheticFaceGenerator
     private static double[] Jitter(double[] colour, Random random, double amount) =>
         colour.Select(c => Math.Clamp(c + Uniform(random, -amount, amount), 0, 1)).ToArray();
 
-    private static double Uniform(Random random, double low, double high) => low + ((high - low) * random.NextDouble());
+    private static double Uniform(Random random, double low, double high) => ReferenceRenderer.Uniform(random, low, high);
 
-    private static double Gaussian(Random random)
-    {
-        var u1 = 1 - random.NextDouble();
-        var u2 = random.NextDouble();
-        return Math.Sqrt(-2 * Math.Log(u1)) * Math.Cos(2 * Math.PI * u2);
-    }
+    private static double Gaussian(Random random) => ReferenceRenderer.Gaussian(random);
 }

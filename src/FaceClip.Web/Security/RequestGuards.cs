@@ -25,7 +25,9 @@ public static class RequestGuards
 
     public static IApplicationBuilder UseSecurityHeaders(this IApplicationBuilder app) => app.Use(async (context, next) =>
     {
-        var nonce = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));
+        // Hex, not base64: a base64 '+' is written into the page as "&#x2B;" by Razor's encoder, so the attribute
+        // would not read as the header's nonce to anything that compares them as text.
+        var nonce = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
         context.Items[NonceKey] = nonce;
         var host = context.Request.Host.Value;
         context.Response.OnStarting(() =>

@@ -24,6 +24,7 @@ ENV FACECLIP_HOME=/app \
     ASPNETCORE_URLS=http://0.0.0.0:8080 \
     Urls=http://0.0.0.0:8080 \
     Compute__Device=auto \
+    AllowedHosts="localhost;127.0.0.1" \
     NVIDIA_VISIBLE_DEVICES=all \
     NVIDIA_DRIVER_CAPABILITIES=compute,utility
 WORKDIR /app

@@ -107,8 +107,20 @@ public sealed class BrowserSession : IAsyncDisposable
         page.SetDefaultTimeout(WaitCap);
         page.SetDefaultNavigationTimeout(WaitCap);
         page.PageError += (_, e) => errors.Add(e);
+        // File choosers are intercepted from the start (Playwright turns interception on when a handler is added, and
+        // a chooser that opens before that finishes is lost).
+        page.FileChooser += (_, _) => { };
+        // axe-core in every page, for the accessibility checks (an init script: a script tag would break the policy).
+        await page.AddInitScriptAsync(scriptPath: Path.Combine(Root, "node_modules", "axe-core", "axe.min.js"));
+        // Every content-security-policy violation of the page is kept in window.__policyViolations.
+        await page.AddInitScriptAsync(@"
+            window.__policyViolations = [];
+            document.addEventListener('securitypolicyviolation', e => window.__policyViolations.push(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}`));");
         return page;
     }
+
+    /// <summary>The content-security-policy violations the page has had so far.</summary>
+    public static Task<string[]> PolicyViolationsAsync(IPage page) => page.EvaluateAsync<string[]>("() => window.__policyViolations ?? []");
 
     /// <summary>Opens an app page and waits until its circuit is connected (its components answer events).</summary>
     public async Task GotoAsync(IPage page, string path)
@@ -120,11 +132,6 @@ public sealed class BrowserSession : IAsyncDisposable
     /// <summary>The serious and critical axe-core violations of the page as it is now ("rule: target" each).</summary>
     public static async Task<IReadOnlyList<string>> AccessibilityViolationsAsync(IPage page)
     {
-        if (!await page.EvaluateAsync<bool>("() => !!window.axe"))
-        {
-            await page.AddScriptTagAsync(new PageAddScriptTagOptions { Path = Path.Combine(Root, "node_modules", "axe-core", "axe.min.js") });
-        }
-
         var json = await page.EvaluateAsync<string>(@"async () => {
             const result = await axe.run(document, { resultTypes: ['violations'] });
             return JSON.stringify(result.violations

@@ -35,11 +35,21 @@ public sealed class ReconstructionJobTests : IClassFixture<ReconstructionJobTest
                 b.UseSetting("Reconstruction:DetailIterations", "4");
                 b.UseSetting("Transfer:Iterations", "4");
                 b.UseSetting("Transfer:PreviewEvery", "2");
+                b.UseSetting("Owners:ApiKeys:0:Owner", "owner");
+                b.UseSetting("Owners:ApiKeys:0:Key", JobHost.OwnerKey);
                 b.ConfigureServices(s => s.WithoutHubTimeouts());
             });
         }
 
         public Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactory<Program> Factory { get; }
+
+        /// <summary>A REST client of the owner whose key the hub connections use.</summary>
+        public HttpClient CreateClient()
+        {
+            var client = Factory.CreateClient();
+            client.DefaultRequestHeaders.Add("X-Api-Key", JobHost.OwnerKey);
+            return client;
+        }
 
         public void Dispose()
         {
@@ -51,7 +61,7 @@ public sealed class ReconstructionJobTests : IClassFixture<ReconstructionJobTest
     [Fact]
     public async Task ASamplePhotoIsReconstructedWhileAWatcherReceivesOrderedEvents()
     {
-        var client = _factory.Factory.CreateClient();
+        var client = _factory.CreateClient();
         using var form = new MultipartFormDataContent();
         var photo = await File.ReadAllBytesAsync(Path.Combine(FaceClipWebFactory.RepositoryRoot, "node_modules", "@vladmandic", "face-api", "demo", "sample1.jpg"));
         form.Add(new ByteArrayContent(photo), "image", "sample1.jpg");
@@ -108,7 +118,7 @@ public sealed class ReconstructionJobTests : IClassFixture<ReconstructionJobTest
     [Fact]
     public async Task AJobWithAPromptAndTheDetailPassWritesTheMapAndTheTransferredExpressionInItsOwnFolder()
     {
-        var client = _factory.Factory.CreateClient();
+        var client = _factory.CreateClient();
         using var form = new MultipartFormDataContent();
         var photo = await File.ReadAllBytesAsync(TestSupport.SharedAssets.SamplePhoto(1));
         form.Add(new ByteArrayContent(photo), "image", "sample1.jpg");
@@ -143,7 +153,7 @@ public sealed class ReconstructionJobTests : IClassFixture<ReconstructionJobTest
     [Fact]
     public async Task APromptTheExpressionCriticCannotReadIsRefusedUpFront()
     {
-        var client = _factory.Factory.CreateClient();
+        var client = _factory.CreateClient();
         using var form = new MultipartFormDataContent();
         form.Add(new ByteArrayContent(await File.ReadAllBytesAsync(TestSupport.SharedAssets.SamplePhoto(1))), "image", "sample1.jpg");
         form.Add(new StringContent("qwertyuiop zxcvb"), "prompts");

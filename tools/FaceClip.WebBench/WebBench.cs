@@ -1,6 +1,7 @@
 // faceclip web bench [watchers=10] [full-stage iterations=60] [prompt]: runs the web app on a loopback port, submits a sample photo over REST while N clients watch
 // the job over the jobs hub (MessagePack), and prints: time from submit to the first streamed render, events per
-// second delivered to the watchers, and bytes per event by kind.
+// second delivered to the watchers, and bytes per event by kind. `memory [jobs=20]` measures the server's memory
+// over jobs in a row instead (MemoryBench).
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net.Http.Json;
@@ -20,6 +21,12 @@ internal static class WebBench
 {
     public static async Task Main(string[] args)
     {
+        if (args.Length > 0 && args[0] == "memory")
+        {
+            await MemoryBench.RunAsync(args[1..]);
+            return;
+        }
+
         var watchers = args.Length > 0 ? int.Parse(args[0]) : 10;
         var iterations = args.Length > 1 ? args[1] : "60";
         var prompt = args.Length > 2 ? args[2] : null;
@@ -36,7 +43,9 @@ internal static class WebBench
         factory.UseKestrel(0);
         factory.StartServer();
         var baseUrl = factory.ClientOptions.BaseAddress;
-        using var http = new HttpClient { BaseAddress = baseUrl };
+        // One owner: the REST client keeps the owner cookie the app sets, and the watchers present it too.
+        using var handler = new HttpClientHandler();
+        using var http = new HttpClient(handler) { BaseAddress = baseUrl };
 
         // Warm the models so the figure is the job's, not the first load.
         await http.GetByteArrayAsync("/api/model/topology");
@@ -56,7 +65,7 @@ internal static class WebBench
         var finalStatus = "";
         for (var i = 0; i < watchers; i++)
         {
-            var hub = new HubConnectionBuilder().WithUrl(new Uri(baseUrl, "hubs/jobs")).AddMessagePackProtocol().Build();
+            var hub = new HubConnectionBuilder().WithUrl(new Uri(baseUrl, "hubs/jobs"), o => o.Cookies = handler.CookieContainer).AddMessagePackProtocol().Build();
             var done = false;
             hub.On<JobStateMessage>("State", s =>
             {

@@ -76,8 +76,15 @@ class LiveView {
     this.connection.on('Progress', p => this.onProgress(p));
     this.connection.on('Render', r => this.onRender(r));
     this.connection.on('Vertices', v => this.onVertices(v));
-    this.connection.onreconnected(() => this.connection.invoke('Subscribe', this.jobId));
+    // A lost connection (the server restarting) is retried; once back, the job is subscribed again and replays.
+    this.connection.onreconnecting(() => { this.root.dataset.connection = 'reconnecting'; });
+    this.connection.onreconnected(() => {
+      this.root.dataset.connection = 'connected';
+      this.connection.invoke('Subscribe', this.jobId).catch(e => console.warn('subscribing again failed', e));
+    });
+    this.connection.onclose(() => { this.root.dataset.connection = 'closed'; });
     await this.connection.start();
+    this.root.dataset.connection = 'connected';
     await this.connection.invoke('Subscribe', this.jobId);
   }
 
@@ -102,12 +109,23 @@ class LiveView {
     this.controls.enableDamping = true;
     this.shaded = new THREE.MeshStandardMaterial({ color: 0xd9b59c, roughness: 0.75, metalness: 0.0 });
     this.wire = new THREE.MeshBasicMaterial({ color: 0x9ad0ff, wireframe: true });
-    const loop = () => {
-      this.animation = requestAnimationFrame(loop);
-      this.controls.update();
-      this.renderer.render(this.scene, this.camera);
-    };
-    loop();
+    this.controls.addEventListener('change', () => this.requestRender());
+    this.requestRender();
+  }
+
+  /** Draws the scene at the next frame, once however often it is asked for, and resolves when it is drawn. The view
+   * is drawn only when something changed (a mesh, the camera, a material): a loop drawing every frame keeps the GPU
+   * busy for nothing, and where WebGL is software-rendered it takes the CPU from the page and the server. */
+  requestRender() {
+    this.renderPromise ??= new Promise(resolve => {
+      this.animation = requestAnimationFrame(() => {
+        this.renderPromise = null;
+        this.controls.update(); // a damped move still under way asks for the next frame through its 'change'
+        this.renderer.render(this.scene, this.camera);
+        resolve();
+      });
+    });
+    return this.renderPromise;
   }
 
   /** Points the camera at a bounding sphere: done once for the live mesh and once for the results, so switching
@@ -143,7 +161,8 @@ class LiveView {
       attribute.needsUpdate = true;
       this.liveMesh.geometry.computeVertexNormals();
     }
-    this.meshUpdates++;
+    await this.requestRender();
+    this.meshUpdates++; // meshes drawn
     this.root.dataset.meshUpdates = String(this.meshUpdates);
   }
 
@@ -166,6 +185,7 @@ class LiveView {
     this.mode = mode ?? this.mode;
     if (!this.hasResult()) {
       if (this.liveMesh) this.liveMesh.material = this.liveMaterial();
+      await this.requestRender();
       this.root.dataset.mode = this.mode;
       return;
     }
@@ -189,6 +209,8 @@ class LiveView {
     for (const { mesh, textured } of entry.meshes) {
       mesh.material = this.mode === 'textured' ? textured : this.mode === 'wireframe' ? this.wire : this.shaded;
     }
+    await this.requestRender();
+    if (this.wanted !== wanted) return; // a later choice came while this one was drawn
     this.root.dataset.shown = this.view;
     this.root.dataset.mode = this.mode;
     this.root.dataset.camera = [...this.camera.position.toArray(), ...this.controls.target.toArray()].map(v => v.toFixed(3)).join(',');
@@ -326,6 +348,7 @@ class LiveView {
       this.plot.setData(data);
     }
     this.root.dataset.chartPoints = String(xs.length);
+    this.root.dataset.chartAxes = this.plot.axes.map(a => a.label ?? '').join('|'); // drawn on the canvas, said here
   }
 
   chartWidth() {
@@ -365,6 +388,7 @@ class LiveView {
     ctx.save();
     ctx.font = `${11 * pr}px sans-serif`;
     ctx.textBaseline = 'top';
+    ctx.textAlign = 'left'; // uPlot leaves the context as its last axis label had it
     const rowEnds = [];
     for (const { step, stage } of starts) {
       const x = Math.round(u.valToPos(step, 'x', true));

@@ -10,10 +10,12 @@ public static class BenchCommand
         var bench = new Command("bench", "Benchmarks that print figures: medians of several runs on this machine.");
         bench.Subcommands.Add(RenderBenchCommand.Build(context));
         bench.Subcommands.Add(ReconstructBenchCommand.Build(context));
+        bench.Subcommands.Add(SyntheticBenchCommand.Build(context));
         bench.Subcommands.Add(ClipBenchCommand.Build(context));
         bench.Subcommands.Add(FacesBenchCommand.Build(context));
         bench.Subcommands.Add(TransferBenchCommand.Build(context));
         bench.Subcommands.Add(RegressorBenchCommand.Build(context));
+        bench.Subcommands.Add(LandmarksBenchCommand.Build(context));
         return bench;
     }
 }

@@ -74,11 +74,17 @@ public static class ReconstructCommand
             case "consistency" or "cl": options.ConsistencyWeight = value; break;
             case "lighting": options.LightingWeight = value; break;
             case "pose-rate": options.PoseRate = value; break;
+            case "shape-rate": options.ShapeRate = value; break;
+            case "expression-rate": options.ExpressionRate = value; break;
+            case "landmark-noise": options.LandmarkNoise = value; break;
+            case "expression-scale": options.ExpressionScale = value; break;
+            case "shape-iterations": options.ShapeIterations = (int)value; break;
+            case "pose-iterations": options.PoseIterations = (int)value; break;
             case "detail-smoothness": options.DetailSmoothnessWeight = value; break;
             case "detail-magnitude": options.DetailMagnitudeWeight = value; break;
             case "detail-rate": options.DetailLearningRate = value; break;
             case "detail-features": options.DetailFeatureWeight = value; break;
-            default: throw new CliUserException($"Unknown loss '{parts[0]}': expected photo, identity, landmarks, regularization, consistency, lighting, detail-smoothness or detail-magnitude.");
+            default: throw new CliUserException($"Unknown loss '{parts[0]}': expected photo, identity, landmarks, regularization, consistency, lighting, pose-rate, shape-rate, expression-rate, landmark-noise, expression-scale, pose-iterations, shape-iterations, detail-smoothness, detail-magnitude, detail-rate or detail-features.");
         }
     }
 

@@ -78,4 +78,44 @@ public static class LandmarkError
     /// reference face's box, in the landmarks' pixels).</summary>
     public static double NmeByBoxSize(IReadOnlyList<(float X, float Y)> predicted, IReadOnlyList<(float X, float Y)> reference, FaceBox box) =>
         Nme(predicted, reference, Math.Sqrt(box.Area));
+
+    /// <summary>The NME over √(width · height) of the reference landmarks' own bounding box (AFLW2000-3D's convention,
+    /// the one 3DDFA-V2 reports), so that sets whose boxes are drawn differently compare alike.</summary>
+    public static double NmeByLandmarkBox(IReadOnlyList<(float X, float Y)> predicted, IReadOnlyList<(float X, float Y)> reference) =>
+        NmeByBoxSize(predicted, reference, BoundingBox(reference));
+
+    /// <summary>The axis-aligned bounding box of a point set.</summary>
+    /// <exception cref="ArgumentException">The set is empty.</exception>
+    public static FaceBox BoundingBox(IReadOnlyList<(float X, float Y)> points)
+    {
+        ArgumentNullException.ThrowIfNull(points);
+        if (points.Count == 0)
+        {
+            throw new ArgumentException("The bounding box of no points is undefined.", nameof(points));
+        }
+
+        double minX = double.PositiveInfinity, minY = double.PositiveInfinity, maxX = double.NegativeInfinity, maxY = double.NegativeInfinity;
+        foreach (var (x, y) in points)
+        {
+            minX = Math.Min(minX, x);
+            minY = Math.Min(minY, y);
+            maxX = Math.Max(maxX, x);
+            maxY = Math.Max(maxY, y);
+        }
+
+        return new FaceBox(minX, minY, maxX - minX, maxY - minY);
+    }
+
+    /// <summary>The mean of a point set.</summary>
+    /// <exception cref="ArgumentException">The set is empty.</exception>
+    public static (double X, double Y) Centroid(IReadOnlyList<(float X, float Y)> points)
+    {
+        ArgumentNullException.ThrowIfNull(points);
+        if (points.Count == 0)
+        {
+            throw new ArgumentException("The centroid of no points is undefined.", nameof(points));
+        }
+
+        return (points.Average(p => (double)p.X), points.Average(p => (double)p.Y));
+    }
 }

@@ -62,6 +62,9 @@ internal sealed class FitRun
 
     public Dictionary<string, double> Timings { get; } = [];
 
+    /// <summary>The whole code vector as each stage left it.</summary>
+    public Dictionary<OptimisationStage, float[]> StageCodes { get; } = [];
+
     public int SkippedSteps { get; private set; }
 
     public FaceCodes Codes => new(Shape, Expression, Texture, Rotation, Translation, Lighting);
@@ -82,7 +85,7 @@ internal sealed class FitRun
     {
         var rate = _o.LearningRate;
         RunStage(OptimisationStage.Full, _o.Iterations,
-            [(Rotation, rate * 0.5 * _o.PoseRate), (Translation, rate * 10 * _o.PoseRate), (Shape, rate), (Expression, rate), (Texture, rate * 3), (Lighting, rate * 2)],
+            [(Rotation, rate * 0.5 * _o.PoseRate), (Translation, rate * 10 * _o.PoseRate), (Shape, rate * _o.ShapeRate), (Expression, rate * _o.ExpressionRate), (Texture, rate * 3), (Lighting, rate * 2)],
             it => _loss.Full(Codes, FollowContour(it), prepared, critic, LandmarkIds), terms => terms.Composite);
     }
 
@@ -123,6 +126,15 @@ internal sealed class FitRun
         loop.Run(iterations, objective, (it, terms, _) => Report(stage, it, iterations, terms, composite(terms)), _ct);
         SkippedSteps += loop.SkippedSteps;
         Timings[stage.Name()] = clock.Elapsed.TotalSeconds;
+        StageCodes[stage] = Snapshot();
+    }
+
+    /// <summary>The current codes as one vector in <see cref="FaceCodeLayout"/> order.</summary>
+    private float[] Snapshot()
+    {
+        using var noGrad = no_grad();
+        using var all = cat([Shape, Expression, Texture, Rotation, Translation, Lighting], 1);
+        return all[0].cpu().data<float>().ToArray();
     }
 
     /// <summary>Camera-space vertices of the current codes; every tenth step the jaw-line landmarks move to the

@@ -29,7 +29,7 @@ public sealed class ReconstructionLoss : IDisposable
         Camera = camera ?? throw new ArgumentNullException(nameof(camera));
         _weights = weights ?? throw new ArgumentNullException(nameof(weights));
         _renderer = new MeshRenderer(camera);
-        _landmarkWeights = tensor(LandmarkLoss.DefaultWeights(), device: model.Device).DetachFromDisposeScope();
+        _landmarkWeights = tensor(LandmarkLoss.NoiseWeights(), device: model.Device).DetachFromDisposeScope();
     }
 
     /// <summary>The camera of a crop of side <paramref name="cropSize"/> (focal scaled from the paper's 224-pixel crop).</summary>
@@ -90,11 +90,12 @@ public sealed class ReconstructionLoss : IDisposable
         }
     }
 
-    /// <summary>The landmark-only loss of the first two fitting stages: weighted landmarks plus code regularisation.</summary>
+    /// <summary>The landmark-only loss of the first two fitting stages: the landmarks under their noise model plus the
+    /// codes' prior — with the default weights twice the negative log posterior, scaled by the regularisation weight.</summary>
     public ReconstructionTerms Landmarks(FaceCodes c, Tensor cameraVertices, Tensor target, long[][] landmarkIds)
     {
-        var lm = LandmarkLoss.Compute(ProjectedLandmarks(cameraVertices, landmarkIds), target, _landmarkWeights) * _weights.LandmarkWeight;
-        var reg = CodeRegularization.Codes(c.Shape, c.Expression, c.Texture) * _weights.RegularizationWeight;
+        var lm = LandmarkLoss.Compute(ProjectedLandmarks(cameraVertices, landmarkIds), target, _landmarkWeights) * _weights.EffectiveLandmarkWeight;
+        var reg = Prior(c);
         return new ReconstructionTerms(lm + reg, new Dictionary<string, Tensor> { ["landmarks"] = lm, ["regularization"] = reg }, null);
     }
 
@@ -131,12 +132,12 @@ public sealed class ReconstructionLoss : IDisposable
             ? PhotometricLoss.RobustWeights(t.Photo, rendered.Image, mask)
             : cat(Enumerable.Range(0, batch).Select(b => PhotometricLoss.RobustWeights(t.Photo.narrow(0, b, 1), rendered.Image.narrow(0, b, 1), mask.narrow(0, b, 1))).ToArray(), 0);
         var photoLoss = PhotometricLoss.Compute(t.Photo, rendered.Image, robust * t.Skin) * _weights.PhotoWeight;
-        var lm = LandmarkLoss.Compute(ProjectedLandmarks(cameraVertices, landmarkIds), t.Landmarks, _landmarkWeights) * _weights.LandmarkWeight;
+        var lm = LandmarkLoss.Compute(ProjectedLandmarks(cameraVertices, landmarkIds), t.Landmarks, _landmarkWeights) * _weights.EffectiveLandmarkWeight;
         var identity = Recognition.ForwardWithFeatures(CropResize(composite, t.IdentityBoxes));
         var renderFeatures = new RecognitionFeatures(identity.Descriptors, identity.Features);
         var id = IdentityLoss.Compute(t.PhotoFeatures.Descriptors, renderFeatures.Descriptors) * _weights.IdentityWeight;
         var cl = critic.Loss(composite, renderFeatures) * _weights.ConsistencyWeight;
-        var reg = CodeRegularization.Codes(c.Shape, c.Expression, c.Texture) * _weights.RegularizationWeight;
+        var reg = Prior(c);
         var light = CodeRegularization.MonochromeLighting(c.Lighting) * _weights.LightingWeight;
         var terms = new Dictionary<string, Tensor>
         {
@@ -158,6 +159,8 @@ public sealed class ReconstructionLoss : IDisposable
         var rendered = _renderer.Render(CameraVertices(c, offsets), _fitting, _model.ComputeAlbedo(c.Texture), c.Lighting, cullBackFaces: true);
         return (rendered.Image * rendered.Mask) + (photo * (1 - rendered.Mask));
     }
+
+    private Tensor Prior(FaceCodes c) => CodeRegularization.Prior(c.Shape, c.Expression, c.Texture, _weights.ExpressionScale) * _weights.RegularizationWeight;
 
     /// <summary>face-api's descriptor crop (a square around the eyes and mouth) in crop pixels, from [68, 2] landmarks.</summary>
     public static FaceBox IdentityBox(Tensor landmarks)

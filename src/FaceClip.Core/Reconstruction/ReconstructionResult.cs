@@ -50,6 +50,10 @@ public sealed record ReconstructionResult : IDisposable
     /// <summary>Seconds per stage and in total.</summary>
     public required IReadOnlyDictionary<string, double> Timings { get; init; }
 
+    /// <summary>The whole code vector (as <see cref="Codes"/>) as each optimisation stage left it: what the
+    /// landmark-only stages reached before the photometric stage, for instance.</summary>
+    public IReadOnlyDictionary<OptimisationStage, float[]> StageCodes { get; init; } = new Dictionary<OptimisationStage, float[]>();
+
     /// <summary>Unposed vertex positions (identity and expression applied), model units, V*3.</summary>
     public required float[] Vertices { get; init; }
 

@@ -109,6 +109,7 @@ public sealed partial class Reconstructor
             CriticDescription = critic.Description,
             Device = Runtime.TorchRuntime.Describe(device),
             Timings = run.Timings,
+            StageCodes = run.StageCodes,
             SkippedSteps = run.SkippedSteps,
             Vertices = unposed.cpu().data<float>().ToArray(),
             PosedVertices = posed.cpu().data<float>().ToArray(),

@@ -39,10 +39,9 @@ public sealed class MeshRenderer(PerspectiveCamera camera)
 
         var pixelIndex = tensor(fragments.PixelIndices, device: device);
         var triangleIndex = tensor(fragments.TriangleIndices, device: device);
-        var pixelsPerImage = (long)width * height;
-        var fragmentBatch = pixelIndex.div(pixelsPerImage, rounding_mode: RoundingMode.floor);
-        var inImage = pixelIndex.remainder(pixelsPerImage);
-        var centres = stack([inImage.remainder(width), inImage.div(width, rounding_mode: RoundingMode.floor)], 1).to(dtype) + 0.5;
+        var (batchOf, centreValues) = PixelCentres(fragments.PixelIndices, width, height);
+        var fragmentBatch = tensor(batchOf, device: device);
+        var centres = tensor(centreValues, device: device).view(-1, 2).to(dtype);
 
         var vertexIds = BarycentricInterpolation.FragmentVertexIds(topology.TriangleTensor, triangleIndex, fragmentBatch, vertexCount);
         var weights = BarycentricInterpolation.Barycentrics(screen, vertexIds, centres);
@@ -97,5 +96,25 @@ public sealed class MeshRenderer(PerspectiveCamera camera)
                 images.narrow(1, 8, 3),
                 fragments);
         }
+    }
+
+    /// <summary>The batch item and the pixel centre (x + 0.5, y + 0.5) of each flat fragment index, worked out on the
+    /// CPU where the rasteriser left them (no tensor arithmetic with implicitly converted scalars, whose native copies
+    /// TorchSharp 0.107 lets the finaliser free while an operation still reads them).</summary>
+    private static (long[] Batch, float[] Centres) PixelCentres(long[] pixelIndices, int width, int height)
+    {
+        var pixelsPerImage = (long)width * height;
+        var batch = new long[pixelIndices.Length];
+        var centres = new float[pixelIndices.Length * 2];
+        for (var i = 0; i < pixelIndices.Length; i++)
+        {
+            var p = pixelIndices[i];
+            batch[i] = p / pixelsPerImage;
+            var inImage = p % pixelsPerImage;
+            centres[2 * i] = (inImage % width) + 0.5f;
+            centres[(2 * i) + 1] = (inImage / width) + 0.5f;
+        }
+
+        return (batch, centres);
     }
 }

@@ -2,6 +2,8 @@ using FaceClip.Core.Reconstruction;
 using FaceClip.Core.Runtime;
 using FaceClip.Web.Components;
 using FaceClip.Web.Jobs;
+using FaceClip.Web.Owners;
+using FaceClip.Web.Security;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using MudBlazor.Services;
@@ -42,7 +44,10 @@ public static class FaceClipWebSetup
         }
 
         app.UseStatusCodePages();
+        app.UseSecurityHeaders();
         app.UseStaticFiles();
+        app.UseOriginCheck();
+        app.UseFaceClipOwners();
         app.UseAntiforgery();
         app.MapHealthChecks("/health");
         app.MapOpenApi();
@@ -72,7 +77,8 @@ public static class FaceClipWebSetup
         {
             device = compute.Description,
             threads = compute.Threads,
-            assets = store.GetStatuses().Select(AssetSummary.Of),
+            // No server paths: where an asset lies on disk is the operator's business, not a visitor's.
+            assets = store.GetStatuses().Select(s => AssetSummary.Of(s) with { Path = null, Problem = ServerPaths.Scrub(s.Problem) }),
         }));
     }
 

@@ -45,7 +45,7 @@ public static class JobDownloads
         ["displacement.png"] = (DownloadGroup.Texture, "Displacement map", "The detail pass's offsets along the normals (wrinkles, folds) in UV layout."),
         ["render.png"] = (DownloadGroup.Image, "Render", "The fitted face rendered as the photo's camera saw it."),
         ["overlay.png"] = (DownloadGroup.Image, "Render over the photo", "The render laid over the photo, with the detected and fitted landmarks."),
-        ["composite.png"] = (DownloadGroup.Image, "Render over the photo", "The changed face rendered into the photo."),
+        ["composite.png"] = (DownloadGroup.Image, "The new face in the photo", "The changed face rendered into the photo."),
         ["source.png"] = (DownloadGroup.Image, "Fit before the expressions", "The fitted face that the expression prompts start from, rendered."),
         ["params.json"] = (DownloadGroup.Data, "Fit parameters", "The fitted codes (shape, expression, texture, pose, lighting), landmarks and fit figures, as JSON."),
         ["transfer.json"] = (DownloadGroup.Data, "Expression summary", "What each prompt was read as and how the expression net scored its result, as JSON."),

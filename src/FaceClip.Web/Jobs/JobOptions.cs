@@ -26,4 +26,26 @@ public sealed class JobOptions
 
     /// <summary>Seconds a client is asked to wait when the queue is full.</summary>
     public int RetryAfterSeconds { get; set; } = 30;
+
+    /// <summary>Hours a job (its photo, its artifacts, its record) is kept before it is deleted; 0 keeps jobs until
+    /// their owner deletes them.</summary>
+    public double RetentionHours { get; set; } = 72;
+
+    /// <summary>Minutes between retention sweeps.</summary>
+    public double RetentionSweepMinutes { get; set; } = 10;
+
+    /// <summary>Submissions one owner may make per <see cref="RateLimitWindowSeconds"/>.</summary>
+    public int SubmissionsPerOwner { get; set; } = 10;
+
+    /// <summary>Submissions one client address may make per <see cref="RateLimitWindowSeconds"/> (all its owners together).</summary>
+    public int SubmissionsPerAddress { get; set; } = 30;
+
+    public int RateLimitWindowSeconds { get; set; } = 600;
+
+    /// <summary>Uploads decoded for validation at once (each decode holds up to 3 bytes per pixel).</summary>
+    public int ConcurrentValidations { get; set; } = 2;
+
+    /// <summary>Pixels of the copy of a photo the worker reads: a larger photo is scaled down to this at upload, so a
+    /// job's memory does not grow with the photo (the photo itself is kept as uploaded).</summary>
+    public long WorkingPixels { get; set; } = 4_194_304;
 }

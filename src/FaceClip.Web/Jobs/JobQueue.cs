@@ -16,6 +16,7 @@ public sealed class JobQueue(IOptions<JobOptions> options)
     });
 
     private readonly ConcurrentDictionary<string, CancellationTokenSource> _cancellation = new();
+    private readonly ConcurrentDictionary<string, TaskCompletionSource> _running = new();
     private int _waiting;
 
     public int Waiting => Volatile.Read(ref _waiting);
@@ -57,6 +58,22 @@ public sealed class JobQueue(IOptions<JobOptions> options)
         source.Cancel();
         return true;
     }
+
+    /// <summary>A worker has taken the job off the queue (called before it reads the job's record).</summary>
+    public void BeginRun(string jobId) =>
+        _running[jobId] = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>The worker is done with the job: its executor has returned and its end is recorded.</summary>
+    public void EndRun(string jobId)
+    {
+        if (_running.TryRemove(jobId, out var done))
+        {
+            done.TrySetResult();
+        }
+    }
+
+    /// <summary>Completes when no worker of this process is running the job.</summary>
+    public Task WhenNotRunning(string jobId) => _running.TryGetValue(jobId, out var done) ? done.Task : Task.CompletedTask;
 
     public void Release(string jobId)
     {

@@ -4,6 +4,10 @@ namespace FaceClip.Web.Jobs;
 public sealed record JobRecord
 {
     public required string Id { get; init; }
+
+    /// <summary>Who submitted the job (<see cref="Owners.Owner"/>); nobody else sees it.</summary>
+    public required string Owner { get; init; }
+
     public required DateTimeOffset CreatedAt { get; init; }
     public DateTimeOffset? StartedAt { get; init; }
     public DateTimeOffset? FinishedAt { get; init; }

@@ -37,9 +37,27 @@ public sealed class JobStore
             );
             CREATE INDEX IF NOT EXISTS jobs_created ON jobs(created_at);
             """);
+        if (!HasColumn(connection, "jobs", "owner"))
+        {
+            // Jobs from before owners belong to nobody: no one sees them and retention removes them.
+            Execute(connection, "ALTER TABLE jobs ADD COLUMN owner TEXT NOT NULL DEFAULT ''");
+        }
+
+        Execute(connection, "CREATE INDEX IF NOT EXISTS jobs_owner_created ON jobs(owner, created_at)");
     }
 
+    /// <summary>The scaled-down copy of a large photo that the worker reads instead of the photo (never served).</summary>
+    public const string WorkingCopyName = "working.jpg";
+
     public string DataDirectory { get; }
+
+    /// <summary>The image a worker fits: the working copy when the photo was scaled down at upload, else the photo.</summary>
+    public string WorkerInput(JobRecord record)
+    {
+        var folder = JobDirectory(record.Id);
+        var working = Path.Combine(folder, WorkingCopyName);
+        return File.Exists(working) ? working : Path.Combine(folder, record.InputFileName);
+    }
 
     public string JobsDirectory => Path.Combine(DataDirectory, "jobs");
 
@@ -55,8 +73,9 @@ public sealed class JobStore
     }
 
     /// <summary>Creates a job from an uploaded image (written atomically) in the <see cref="JobStatus.Queued"/> state.</summary>
-    public async Task<JobRecord> CreateAsync(string inputFileName, Stream image, JobRequest request, CancellationToken cancellationToken)
+    public async Task<JobRecord> CreateAsync(string owner, string inputFileName, Stream image, JobRequest request, CancellationToken cancellationToken)
     {
+        ArgumentException.ThrowIfNullOrEmpty(owner);
         var id = JobIds.New();
         var folder = JobDirectory(id);
         Directory.CreateDirectory(folder);
@@ -64,6 +83,7 @@ public sealed class JobStore
         var record = new JobRecord
         {
             Id = id,
+            Owner = owner,
             CreatedAt = DateTimeOffset.UtcNow,
             Status = JobStatus.Queued,
             InputFileName = inputFileName,
@@ -71,8 +91,9 @@ public sealed class JobStore
         };
         await using var connection = Open();
         await using var command = connection.CreateCommand();
-        command.CommandText = "INSERT INTO jobs (id, created_at, status, input_file, request) VALUES ($id, $created, $status, $input, $request)";
+        command.CommandText = "INSERT INTO jobs (id, owner, created_at, status, input_file, request) VALUES ($id, $owner, $created, $status, $input, $request)";
         command.Parameters.AddWithValue("$id", id);
+        command.Parameters.AddWithValue("$owner", owner);
         command.Parameters.AddWithValue("$created", record.CreatedAt.ToString("O", CultureInfo.InvariantCulture));
         command.Parameters.AddWithValue("$status", record.Status.ToString());
         command.Parameters.AddWithValue("$input", inputFileName);
@@ -101,6 +122,11 @@ public sealed class JobStore
         }
     }
 
+    /// <summary>A job if <paramref name="owner"/> owns it, else null: to anyone else a job does not exist.</summary>
+    public async Task<JobRecord?> GetOwnedAsync(string id, string? owner, CancellationToken cancellationToken = default) =>
+        owner is { Length: > 0 } && await GetAsync(id, cancellationToken) is { } record && record.Owner == owner ? record : null;
+
+    /// <summary>A job whoever owns it (for the worker and the retention purge; requests go through <see cref="GetOwnedAsync"/>).</summary>
     public async Task<JobRecord?> GetAsync(string id, CancellationToken cancellationToken = default)
     {
         if (!JobIds.IsWellFormed(id))
@@ -116,12 +142,46 @@ public sealed class JobStore
         return await reader.ReadAsync(cancellationToken) ? Read(reader) : null;
     }
 
-    public async Task<IReadOnlyList<JobRecord>> ListAsync(int limit = 100, CancellationToken cancellationToken = default)
+    /// <summary>An owner's newest jobs.</summary>
+    public Task<IReadOnlyList<JobRecord>> ListAsync(string owner, int limit = 100, CancellationToken cancellationToken = default) =>
+        PageAsync(owner, 0, limit, cancellationToken);
+
+    /// <summary>The ids of every job created before <paramref name="cutoff"/>, whoever owns it (the retention purge).</summary>
+    public async Task<IReadOnlyList<string>> CreatedBeforeAsync(DateTimeOffset cutoff, CancellationToken cancellationToken = default)
     {
         await using var connection = Open();
         await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT * FROM jobs ORDER BY created_at DESC LIMIT $limit";
-        command.Parameters.AddWithValue("$limit", limit);
+        command.CommandText = "SELECT * FROM jobs WHERE created_at < $cutoff ORDER BY created_at";
+        command.Parameters.AddWithValue("$cutoff", cutoff.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture));
+        return (await ReadAllAsync(command, cancellationToken)).Select(r => r.Id).ToList();
+    }
+
+    /// <summary>Removes a job's record and every file of it (photo, artifacts, temporary files).</summary>
+    public async Task DeleteAsync(string id, CancellationToken cancellationToken = default)
+    {
+        await using (var connection = Open())
+        await using (var command = connection.CreateCommand())
+        {
+            command.CommandText = "DELETE FROM jobs WHERE id = $id";
+            command.Parameters.AddWithValue("$id", id);
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        DeleteFiles(id);
+    }
+
+    /// <summary>Removes a job's folder (again, after a worker that was still running on it has stopped).</summary>
+    public void DeleteFiles(string id)
+    {
+        var folder = JobDirectory(id);
+        if (Directory.Exists(folder))
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    private static async Task<IReadOnlyList<JobRecord>> ReadAllAsync(SqliteCommand command, CancellationToken cancellationToken)
+    {
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var list = new List<JobRecord>();
         while (await reader.ReadAsync(cancellationToken))
@@ -132,29 +192,25 @@ public sealed class JobStore
         return list;
     }
 
-    /// <summary>One page of the jobs, newest first.</summary>
-    public async Task<IReadOnlyList<JobRecord>> PageAsync(int skip, int take, CancellationToken cancellationToken = default)
+    /// <summary>One page of an owner's jobs, newest first.</summary>
+    public async Task<IReadOnlyList<JobRecord>> PageAsync(string owner, int skip, int take, CancellationToken cancellationToken = default)
     {
         await using var connection = Open();
         await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT * FROM jobs ORDER BY created_at DESC LIMIT $take OFFSET $skip";
+        command.CommandText = "SELECT * FROM jobs WHERE owner = $owner ORDER BY created_at DESC LIMIT $take OFFSET $skip";
+        command.Parameters.AddWithValue("$owner", owner);
         command.Parameters.AddWithValue("$take", Math.Max(0, take));
         command.Parameters.AddWithValue("$skip", Math.Max(0, skip));
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var list = new List<JobRecord>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            list.Add(Read(reader));
-        }
-
-        return list;
+        return await ReadAllAsync(command, cancellationToken);
     }
 
-    public async Task<int> CountAsync(CancellationToken cancellationToken = default)
+    /// <summary>How many jobs an owner has.</summary>
+    public async Task<int> CountAsync(string owner, CancellationToken cancellationToken = default)
     {
         await using var connection = Open();
         await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT COUNT(*) FROM jobs";
+        command.CommandText = "SELECT COUNT(*) FROM jobs WHERE owner = $owner";
+        command.Parameters.AddWithValue("$owner", owner);
         return Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
     }
 
@@ -218,6 +274,7 @@ public sealed class JobStore
         return new JobRecord
         {
             Id = r.GetString(r.GetOrdinal("id")),
+            Owner = r.GetString(r.GetOrdinal("owner")),
             CreatedAt = Time("created_at")!.Value,
             StartedAt = Time("started_at"),
             FinishedAt = Time("finished_at"),
@@ -234,6 +291,14 @@ public sealed class JobStore
         var connection = new SqliteConnection(_connectionString);
         connection.Open();
         return connection;
+    }
+
+    private static bool HasColumn(SqliteConnection connection, string table, string column)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT COUNT(*) FROM pragma_table_info('{table}') WHERE name = $column";
+        command.Parameters.AddWithValue("$column", column);
+        return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture) > 0;
     }
 
     private static void Execute(SqliteConnection connection, string sql)

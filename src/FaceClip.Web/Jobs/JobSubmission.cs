@@ -7,14 +7,19 @@ namespace FaceClip.Web.Jobs;
 
 /// <summary>Turns an uploaded photo and a request into a queued job: checks the upload, stores it atomically, queues
 /// it. The REST endpoint and the studio page both submit through here.</summary>
-public sealed class JobSubmission(JobStore store, JobQueue queue, UploadValidator validator, IOptions<JobOptions> options, ModelStore? models = null)
+public sealed class JobSubmission(
+    JobStore store, JobQueue queue, UploadValidator validator, SubmissionLimiter limiter, IOptions<JobOptions> options, ModelStore? models = null)
 {
-    /// <summary>Why a submission was refused, with the HTTP status that says so.</summary>
-    public sealed record Refusal(int Status, string Detail);
+    /// <summary>Why a submission was refused, with the HTTP status that says so (and, for 429, when to try again).</summary>
+    public sealed record Refusal(int Status, string Detail, TimeSpan? RetryAfter = null);
 
-    public async Task<(JobRecord? Job, Refusal? Refusal)> SubmitAsync(Stream photo, long length, JobRequest request, CancellationToken cancellationToken)
+    /// <summary>Who submits: the owner the job will belong to and the client address (for the rate limits).</summary>
+    public sealed record Submitter(string Owner, string Address);
+
+    public async Task<(JobRecord? Job, Refusal? Refusal)> SubmitAsync(Submitter submitter, Stream photo, long length, JobRequest request, CancellationToken cancellationToken)
     {
         var limits = options.Value;
+        ArgumentException.ThrowIfNullOrEmpty(submitter.Owner);
         if (request.Prompts.Count > limits.MaxPrompts || request.Prompts.Any(p => p.Length > limits.MaxPromptLength))
         {
             return (null, new Refusal(StatusCodes.Status400BadRequest, $"At most {limits.MaxPrompts} prompts of at most {limits.MaxPromptLength} characters."));
@@ -40,15 +45,26 @@ public sealed class JobSubmission(JobStore store, JobQueue queue, UploadValidato
             return (null, QueueFull(limits));
         }
 
-        await using var buffered = new MemoryStream();
-        await photo.CopyToAsync(buffered, cancellationToken);
-        var (extension, invalid) = await validator.ValidateAsync(buffered, buffered.Length, cancellationToken);
-        if (invalid is not null)
+        if (limiter.TryAcquire(submitter.Owner, submitter.Address) is { } wait)
         {
-            return (null, new Refusal(StatusCodes.Status422UnprocessableEntity, invalid));
+            var seconds = (int)Math.Ceiling(wait.TotalSeconds);
+            return (null, new Refusal(StatusCodes.Status429TooManyRequests, $"Too many jobs submitted; try again in {seconds} s.", TimeSpan.FromSeconds(seconds)));
         }
 
-        var record = await store.CreateAsync("input" + extension, buffered, request, cancellationToken);
+        await using var buffered = new MemoryStream();
+        await photo.CopyToAsync(buffered, cancellationToken);
+        var check = await validator.CheckAsync(buffered, buffered.Length, cancellationToken);
+        if (check.Problem is not null)
+        {
+            return (null, new Refusal(StatusCodes.Status422UnprocessableEntity, check.Problem));
+        }
+
+        var record = await store.CreateAsync(submitter.Owner, "input" + check.Extension, buffered, request, cancellationToken);
+        if (check.WorkingCopy is { } working)
+        {
+            await store.WriteFileAsync(record.Id, JobStore.WorkingCopyName, new MemoryStream(working), cancellationToken);
+        }
+
         if (!queue.TryEnqueue(record.Id))
         {
             await store.MarkFinishedAsync(record.Id, JobStatus.Failed, "The queue was full.", [], CancellationToken.None);
@@ -77,5 +93,5 @@ public sealed class JobSubmission(JobStore store, JobQueue queue, UploadValidato
     }
 
     private static Refusal QueueFull(JobOptions limits) =>
-        new(StatusCodes.Status429TooManyRequests, $"The job queue is full; try again in {limits.RetryAfterSeconds} s.");
+        new(StatusCodes.Status429TooManyRequests, $"The job queue is full; try again in {limits.RetryAfterSeconds} s.", TimeSpan.FromSeconds(limits.RetryAfterSeconds));
 }

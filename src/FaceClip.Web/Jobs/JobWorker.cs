@@ -45,6 +45,28 @@ public sealed class JobWorker(
 
     private async Task RunAsync(string id, CancellationToken stoppingToken)
     {
+        // Marked running before the record is read: a deletion either removes the record first (and the job is
+        // skipped here) or waits until this run has ended (JobDeletion).
+        queue.BeginRun(id);
+        try
+        {
+            await RunRecordAsync(id, stoppingToken);
+        }
+        finally
+        {
+            if (await store.GetAsync(id, CancellationToken.None) is null)
+            {
+                // Deleted while it ran: whatever the executor wrote after the deletion goes too.
+                store.DeleteFiles(id);
+            }
+
+            queue.EndRun(id);
+            MemoryRelease.AfterJob();
+        }
+    }
+
+    private async Task RunRecordAsync(string id, CancellationToken stoppingToken)
+    {
         var record = await store.GetAsync(id, stoppingToken);
         if (record is null || record.Status != JobStatus.Queued)
         {
@@ -65,7 +87,7 @@ public sealed class JobWorker(
             await reporter.StageAsync("starting");
             var folder = store.JobDirectory(id);
             var artifacts = await executor.ExecuteAsync(
-                new JobExecution(id, Path.Combine(folder, record.InputFileName), folder, record.Request), reporter, linked.Token);
+                new JobExecution(id, store.WorkerInput(record), folder, record.Request), reporter, linked.Token);
             await FinishAsync(record, JobStatus.Completed, null, artifacts, reporter);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

@@ -1,12 +1,15 @@
+using System.Security.Claims;
 using System.Text.RegularExpressions;
 using FaceClip.Core.Losses;
+using FaceClip.Web.Owners;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 
 namespace FaceClip.Web.Jobs;
 
-/// <summary>REST endpoints for jobs: submit, read, list, download an artifact, cancel.</summary>
+/// <summary>REST endpoints for jobs: submit, read, list, download an artifact or the photo, cancel, delete. Every
+/// job belongs to the owner who submitted it (<see cref="Owner"/>); to anyone else it does not exist (404).</summary>
 public static partial class JobsApi
 {
     public static RouteGroupBuilder MapJobsApi(this IEndpointRouteBuilder endpoints)
@@ -19,7 +22,8 @@ public static partial class JobsApi
         jobs.MapGet("/{id}/input", InputAsync).WithName("GetJobInput");
         jobs.MapGet("/{id}/face", FaceAsync).WithName("GetJobFace");
         jobs.MapGet("/{id}/download", DownloadAllAsync).WithName("DownloadJob");
-        jobs.MapDelete("/{id}", CancelAsync).WithName("CancelJob");
+        jobs.MapPost("/{id}/cancel", CancelAsync).DisableAntiforgery().WithName("CancelJob");
+        jobs.MapDelete("/{id}", DeleteAsync).WithName("DeleteJob");
         return jobs;
     }
 
@@ -41,7 +45,7 @@ public static partial class JobsApi
         [".csv"] = "text/csv",
     };
 
-    private static async Task<IResult> SubmitAsync(HttpRequest request, JobSubmission submission, IOptions<JobOptions> options, CancellationToken cancellationToken)
+    private static async Task<IResult> SubmitAsync(HttpRequest request, ClaimsPrincipal user, JobSubmission submission, IOptions<JobOptions> options, CancellationToken cancellationToken)
     {
         var limits = options.Value;
         if (!request.HasFormContentType)
@@ -49,14 +53,35 @@ public static partial class JobsApi
             return Problem(StatusCodes.Status415UnsupportedMediaType, "Send multipart/form-data with an 'image' file.");
         }
 
+        if (request.ContentLength > limits.MaxUploadBytes + (64 * 1024))
+        {
+            return Problem(StatusCodes.Status413PayloadTooLarge, $"The upload is {request.ContentLength:N0} bytes; the limit is {limits.MaxUploadBytes:N0}.");
+        }
+
+        var boundary = Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(request.ContentType, out var type)
+            ? Microsoft.Net.Http.Headers.HeaderUtilities.RemoveQuotes(type.Boundary).Value
+            : null;
+        if (type?.MediaType.Value?.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase) == true && string.IsNullOrWhiteSpace(boundary))
+        {
+            return Problem(StatusCodes.Status400BadRequest, "The multipart/form-data Content-Type has no boundary.");
+        }
+
         IFormCollection form;
         try
         {
             form = await request.ReadFormAsync(cancellationToken);
         }
-        catch (Exception ex) when (ex is InvalidDataException or BadHttpRequestException)
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
-            return Problem(StatusCodes.Status413PayloadTooLarge, $"The upload was refused: {ex.Message}");
+            return Problem(StatusCodes.Status413PayloadTooLarge, $"The upload is too large: {ex.Message}");
+        }
+        catch (InvalidDataException ex) when (ex.Message.Contains("limit", StringComparison.OrdinalIgnoreCase))
+        {
+            return Problem(StatusCodes.Status413PayloadTooLarge, $"The upload is too large: {ex.Message}");
+        }
+        catch (Exception ex) when (ex is InvalidDataException or IOException or BadHttpRequestException)
+        {
+            return Problem(StatusCodes.Status400BadRequest, $"The multipart/form-data body is malformed: {ex.Message}");
         }
 
         var file = form.Files.GetFile("image");
@@ -72,12 +97,13 @@ public static partial class JobsApi
         }
 
         await using var upload = file.OpenReadStream();
-        var (record, refusal) = await submission.SubmitAsync(upload, file.Length, jobRequest!, cancellationToken);
+        var submitter = new JobSubmission.Submitter(Owner.Of(user)!, Owner.AddressOf(user));
+        var (record, refusal) = await submission.SubmitAsync(submitter, upload, file.Length, jobRequest!, cancellationToken);
         if (refusal is not null)
         {
-            if (refusal.Status == StatusCodes.Status429TooManyRequests)
+            if (refusal.RetryAfter is { } after)
             {
-                request.HttpContext.Response.Headers.RetryAfter = limits.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                request.HttpContext.Response.Headers.RetryAfter = ((int)Math.Ceiling(after.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
             }
 
             return Problem(refusal.Status, refusal.Detail);
@@ -125,9 +151,9 @@ public static partial class JobsApi
         return true;
     }
 
-    private static async Task<IResult> GetAsync(string id, JobStore store, JobEvents events, CancellationToken cancellationToken)
+    private static async Task<IResult> GetAsync(string id, ClaimsPrincipal user, JobStore store, JobEvents events, CancellationToken cancellationToken)
     {
-        var record = await store.GetAsync(id, cancellationToken);
+        var record = await store.GetOwnedAsync(id, Owner.Of(user), cancellationToken);
         if (record is null)
         {
             return Problem(StatusCodes.Status404NotFound, "No such job.");
@@ -137,17 +163,17 @@ public static partial class JobsApi
         return Results.Ok(Describe(record, live));
     }
 
-    private static async Task<IResult> ListAsync(JobStore store, CancellationToken cancellationToken) =>
-        Results.Ok((await store.ListAsync(100, cancellationToken)).Select(r => Describe(r)));
+    private static async Task<IResult> ListAsync(ClaimsPrincipal user, JobStore store, CancellationToken cancellationToken) =>
+        Results.Ok((await store.ListAsync(Owner.Of(user)!, 100, cancellationToken)).Select(r => Describe(r)));
 
-    private static async Task<IResult> ArtifactAsync(string id, string name, JobStore store, CancellationToken cancellationToken)
+    private static async Task<IResult> ArtifactAsync(string id, string name, ClaimsPrincipal user, JobStore store, CancellationToken cancellationToken)
     {
         if (!ArtifactName().IsMatch(name) || name.Contains(".."))
         {
             return Problem(StatusCodes.Status404NotFound, "No such artifact.");
         }
 
-        var record = await store.GetAsync(id, cancellationToken);
+        var record = await store.GetOwnedAsync(id, Owner.Of(user), cancellationToken);
         if (record is null || !record.Artifacts.Contains(name, StringComparer.Ordinal))
         {
             return Problem(StatusCodes.Status404NotFound, "No such artifact.");
@@ -164,9 +190,9 @@ public static partial class JobsApi
     }
 
     /// <summary>Every artifact of a finished job in one zip, named for the job.</summary>
-    private static async Task<IResult> DownloadAllAsync(string id, JobStore store, CancellationToken cancellationToken)
+    private static async Task<IResult> DownloadAllAsync(string id, ClaimsPrincipal user, JobStore store, CancellationToken cancellationToken)
     {
-        var record = await store.GetAsync(id, cancellationToken);
+        var record = await store.GetOwnedAsync(id, Owner.Of(user), cancellationToken);
         if (record is null)
         {
             return Problem(StatusCodes.Status404NotFound, "No such job.");
@@ -182,17 +208,17 @@ public static partial class JobsApi
     }
 
     /// <summary>The crop of the face a job fits (written when the job starts; the job page and the jobs list show it).</summary>
-    private static async Task<IResult> FaceAsync(string id, JobStore store, CancellationToken cancellationToken)
+    private static async Task<IResult> FaceAsync(string id, ClaimsPrincipal user, JobStore store, CancellationToken cancellationToken)
     {
-        var record = await store.GetAsync(id, cancellationToken);
+        var record = await store.GetOwnedAsync(id, Owner.Of(user), cancellationToken);
         var path = record is null ? null : Path.Combine(store.JobDirectory(record.Id), ReconstructionJobExecutor.FaceFile);
         return path is not null && File.Exists(path) ? Results.File(path, "image/jpeg") : Problem(StatusCodes.Status404NotFound, "No face crop for this job.");
     }
 
     /// <summary>The uploaded photo of a job (its name is fixed by the store, never taken from a request).</summary>
-    private static async Task<IResult> InputAsync(string id, JobStore store, CancellationToken cancellationToken)
+    private static async Task<IResult> InputAsync(string id, ClaimsPrincipal user, JobStore store, CancellationToken cancellationToken)
     {
-        var record = await store.GetAsync(id, cancellationToken);
+        var record = await store.GetOwnedAsync(id, Owner.Of(user), cancellationToken);
         if (record is null)
         {
             return Problem(StatusCodes.Status404NotFound, "No such job.");
@@ -203,9 +229,9 @@ public static partial class JobsApi
         return File.Exists(path) ? Results.File(path, type) : Problem(StatusCodes.Status404NotFound, "The photo is gone.");
     }
 
-    private static async Task<IResult> CancelAsync(string id, JobStore store, JobQueue queue, CancellationToken cancellationToken)
+    private static async Task<IResult> CancelAsync(string id, ClaimsPrincipal user, JobStore store, JobQueue queue, JobEvents events, CancellationToken cancellationToken)
     {
-        var record = await store.GetAsync(id, cancellationToken);
+        var record = await store.GetOwnedAsync(id, Owner.Of(user), cancellationToken);
         if (record is null)
         {
             return Problem(StatusCodes.Status404NotFound, "No such job.");
@@ -216,9 +242,17 @@ public static partial class JobsApi
             return Problem(StatusCodes.Status409Conflict, $"The job has already ended ({record.Status}).");
         }
 
+        await events.CancellingAsync(id); // first, so every watcher sees "Cancelling" before "Cancelled"
         queue.Cancel(id);
         return Results.Accepted($"/api/jobs/{id}", Describe(record));
     }
+
+    /// <summary>Deletes the job: cancels it first if it is queued or running, then removes the photo, every artifact
+    /// and the record.</summary>
+    private static async Task<IResult> DeleteAsync(string id, ClaimsPrincipal user, JobDeletion deletion, CancellationToken cancellationToken) =>
+        await deletion.DeleteAsync(id, Owner.Of(user), cancellationToken)
+            ? Results.NoContent()
+            : Problem(StatusCodes.Status404NotFound, "No such job.");
 
     private static object Describe(JobRecord record, JobStateMessage? live = null) => new
     {
@@ -235,6 +269,7 @@ public static partial class JobsApi
         urls = new
         {
             self = $"/api/jobs/{record.Id}",
+            cancel = $"/api/jobs/{record.Id}/cancel",
             hub = "/hubs/jobs",
             artifacts = record.Artifacts.ToDictionary(a => a, a => $"/api/jobs/{record.Id}/artifacts/{a}"),
         },

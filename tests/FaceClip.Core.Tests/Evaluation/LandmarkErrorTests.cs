@@ -54,6 +54,16 @@ public sealed class LandmarkErrorTests
     }
 
     [Fact]
+    public void TheLandmarkBoxNormaliserIsTheReferencePointsOwnBox()
+    {
+        (float X, float Y)[] reference = [(10, 20), (50, 20), (10, 120), (50, 120)]; // 40 x 100: √area = 63.25
+        var predicted = Shifted(reference, 3, 4);
+        Assert.Equal(new FaceBox(10, 20, 40, 100), LandmarkError.BoundingBox(reference));
+        Assert.Equal(5 / Math.Sqrt(4000), LandmarkError.NmeByLandmarkBox(predicted, reference), 9);
+        Assert.Equal((30, 70), LandmarkError.Centroid(reference));
+    }
+
+    [Fact]
     public void MeanDistanceAveragesUnequalErrors()
     {
         (float X, float Y)[] reference = [(0, 0), (10, 0), (0, 10), (10, 10)];

@@ -281,7 +281,7 @@ public sealed class ExpressionTransferTests(TransferFixture fixture) : IClassFix
         // The first step's term is the weight times the distance of the first iterate (the prototype), as reported.
         Assert.Equal(0, free.Prompts[0].LossHistory[0]["identity"]);
         Assert.Equal(20 * startDistance, held.Prompts[0].LossHistory[0]["identity"], 20 * 2e-3);
-        Assert.True(held.Prompts[0].IdentityDistance < free.Prompts[0].IdentityDistance - 0.02,
+        Assert.True(held.Prompts[0].IdentityDistance < free.Prompts[0].IdentityDistance - 0.01,
             $"the term pulls the descriptor back: {held.Prompts[0].IdentityDistance:F3} with it, {free.Prompts[0].IdentityDistance:F3} without");
 
         // Below its margin the term is zero.

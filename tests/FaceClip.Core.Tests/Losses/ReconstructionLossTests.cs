@@ -71,6 +71,52 @@ public sealed class ReconstructionLossTests
     }
 
     [Fact]
+    public void ThePriorIsTwiceTheNegativeLogPriorOfGaussianIdentityAndExponentialExpression()
+    {
+        Assert.Equal(0f, CodeRegularization.Prior(zeros(1, 80), zeros(1, 53), zeros(1, 80), 0.25).item<float>());
+        Assert.Equal(80f, CodeRegularization.Prior(ones(1, 80), zeros(1, 53), zeros(1, 80), 0.25).item<float>(), 3);
+        var expression = zeros(1, 53);
+        expression[0, 3] = 0.5f;
+        expression[0, 7] = 0.5f;
+        // (2 / b) Σβ: linear in the weights (sparse), not quadratic.
+        Assert.Equal(8f, CodeRegularization.Prior(zeros(1, 80), expression, zeros(1, 80), 0.25).item<float>(), 4);
+        Assert.Equal(16f, CodeRegularization.Prior(zeros(1, 80), expression * 2, zeros(1, 80), 0.25).item<float>(), 4);
+        Assert.Equal(4f, CodeRegularization.Prior(zeros(1, 80), expression, zeros(1, 80), 0.5).item<float>(), 4);
+    }
+
+    [Fact]
+    public void TheLandmarkWeightsAreTheInverseVariancesOfTheNoiseModel()
+    {
+        var w = LandmarkLoss.NoiseWeights();
+        Assert.Equal(68, w.Length);
+        Assert.Equal(0.25f, w[0], 5);   // jaw line: twice the noise
+        Assert.Equal(0.25f, w[16], 5);
+        Assert.Equal(1 / 2.25f, w[19], 5); // brows
+        Assert.Equal(0.64f, w[28], 5);   // nose ridge
+        Assert.Equal(1f, w[33], 5);      // nose base
+        Assert.Equal(1f, w[36], 5);      // eyes
+        Assert.Equal(1f, w[62], 5);      // lips
+    }
+
+    [Fact]
+    public void TheLandmarkWeightFollowsFromTheNoiseUnlessSetExplicitly()
+    {
+        var o = new FaceClip.Core.Reconstruction.ReconstructionOptions { RegularizationWeight = 1e-4 };
+        Assert.Equal(3, o.LandmarkNoise);
+        Assert.Equal(68 * 1e-4 / 9, o.EffectiveLandmarkWeight, 10);
+        o.LandmarkNoise = 6;
+        Assert.Equal(68 * 1e-4 / 36, o.EffectiveLandmarkWeight, 10);
+        o.CropSize = 448; // the same noise relative to the face: twice the pixels
+        Assert.Equal(68 * 1e-4 / 144, o.EffectiveLandmarkWeight, 10);
+        o.RegularizationWeight = 1e-3; // the prior and the landmarks keep their ratio
+        Assert.Equal(68 * 1e-3 / 144, o.EffectiveLandmarkWeight, 10);
+        o.LandmarkWeight = 0.005;
+        Assert.Equal(0.005, o.EffectiveLandmarkWeight);
+        o.LandmarkNoise = 0;
+        Assert.Throws<ArgumentException>(o.Validate);
+    }
+
+    [Fact]
     public void FaceCriticIsZeroForTheTargetAndGrowsAwayFromIt()
     {
         using var critic = new FaceFeatureCritic();

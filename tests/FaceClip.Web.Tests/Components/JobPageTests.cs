@@ -11,6 +11,9 @@ namespace FaceClip.Web.Tests.Components;
 /// reports, cancels, and lays out the results (top-level downloads, one card per prompt).</summary>
 public sealed class JobPageTests : BunitContext, IAsyncLifetime
 {
+    /// <summary>The owner of the page's user.</summary>
+    private const string PageOwner = "browser:page-owner";
+
     private readonly string _data = Directory.CreateTempSubdirectory("faceclip-jobpage-").FullName;
     private readonly JobStore _store;
     private readonly JobQueue _queue;
@@ -26,11 +29,17 @@ public sealed class JobPageTests : BunitContext, IAsyncLifetime
         JSInterop.SetupVoid(_ => true).SetVoidResult();
         JSInterop.Setup<int>(_ => true).SetResult(0);
         Services.AddMudServices();
+        AddAuthorization().SetAuthorized("visitor").SetClaims(new System.Security.Claims.Claim(FaceClip.Web.Owners.Owner.ClaimType, PageOwner));
         _store = new JobStore(_data);
         _queue = new JobQueue(Options.Create(new JobOptions { DataDirectory = _data, QueueCapacity = 2 }));
         Services.AddSingleton(_store);
         Services.AddSingleton(_queue);
-        Services.AddSingleton(new JobEvents(new SilentHub()));
+        Services.AddLogging();
+        Services.AddSignalR();
+        Services.AddSingleton<JobEvents>();
+        Services.AddSingleton<JobDeletion>();
+        Services.AddSingleton(new FaceClip.Web.Owners.ApiKeyStore(_data));
+        Services.AddSingleton(Options.Create(new FaceClip.Web.Owners.OwnerOptions()));
         Render<MudBlazor.MudPopoverProvider>();
     }
 
@@ -42,10 +51,12 @@ public sealed class JobPageTests : BunitContext, IAsyncLifetime
         Directory.Delete(_data, recursive: true);
     }
 
-    private async Task<JobRecord> CreateJobAsync(params string[] prompts)
+    private Task<JobRecord> CreateJobAsync(params string[] prompts) => CreateJobOfAsync(PageOwner, prompts);
+
+    private async Task<JobRecord> CreateJobOfAsync(string owner, params string[] prompts)
     {
         using var photo = File.OpenRead(TestSupport.SharedAssets.SamplePhoto(1));
-        return await _store.CreateAsync("sample1.jpg", photo, new JobRequest { Prompts = prompts.ToList() }, CancellationToken.None);
+        return await _store.CreateAsync(owner, "sample1.jpg", photo, new JobRequest { Prompts = prompts.ToList() }, CancellationToken.None);
     }
 
     [Fact]
@@ -145,5 +156,77 @@ public sealed class JobPageTests : BunitContext, IAsyncLifetime
         Assert.Equal("look-surprised", shown.Arguments[1]);
         Assert.Equal("textured", shown.Arguments[2]);
         Assert.Contains("look-surprised/render.png", cut.Find("img.final-render").GetAttribute("src"));
+    }
+
+    [Fact]
+    public async Task AnotherOwnersJobIsNoSuchJobAndItsLiveViewIsNotAttached()
+    {
+        var job = await CreateJobOfAsync("browser:someone-else");
+
+        var cut = Render<Job>(p => p.Add(x => x.Id, job.Id));
+
+        Assert.Contains("No such job", cut.Markup);
+        Assert.Empty(cut.FindAll(".live-view"));
+        Assert.DoesNotContain(job.Id, cut.Markup);
+        Assert.Empty(_module.Invocations["attach"]);
+    }
+
+    [Fact]
+    public async Task TheJobsPageListsOnlyThePageOwnersJobs()
+    {
+        var mine = await CreateJobAsync("a big smile");
+        var theirs = await CreateJobOfAsync("browser:someone-else", "look sad");
+
+        var cut = Render<FaceClip.Web.Components.Pages.Jobs>();
+
+        var links = cut.FindAll("#jobs a").Select(a => a.GetAttribute("href")).ToList();
+        Assert.Contains($"/jobs/{mine.Id}", links);
+        Assert.DoesNotContain($"/jobs/{theirs.Id}", links);
+        Assert.DoesNotContain("look sad", cut.Markup);
+    }
+
+    [Fact]
+    public async Task TheDeleteButtonRemovesTheJobAndReturnsToTheJobsPage()
+    {
+        var job = await CreateJobAsync();
+        var cut = Render<Job>(p => p.Add(x => x.Id, job.Id));
+
+        await cut.InvokeAsync(() => cut.Find("#delete").Click());
+
+        cut.WaitForAssertion(() => Assert.EndsWith("/jobs", Services.GetRequiredService<Microsoft.AspNetCore.Components.NavigationManager>().Uri), TestSupport.TestWaits.HangCap);
+        Assert.Null(await _store.GetAsync(job.Id));
+        Assert.False(Directory.Exists(_store.JobDirectory(job.Id)));
+    }
+
+    [Fact]
+    public async Task EachRowOfTheJobsPageHasADeleteButton()
+    {
+        var kept = await CreateJobAsync("a big smile");
+        var deleted = await CreateJobAsync("look sad");
+        var cut = Render<FaceClip.Web.Components.Pages.Jobs>();
+        Assert.Equal(2, cut.FindAll(".delete-job").Count);
+
+        var row = cut.FindAll("#jobs tr").Single(r => r.TextContent.Contains("look sad"));
+        await cut.InvokeAsync(() => row.QuerySelector(".delete-job")!.Click());
+
+        cut.WaitForAssertion(() => Assert.Single(cut.FindAll(".delete-job")), TestSupport.TestWaits.HangCap);
+        Assert.DoesNotContain("look sad", cut.Markup);
+        Assert.Null(await _store.GetAsync(deleted.Id));
+        Assert.False(Directory.Exists(_store.JobDirectory(deleted.Id)));
+        Assert.NotNull(await _store.GetAsync(kept.Id));
+    }
+
+    [Fact]
+    public async Task TheJobsPageIssuesAnApiKeyForThePageOwner()
+    {
+        var cut = Render<FaceClip.Web.Components.Pages.Jobs>();
+        Assert.Empty(cut.FindAll("#issued-key"));
+
+        await cut.InvokeAsync(() => cut.Find("#issue-key").Click());
+
+        var text = cut.Find("#issued-key").TextContent;
+        var key = System.Text.RegularExpressions.Regex.Match(text, "fck_[0-9a-f]+").Value;
+        Assert.Contains("X-Api-Key", text);
+        Assert.Equal(PageOwner, await new FaceClip.Web.Owners.ApiKeyStore(_data).FindOwnerAsync(key));
     }
 }

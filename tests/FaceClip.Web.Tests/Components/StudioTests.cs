@@ -22,17 +22,22 @@ public sealed class StudioTests : BunitContext, IAsyncLifetime
         new ReconstructorProvider(ModelStore.Open(FaceClipWebFactory.RepositoryRoot, new ModelStoreOptions { Mirror = TestSupport.SharedAssets.Models }),
             TorchRuntime.Configure(new ComputeOptions { Device = "cpu" })));
 
+    /// <summary>The owner of the page's user.</summary>
+    private const string PageOwner = "browser:studio-owner";
+
     private readonly string _data = Directory.CreateTempSubdirectory("faceclip-studio-").FullName;
 
     public StudioTests()
     {
         JSInterop.Mode = JSRuntimeMode.Loose;
         Services.AddMudServices();
+        AddAuthorization().SetAuthorized("visitor").SetClaims(new System.Security.Claims.Claim(FaceClip.Web.Owners.Owner.ClaimType, PageOwner));
         Services.AddSingleton(Provider.Value);
         Services.AddSingleton(Options.Create(new JobOptions { DataDirectory = _data, QueueCapacity = 2 }));
         Services.AddSingleton(new JobStore(_data));
         Services.AddSingleton<JobQueue>();
         Services.AddSingleton<UploadValidator>();
+        Services.AddSingleton<SubmissionLimiter>();
         Services.AddSingleton<JobSubmission>();
         Render<MudBlazor.MudPopoverProvider>();
     }
@@ -74,7 +79,7 @@ public sealed class StudioTests : BunitContext, IAsyncLifetime
         Assert.False(cut.Find("#start").HasAttribute("disabled"));
         cut.Find("#start").Click();
         cut.WaitForAssertion(() => Assert.Contains("/jobs/", Services.GetRequiredService<Microsoft.AspNetCore.Components.NavigationManager>().Uri), TestWaits.HangCap);
-        var job = Assert.Single(await Services.GetRequiredService<JobStore>().ListAsync());
+        var job = Assert.Single(await Services.GetRequiredService<JobStore>().ListAsync(PageOwner));
         Assert.Equal(largest, job.Request.FaceIndex);
         Assert.Equal(JobStatus.Queued, job.Status);
     }
@@ -100,7 +105,7 @@ public sealed class StudioTests : BunitContext, IAsyncLifetime
 
         cut.Find("#start").Click();
         cut.WaitForAssertion(() => Assert.Contains("/jobs/", Services.GetRequiredService<Microsoft.AspNetCore.Components.NavigationManager>().Uri), TestWaits.HangCap);
-        Assert.Equal(other, Assert.Single(await Services.GetRequiredService<JobStore>().ListAsync()).Request.FaceIndex);
+        Assert.Equal(other, Assert.Single(await Services.GetRequiredService<JobStore>().ListAsync(PageOwner)).Request.FaceIndex);
     }
 
     [Fact]
@@ -153,7 +158,7 @@ public sealed class StudioTests : BunitContext, IAsyncLifetime
 
         cut.Find("#start").Click();
         cut.WaitForAssertion(() => Assert.Contains("/jobs/", Services.GetRequiredService<Microsoft.AspNetCore.Components.NavigationManager>().Uri), TestWaits.HangCap);
-        var job = Assert.Single(await Services.GetRequiredService<JobStore>().ListAsync());
+        var job = Assert.Single(await Services.GetRequiredService<JobStore>().ListAsync(PageOwner));
         Assert.Equal(["a big smile", "look surprised"], job.Request.Prompts);
         Assert.True(job.Request.DetailPass);
     }
@@ -166,5 +171,45 @@ public sealed class StudioTests : BunitContext, IAsyncLifetime
         cut.WaitForAssertion(() => Assert.Contains("not", cut.Find("#studio-error").TextContent, StringComparison.OrdinalIgnoreCase), TestWaits.HangCap);
         Assert.Empty(cut.FindAll("#faces .face-box"));
         Assert.True(cut.Find("#start").HasAttribute("disabled"));
+    }
+
+    [Fact]
+    public void TheStudioSaysHowLongPhotosAreKept()
+    {
+        var cut = Render<Studio>();
+
+        Assert.Contains("deleted 72 hours after", cut.Find("#retention").TextContent);
+    }
+
+    [Fact]
+    public void ADamagedPhotoIsRefusedBeforeAnyFaceIsLookedFor()
+    {
+        var photo = File.ReadAllBytes(TestSupport.SharedAssets.SamplePhoto(1));
+        var cut = Render<Studio>();
+
+        cut.FindComponent<InputFile>().UploadFiles(InputFileContent.CreateFromBinary(photo[..(photo.Length * 3 / 4)], "sample1.jpg", contentType: "image/jpeg"));
+
+        cut.WaitForAssertion(() => Assert.Contains("truncated", cut.Find("#studio-error").TextContent), TestWaits.HangCap);
+        Assert.Empty(cut.FindAll("#faces .face-box"));
+        Assert.True(cut.Find("#start").HasAttribute("disabled"));
+    }
+
+    [Fact]
+    public async Task TheStudiosSubmissionsCountAgainstTheOwnersLimit()
+    {
+        var limiter = Services.GetRequiredService<SubmissionLimiter>();
+        for (var i = 0; i < new JobOptions().SubmissionsPerOwner; i++)
+        {
+            Assert.Null(limiter.TryAcquire(PageOwner, "studio-test"));
+        }
+
+        var cut = Render<Studio>();
+        cut.FindComponent<InputFile>().UploadFiles(InputFileContent.CreateFromBinary(
+            File.ReadAllBytes(TestSupport.SharedAssets.SamplePhoto(1)), "sample1.jpg", contentType: "image/jpeg"));
+        cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("#faces .face-box")), TestWaits.HangCap);
+        cut.Find("#start").Click();
+
+        cut.WaitForAssertion(() => Assert.Contains("Too many jobs", cut.Find("#start-error").TextContent), TestWaits.HangCap);
+        Assert.Empty(await Services.GetRequiredService<JobStore>().ListAsync(PageOwner));
     }
 }

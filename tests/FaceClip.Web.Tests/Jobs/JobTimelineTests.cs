@@ -86,7 +86,7 @@ public sealed class JobTimelineTests
         var id = JobIds.New();
         var record = new JobRecord
         {
-            Id = id, CreatedAt = DateTimeOffset.UtcNow, Status = JobStatus.Completed, InputFileName = "input.jpg",
+            Id = id, Owner = "browser:test", CreatedAt = DateTimeOffset.UtcNow, Status = JobStatus.Completed, InputFileName = "input.jpg",
             Request = new JobRequest { Prompts = ["look surprised"] },
             Artifacts = ["params.json", "mesh.obj", "mesh.mtl", "texture.png", "mesh.glb", "mesh-obj.zip", "mesh.ply", "render.png", "overlay.png",
                 "look-surprised/mesh.glb", "look-surprised/texture.png", "look-surprised/codes.json", "transfer.json"],

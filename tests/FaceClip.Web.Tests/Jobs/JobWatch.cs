@@ -20,13 +20,14 @@ public static class JobWatch
 {
     /// <summary>A hub connection to an in-memory server (long polling through the test server's handler) that waits
     /// for the server as long as a test may wait.</summary>
-    public static HubConnection Connect(TestServer server)
+    public static HubConnection Connect(TestServer server, string apiKey = JobHost.OwnerKey)
     {
         var hub = new HubConnectionBuilder()
             .WithUrl(new Uri(server.BaseAddress, "hubs/jobs"), o =>
             {
                 o.Transports = HttpTransportType.LongPolling;
                 o.HttpMessageHandlerFactory = _ => server.CreateHandler();
+                o.Headers["X-Api-Key"] = apiKey;
             })
             .AddMessagePackProtocol()
             .Build();
@@ -43,9 +44,9 @@ public static class JobWatch
         or nameof(JobStatus.Cancelled) or nameof(JobStatus.Interrupted);
 
     /// <summary>Subscribes to a job and returns its final state (at once if it has already finished).</summary>
-    public static async Task<JobStateMessage> UntilFinishedAsync(TestServer server, string id)
+    public static async Task<JobStateMessage> UntilFinishedAsync(TestServer server, string id, string apiKey = JobHost.OwnerKey)
     {
-        await using var hub = Connect(server);
+        await using var hub = Connect(server, apiKey);
         var finished = new TaskCompletionSource<JobStateMessage>(TaskCreationOptions.RunContinuationsAsynchronously);
         hub.On<JobStateMessage>("State", s =>
         {
@@ -62,9 +63,9 @@ public static class JobWatch
 
     /// <summary>Subscribes to a job and returns once it has reported the given iteration (live, or in the history a late
     /// watcher replays); fails if the job finishes first.</summary>
-    public static async Task UntilProgressAsync(TestServer server, string id, int iteration)
+    public static async Task UntilProgressAsync(TestServer server, string id, int iteration, string apiKey = JobHost.OwnerKey)
     {
-        await using var hub = Connect(server);
+        await using var hub = Connect(server, apiKey);
         var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         hub.On<ProgressMessage>("Progress", p =>
         {

@@ -150,7 +150,7 @@ public sealed class JobsApiTests
     }
 
     [Fact]
-    public async Task DeletingARunningJobCancelsIt()
+    public async Task CancellingARunningJobStopsIt()
     {
         var gate = new SemaphoreSlim(0);
         var executor = new ScriptedExecutor(steps: 3) { Gate = gate };
@@ -158,12 +158,12 @@ public sealed class JobsApiTests
         var id = await IdOf(await host.SubmitAsync(JobHost.Png()));
         await executor.Started.Task.WithinHangCap("the job starting");
 
-        var response = await host.Client.DeleteAsync($"/api/jobs/{id}");
+        var response = await host.Client.PostAsync($"/api/jobs/{id}/cancel", null);
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         var job = await WaitForStatusAsync(host, id, "Cancelled");
         Assert.Equal("Cancelled by the user.", job.GetProperty("error").GetString());
-        Assert.Equal(HttpStatusCode.Conflict, (await host.Client.DeleteAsync($"/api/jobs/{id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, (await host.Client.PostAsync($"/api/jobs/{id}/cancel", null)).StatusCode);
     }
 
     [Theory]

@@ -11,8 +11,12 @@ public sealed class ScriptedExecutor(int steps = 5) : IJobExecutor
     /// <summary>Fires when a job has started running.</summary>
     public TaskCompletionSource Started { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    /// <summary>The image each job was given to read.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<string> Inputs { get; } = new();
+
     public async Task<IReadOnlyList<string>> ExecuteAsync(JobExecution job, IJobReporter reporter, CancellationToken cancellationToken)
     {
+        Inputs.Enqueue(job.InputPath);
         Started.TrySetResult();
         if (!File.Exists(job.InputPath))
         {

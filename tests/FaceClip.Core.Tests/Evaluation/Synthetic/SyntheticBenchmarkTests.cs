@@ -1,0 +1,174 @@
+using System.Reflection;
+using FaceClip.Core.Evaluation;
+using FaceClip.Core.Evaluation.Synthetic;
+using FaceClip.Core.Geometry;
+using FaceClip.Core.Reconstruction;
+using FaceClip.Core.Tests.Geometry;
+using FaceClip.Core.Vision;
+
+namespace FaceClip.Core.Tests.Evaluation.Synthetic;
+
+/// <summary>One reconstructor for the class (the face model and the face networks).</summary>
+public sealed class SyntheticBenchFixture : IDisposable
+{
+    public SyntheticBenchFixture()
+    {
+        var store = TestPaths.OpenStore();
+        Reconstructor = new Reconstructor(FaceModel.Load(store), FacePipeline.Load(store));
+        Bench = new SyntheticBenchmark(Reconstructor);
+    }
+
+    public Reconstructor Reconstructor { get; }
+
+    public SyntheticBenchmark Bench { get; }
+
+    public void Dispose()
+    {
+        Reconstructor.Model.Dispose();
+        Reconstructor.Faces.Dispose();
+        Reconstructor.Dispose();
+    }
+}
+
+public sealed class SyntheticBenchmarkTests(SyntheticBenchFixture fixture, IctFaceKitFixture ict) : IClassFixture<SyntheticBenchFixture>, IClassFixture<IctFaceKitFixture>
+{
+    [Fact]
+    public void TheSameSeedDrawsTheSameFacesAndTheyCoverWhatTheBenchPromises()
+    {
+        var generator = new SyntheticFaceGenerator(ict.Data, 80);
+        var a = generator.Draw(30, 11);
+        var b = generator.Draw(30, 11);
+        Assert.Equal(a.Select(f => f.Identity.Sum()), b.Select(f => f.Identity.Sum()));
+        Assert.Equal(a.Select(f => f.Yaw), b.Select(f => f.Yaw));
+        Assert.NotEqual(a.Select(f => f.Yaw), generator.Draw(30, 12).Select(f => f.Yaw));
+
+        var identity = a.SelectMany(f => f.Identity).Select(x => (double)x).ToArray();
+        Assert.InRange(identity.Average(), -0.1, 0.1);
+        Assert.InRange(Math.Sqrt(identity.Average(x => x * x)), 0.9, 1.1);
+        Assert.All(a, f => Assert.InRange(f.Yaw, -45, 45));
+        Assert.All(a, f => Assert.InRange(f.Pitch, -20, 20));
+        Assert.All(a, f => Assert.InRange(f.Roll, -10, 10));
+        Assert.All(a, f => Assert.All(f.Expression, w => Assert.InRange(w, 0, 1)));
+        Assert.All(a.Where(f => f.ExpressionKind == SyntheticExpression.None), f => Assert.All(f.Expression, w => Assert.Equal(0, w)));
+        Assert.All(a.Where(f => f.ExpressionKind != SyntheticExpression.None), f => Assert.Contains(f.Expression, w => w > 0.1));
+        Assert.Equal(3, a.Select(f => f.ExpressionKind).Distinct().Count());
+    }
+
+    [Fact]
+    public void TheBenchmarksRendererSharesNothingWithTheFittersForwardModel()
+    {
+        // Everything that draws a synthetic photo: none of it may call the fitter's renderer, its camera, its tensor
+        // face model or TorchSharp (the engine of the fitter's forward model).
+        var drawing = new[] { typeof(ReferenceRenderer), typeof(SkinPainter), typeof(SkinTexture), typeof(SyntheticFaceGenerator) };
+        var forbidden = new[] { "FaceClip.Core.Rendering", "TorchSharp" };
+        foreach (var type in drawing)
+        {
+            foreach (var member in ReferencedMembers(type))
+            {
+                var ns = member.DeclaringType?.Namespace ?? "";
+                Assert.False(forbidden.Any(f => ns.StartsWith(f, StringComparison.Ordinal)), $"{type.Name} uses {member.DeclaringType}.{member.Name}");
+                Assert.NotEqual(typeof(FaceModel), member.DeclaringType);
+            }
+        }
+
+        // The scan sees calls at all: the renderer draws with Skia.
+        Assert.Contains(ReferencedMembers(typeof(ReferenceRenderer)), m => m.DeclaringType?.Namespace == "SkiaSharp");
+    }
+
+    [Fact]
+    public void APhotographedFaceIsFoundWhereItsTrueLandmarksAre()
+    {
+        var face = Face(yaw: 15, expression: []);
+        var photo = fixture.Bench.Photograph(face);
+        Assert.Equal((face.Width, face.Height), (photo.Width, photo.Height));
+        using var image = FaceImage.Decode(photo.Jpeg);
+        Assert.Equal(face.Width, image.Width);
+        var analysis = fixture.Reconstructor.Faces.Analyse(image);
+        var detected = Assert.Single(analysis.Faces);
+        // The detector's landmarks lie near the true ones: within 10 % of the eye distance on average.
+        Assert.InRange(LandmarkError.NmeByOuterEyeCorners(detected.Landmarks.ToArray(), photo.Landmarks), 0, 0.1);
+    }
+
+    [Fact]
+    public async Task AShortFitOfASyntheticFaceComesCloserToItsTrueShapeThanTheMeanFace()
+    {
+        var face = Face(yaw: -10, expression: [("jawOpen", 0.6f), ("mouthSmile_L", 0.7f), ("mouthSmile_R", 0.7f), ("browInnerUp_L", 0.5f), ("browInnerUp_R", 0.5f)]);
+        var photo = fixture.Bench.Photograph(face);
+        var result = await fixture.Bench.MeasureAsync(face, photo, new ReconstructionOptions { PoseIterations = 80, ShapeIterations = 80, Iterations = 0, PreviewEvery = 0, TextureSize = 128 });
+
+        Assert.True(result.Fitted, result.Failure);
+        Assert.True(result.FitMm < 0.9 * result.MeanFaceMm, $"fit {result.FitMm:F2} mm, mean face {result.MeanFaceMm:F2} mm");
+        Assert.True(result.ExpressionMm < result.MeanFaceMm, $"expression {result.ExpressionMm:F2} mm");
+        Assert.InRange(result.Nme68, 0, 0.12);
+    }
+
+    /// <summary>A face of the model: a fixed identity, the given expression, a fixed scene.</summary>
+    private SyntheticFace Face(double yaw, (string Name, float Weight)[] expression)
+    {
+        var generator = new SyntheticFaceGenerator(ict.Data, 80);
+        var drawn = generator.Draw(1, 5)[0];
+        var weights = new float[ict.Data.ExpressionCount];
+        foreach (var (name, weight) in expression)
+        {
+            weights[Array.IndexOf(ict.Data.ExpressionNames, name)] = weight;
+        }
+
+        return drawn with
+        {
+            Expression = weights,
+            ExpressionKind = expression.Length == 0 ? SyntheticExpression.None : SyntheticExpression.Mix,
+            Yaw = yaw,
+            Pitch = 0,
+            Roll = 0,
+            Width = 512,
+            Height = 512,
+            Focal = 1.6 * 512,
+            Position = generator.Aim(yaw, 0, 0, 1.6 * 512, 512, 0.42),
+            Blur = 0.5,
+            Noise = 2,
+            JpegQuality = 90,
+        };
+    }
+
+    private static IEnumerable<MemberInfo> ReferencedMembers(Type type)
+    {
+        const BindingFlags all = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly;
+        var types = new[] { type }.Concat(type.GetNestedTypes(all));
+        foreach (var t in types)
+        {
+            foreach (var method in t.GetMethods(all).Cast<MethodBase>().Concat(t.GetConstructors(all)))
+            {
+                var il = method.GetMethodBody()?.GetILAsByteArray();
+                if (il is null)
+                {
+                    continue;
+                }
+
+                for (var i = 0; i + 4 < il.Length; i++)
+                {
+                    // call, callvirt, newobj, ldftn (0xFE 0x06), ldsfld/ldfld/stfld/stsfld
+                    if (il[i] is 0x28 or 0x6F or 0x73 or 0x7B or 0x7D or 0x7E or 0x80 || (il[i] == 0x06 && i > 0 && il[i - 1] == 0xFE))
+                    {
+                        var token = BitConverter.ToInt32(il, i + 1);
+                        MemberInfo? member = null;
+                        try
+                        {
+                            member = method.Module.ResolveMember(token, t.IsGenericType ? t.GetGenericArguments() : null, method.IsGenericMethod ? method.GetGenericArguments() : null);
+                        }
+                        catch (ArgumentException)
+                        {
+                        }
+                        catch (BadImageFormatException)
+                        {
+                        }
+
+                        if (member is not null)
+                        {
+                            yield return member;
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -32,6 +32,7 @@ public sealed class BrowserSession : IAsyncDisposable
         ? s * 1000
         : TestWaits.HangCapMilliseconds;
 
+    private readonly List<IBrowserContext> _contexts = [];
     private WebApplicationFactory<Program>? _factory;
     private IPlaywright? _playwright;
 
@@ -103,6 +104,10 @@ public sealed class BrowserSession : IAsyncDisposable
             TimezoneId = timezone,
             Locale = "en-GB",
         });
+        // Every page is traced (screenshots and DOM snapshots of each action), so a failure can be replayed with
+        // `npx playwright show-trace TestResults/traces/<n>.zip`.
+        await context.Tracing.StartAsync(new TracingStartOptions { Screenshots = true, Snapshots = true });
+        _contexts.Add(context);
         var page = await context.NewPageAsync();
         page.SetDefaultTimeout(WaitCap);
         page.SetDefaultNavigationTimeout(WaitCap);
@@ -171,8 +176,25 @@ public sealed class BrowserSession : IAsyncDisposable
             : throw new FileNotFoundException($"Chromium is needed for the browser tests: install Debian's 'chromium' package (scripts/setup.sh --tests does) or set FACECLIP_CHROMIUM.", path);
     }
 
+    /// <summary>Where the pages' traces are written when the session ends.</summary>
+    public static string Traces { get; } = Path.Combine(Root, "TestResults", "traces");
+
     public async ValueTask DisposeAsync()
     {
+        Directory.CreateDirectory(Traces);
+        foreach (var context in _contexts)
+        {
+            var name = $"{DateTime.UtcNow:HHmmss}-{Guid.NewGuid().ToString("N")[..6]}.zip";
+            try
+            {
+                await context.Tracing.StopAsync(new TracingStopOptions { Path = Path.Combine(Traces, name) });
+            }
+            catch (PlaywrightException)
+            {
+                // the context was closed with its browser: no trace to keep
+            }
+        }
+
         if (Browser is not null)
         {
             await Browser.DisposeAsync();

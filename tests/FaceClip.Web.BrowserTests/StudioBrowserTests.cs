@@ -197,6 +197,19 @@ public sealed class StudioBrowserTests(ITestOutputHelper output) : IAsyncLifetim
         var final = await page.WaitForFunctionAsync($"() => {BrowserSession.Finished} && document.querySelector('.live-view').dataset.status");
         Assert.Equal("Completed", await final.JsonValueAsync<string>());
         output.WriteLine($"job completed {(await page.EvaluateAsync<double>("() => performance.now()") - started) / 1000:F1} s after the job page opened");
+        // The whole job's bar as it moved (the first and last step of each stage, and every jump of five points).
+        var timeline = await JobTimeline.LoadAsync(_session.Services.GetRequiredService<JobStore>(), jobId, CancellationToken.None);
+        var before = 0.0;
+        foreach (var (step, i) in timeline!.Steps.Select((p, i) => (p, i)))
+        {
+            var edge = i == 0 || step.Stage != timeline.Steps[i - 1].Stage || i == timeline.Steps.Length - 1 || step.Stage != timeline.Steps[Math.Min(i + 1, timeline.Steps.Length - 1)].Stage;
+            if (edge || step.Fraction - before > 0.05)
+            {
+                output.WriteLine($"  bar: {step.Stage} {step.Iteration}/{step.TotalIterations} at {step.ElapsedSeconds:F1} s: {step.Fraction:P0}, {step.RemainingSeconds:F1} s left");
+            }
+
+            before = step.Fraction;
+        }
 
         Step("9. Results");
         // 9. Results grouped, named for the job and the prompt, explained, and all in one zip.

@@ -18,19 +18,22 @@ public sealed class ReconstructionJobExecutor(
     /// show it).</summary>
     public const string FaceFile = "face.jpg";
 
+    private readonly JobPaces _paces = new();
+
     public async Task<IReadOnlyList<string>> ExecuteAsync(JobExecution job, IJobReporter reporter, CancellationToken cancellationToken)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        await reporter.StageAsync("loading models");
-        var reconstructor = await Task.Run(provider.Get, cancellationToken);
         var options = OptionsFor(job.Request);
         var prompts = job.Request.Prompts;
         var transferOptions = transferDefaults.Value.Clone();
         transferOptions.Critic = job.Request.Critic;
         var plan = JobProgress.PlanFor(options.PoseIterations, options.ShapeIterations, options.Iterations,
             options.DetailPass ? options.DetailIterations : 0, transferOptions.Iterations, prompts.Count);
-        var progress = new JobProgress(plan, () => clock.Elapsed);
-        await reporter.PlanAsync(plan, progress.InitialMarks());
+        var progress = new JobProgress(_paces.Adjust(plan), () => clock.Elapsed);
+        progress.Begin("preparing");
+        await reporter.PlanAsync(progress.Shown, progress.InitialMarks());
+        await reporter.StageAsync("loading models");
+        var reconstructor = await Task.Run(provider.Get, cancellationToken);
 
         await reporter.StageAsync("finding the face");
         options.FaceIndex = await Task.Run(() => ChooseFace(reconstructor, job, options.FaceIndex), cancellationToken);
@@ -39,15 +42,20 @@ public sealed class ReconstructionJobExecutor(
         var critic = reconstructor.Critics.Resolve(options.Critic).Name();
         OptimisationStage? stage = null;
         ReconstructionResult? result = null;
+        var runStart = clock.Elapsed.TotalSeconds;
         await foreach (var p in reconstructor.RunAsync(job.InputPath, options, cancellationToken))
         {
             if (p.Stage != stage)
             {
                 stage = p.Stage;
                 await reporter.StageAsync(p.Stage == OptimisationStage.Done ? "writing the fit" : p.Stage.Name(), critic: critic);
+                if (p.Stage == OptimisationStage.Done)
+                {
+                    progress.Begin("writing the fit");
+                }
             }
 
-            await ReportAsync(reporter, p, progress);
+            await ReportAsync(reporter, p, progress, Math.Min(clock.Elapsed.TotalSeconds, runStart + p.Elapsed.TotalSeconds));
             result = p.Result ?? result;
         }
 
@@ -55,6 +63,7 @@ public sealed class ReconstructionJobExecutor(
         var files = ReconstructionWriter.Write(fitted, job.OutputDirectory, Path.GetFileName(job.InputPath)).ToList();
         if (prompts.Count == 0)
         {
+            _paces.Learn(plan, progress.Durations());
             return files;
         }
 
@@ -63,19 +72,23 @@ public sealed class ReconstructionJobExecutor(
         using var subject = TransferSubject.FromReconstruction(fitted, FaceImage.Load(job.InputPath), Path.GetFileName(job.InputPath));
         await reporter.StageAsync("transfer", critic: transfer.Critics.Resolve(transferOptions.Critic) == CriticKind.Clip ? "clip" : "face expression net");
         TransferResult? transferred = null;
+        progress.Begin("transfer");
+        runStart = clock.Elapsed.TotalSeconds;
         await foreach (var p in transfer.RunAsync(subject, prompts, transferOptions, null, cancellationToken))
         {
             if (p.Stage == OptimisationStage.Done)
             {
+                progress.Begin("writing the expressions");
                 await reporter.StageAsync("writing the expressions");
             }
 
-            await ReportAsync(reporter, p, progress);
+            await ReportAsync(reporter, p, progress, Math.Min(clock.Elapsed.TotalSeconds, runStart + p.Elapsed.TotalSeconds));
             transferred = p.Result ?? transferred;
         }
 
         using var done = transferred ?? throw new InvalidOperationException("The expression transfer ended without a result.");
         files.AddRange(TransferWriter.Write(done, transfer.Model, job.OutputDirectory, subjectMesh: fitted.Mesh));
+        _paces.Learn(plan, progress.Durations());
         return files;
     }
 
@@ -101,12 +114,13 @@ public sealed class ReconstructionJobExecutor(
     }
 
     /// <summary>Streams one step to the job's watchers: its losses and where the whole job stands, and its preview and
-    /// first head's vertices when it has them.</summary>
-    private static async Task ReportAsync<TResult>(IJobReporter reporter, OptimisationProgress<TResult> p, JobProgress progress)
+    /// first head's vertices when it has them. <paramref name="at"/> is when the run took the step, on the job's clock
+    /// (from the run's own clock: its reports are buffered and can be read in bursts).</summary>
+    private static async Task ReportAsync<TResult>(IJobReporter reporter, OptimisationProgress<TResult> p, JobProgress progress, double at)
         where TResult : class
     {
         var stage = p.Stage.Name();
-        var estimate = progress.Step(stage, p.Iteration);
+        var estimate = progress.Step(stage, p.Iteration, at);
         if (p.Stage != OptimisationStage.Done)
         {
             await reporter.ProgressAsync(new ProgressMessage

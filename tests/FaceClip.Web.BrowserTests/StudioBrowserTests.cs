@@ -436,13 +436,30 @@ public sealed class StudioBrowserTests(ITestOutputHelper output) : IAsyncLifetim
         // Once the full stage runs (the longest), cancel.
         await page.WaitForFunctionAsync($"() => /^full/.test(document.querySelector('#stage')?.textContent ?? '') || {BrowserSession.Finished}");
         Assert.Equal("Running", await page.Locator(".live-view").GetAttributeAsync("data-status"));
+        // Every state the page shows from here on is recorded as it changes (the job may stop within a frame of the
+        // click, so reading the page afterwards could miss the "Cancelling" it showed).
+        await page.EvaluateAsync("""
+            () => {
+              const seen = window.__cancelStates = [];
+              const read = () => {
+                const state = [document.querySelector('#job-status')?.innerText.trim() ?? '',
+                  document.querySelector('.live-view')?.dataset.cancelling ?? '', document.querySelector('#eta')?.innerText.trim() ?? ''].join('|');
+                if (seen[seen.length - 1] !== state) seen.push(state);
+              };
+              read();
+              new MutationObserver(read).observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
+            }
+            """);
         var clicked = await page.EvaluateAsync<double>("() => performance.now()");
         await page.Locator("#cancel").ClickAsync();
-        // The page says so straight away (before the job has stopped), as a cancel rather than an error, without a time left.
-        await page.WaitForSelectorAsync(".live-view[data-cancelling=true]");
-        Assert.Contains("Cancelling", await page.Locator("#job-status").InnerTextAsync());
-        Assert.Equal("", (await page.Locator("#eta").InnerTextAsync()).Trim());
         var final = await page.WaitForFunctionAsync($"() => {BrowserSession.Finished} && document.querySelector('.live-view').dataset.status");
+        // The page said so straight away (before the job had stopped), as a cancel rather than an error, without a time
+        // left, and only then "Cancelled".
+        var states = await page.EvaluateAsync<string[]>("() => window.__cancelStates");
+        output.WriteLine($"states after the click (status|cancelling|time left): {string.Join(" → ", states)}");
+        var cancelling = Array.IndexOf(states, "Cancelling|true|");
+        Assert.True(cancelling >= 0, $"the page never showed Cancelling without a time left: {string.Join(" → ", states)}");
+        Assert.True(Array.FindIndex(states, x => x.StartsWith("Cancelled|", StringComparison.Ordinal)) > cancelling, "Cancelled came before Cancelling");
         output.WriteLine($"cancelled {(await page.EvaluateAsync<double>("() => performance.now()") - clicked) / 1000:F1} s after the click");
         Assert.Equal("Cancelled", await final.JsonValueAsync<string>());
         await page.WaitForSelectorAsync("#job-cancelled");

@@ -137,7 +137,14 @@ public sealed class BrowserSession : IAsyncDisposable
     /// <summary>The serious and critical axe-core violations of the page as it is now ("rule: target" each).</summary>
     public static async Task<IReadOnlyList<string>> AccessibilityViolationsAsync(IPage page)
     {
+        // Colours are judged as they settle: a button that has just been enabled fades from the disabled grey for a
+        // quarter of a second, and axe-core reading it halfway would report a contrast the person never sees for long.
         var json = await page.EvaluateAsync<string>(@"async () => {
+            for (let i = 0; i < 10; i++) {
+                const running = document.getAnimations().filter(a => a.playState === 'running' && a.effect?.getTiming().iterations !== Infinity);
+                if (running.length === 0) break;
+                await Promise.all(running.map(a => a.finished.catch(() => null)));
+            }
             const result = await axe.run(document, { resultTypes: ['violations'] });
             return JSON.stringify(result.violations
                 .filter(v => v.impact === 'serious' || v.impact === 'critical')

@@ -42,6 +42,19 @@ public sealed class StudioBrowserTests(ITestOutputHelper output) : IAsyncLifetim
         await page.Locator(".mud-select", new() { HasTextString = critic }).First.WaitForAsync();
     }
 
+    /// <summary>Waits until the studio's photo input listens for files: Blazor's InputFile hooks its change event in a
+    /// script call after the first render, and files set before that are never read (a run once waited 5 min for faces).
+    /// The hook marks the element (<c>_blazorInputFileNextFileId</c>).</summary>
+    private static async Task WaitForPhotoInputAsync(IPage page) =>
+        await page.WaitForFunctionAsync("() => typeof document.querySelector('#photo-drop input[type=file]:not(.d-none)')?._blazorInputFileNextFileId === 'number'");
+
+    /// <summary>Chooses a photo in the studio, as a drop or the file chooser would.</summary>
+    private static async Task ChoosePhotoAsync(IPage page, string path)
+    {
+        await WaitForPhotoInputAsync(page);
+        await page.Locator("#photo-drop input[type=file]:not(.d-none)").SetInputFilesAsync(path);
+    }
+
     private async Task AssertAccessibleAsync(IPage page, string what)
     {
         var violations = await BrowserSession.AccessibilityViolationsAsync(page);
@@ -87,6 +100,7 @@ public sealed class StudioBrowserTests(ITestOutputHelper output) : IAsyncLifetim
             await SixLabors.ImageSharp.ImageExtensions.SaveAsBmpAsync(photo, bmp);
         }
 
+        await WaitForPhotoInputAsync(page);
         var chooser = await page.RunAndWaitForFileChooserAsync(() => page.Keyboard.PressAsync("Enter"));
         await chooser.SetFilesAsync(bmp);
         await page.WaitForSelectorAsync("#studio-error");
@@ -95,7 +109,7 @@ public sealed class StudioBrowserTests(ITestOutputHelper output) : IAsyncLifetim
 
         Step("6. The face picker");
         // 6. The face picker is drawn on the photo: numbered boxes, the largest preselected, arrows move the choice.
-        await page.Locator("#photo-drop input[type=file]:not(.d-none)").SetInputFilesAsync(SharedAssets.SamplePhoto(1));
+        await ChoosePhotoAsync(page, SharedAssets.SamplePhoto(1));
         await page.WaitForSelectorAsync("#faces .face-box");
         Assert.Equal(0, await page.Locator("#studio-error").CountAsync());
         Assert.Equal(3, await page.Locator("#faces .face-box").CountAsync());
@@ -425,7 +439,7 @@ public sealed class StudioBrowserTests(ITestOutputHelper output) : IAsyncLifetim
         var page = await _session.NewPageAsync(errors);
         await _session.GotoAsync(page, "/");
         await page.WaitForSelectorAsync("#studio[data-interactive=true]", new() { State = WaitForSelectorState.Attached });
-        await page.Locator("#photo-drop input[type=file]:not(.d-none)").SetInputFilesAsync(SharedAssets.SamplePhoto(2));
+        await ChoosePhotoAsync(page, SharedAssets.SamplePhoto(2));
         await page.WaitForSelectorAsync("#faces .face-box, #studio-error");
         await ChooseCriticAsync(page, "face recognition network");
         await page.GetByLabel("Iterations (full stage)").FillAsync("2000");

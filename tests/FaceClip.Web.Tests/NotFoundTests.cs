@@ -19,6 +19,18 @@ public sealed class NotFoundTests(FaceClipWebFactory factory) : IClassFixture<Fa
     }
 
     [Fact]
+    public async Task EveryPageNamesAnIconThatIsServed()
+    {
+        // Without one the browser asks for /favicon.ico on every page and logs the 404 as an error.
+        var client = factory.CreateClient();
+        var html = await client.GetStringAsync("/");
+        Assert.Contains("<link rel=\"icon\" type=\"image/svg+xml\" href=\"favicon.svg\"", html, StringComparison.Ordinal);
+        var icon = await client.GetAsync("/favicon.svg");
+        Assert.Equal(HttpStatusCode.OK, icon.StatusCode);
+        Assert.Equal("image/svg+xml", icon.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
     public async Task AnUnknownApiAddressStaysProblemDetails()
     {
         var response = await factory.CreateClient().GetAsync("/api/no-such-thing");

@@ -19,18 +19,24 @@ public static class LandmarksBenchCommand
         var iterations = new Option<int?>("--iterations") { Description = "Iterations of the fit's full stage (default: the product's)." };
         var critic = CommonOptions.Critic();
         var only = new Option<string?>("--only") { Description = "Only images whose path contains this text." };
+        var weights = new Option<string[]>("--weight") { Description = "Override a fit option, e.g. --weight reg=1e-4 (as faceclip reconstruct and bench synthetic take it)." };
         var command = new Command("landmarks", "NME of the detector's and the fit's 68 landmarks against people's annotations, per source and overall.")
         {
-            set, sheet, noFit, iterations, critic, only,
+            set, sheet, noFit, iterations, critic, only, weights,
         };
         command.SetAction((parse, ct) => RunAsync(context, parse.GetValue(set), parse.GetValue(sheet), parse.GetValue(noFit), parse.GetValue(iterations),
-            parse.GetValue(critic), parse.GetValue(only), ct));
+            parse.GetValue(critic), parse.GetValue(only), parse.GetValue(weights) ?? [], ct));
         return command;
     }
 
     private static async Task<int> RunAsync(CliContext context, string? setPath, FileInfo? sheet, bool noFit, int? iterations, CriticChoice critic, string? only,
-        CancellationToken ct)
+        string[] weights, CancellationToken ct)
     {
+        if (noFit && weights.Length > 0)
+        {
+            throw new CliUserException("--weight changes the fit, and --no-fit measures the detector only: give one or the other.");
+        }
+
         setPath ??= context.DefaultLandmarkSet
             ?? throw new CliUserException($"No landmark set given and none found (shared/eval/real-landmarks above {context.Root}); pass --set DIR.");
         var set = LandmarkSet.Load(setPath);
@@ -52,13 +58,18 @@ public static class LandmarksBenchCommand
             {
                 fit.Iterations = n;
             }
+
+            foreach (var w in weights)
+            {
+                ReconstructCommand.ApplyWeight(fit, w);
+            }
         }
 
         var compute = TorchRuntime.Configure(new ComputeOptions());
         using var reconstructor = Reconstructor.Load(context.Store, compute.Device);
         var o = context.Output;
         o.WriteLine($"device {compute.Description}; set {set.Folder}: {set.Images.Count} images, {set.FaceCount} faces; " +
-                    (fit is null ? "detector only" : $"fit with the product's defaults (critic {critic.ToString().ToLowerInvariant()}, full stage {fit.Iterations} iterations)"));
+                    (fit is null ? "detector only" : $"fit with the product's defaults{(weights.Length == 0 ? "" : $" but {string.Join(", ", weights)}")} (critic {critic.ToString().ToLowerInvariant()}, full stage {fit.Iterations} iterations)"));
         o.WriteLine("NME: mean point distance over the annotation's outer-eye-corner distance (eyes) and over the square root of its landmark box area (box)");
         o.WriteLine($"{"face",-44} {"det eyes",9} {"det box",8} {"fit eyes",9} {"fit box",8} {"seconds",8}");
         var results = new List<LandmarkFaceResult>();

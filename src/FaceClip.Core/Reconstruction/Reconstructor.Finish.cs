@@ -26,7 +26,7 @@ public sealed partial class Reconstructor
             unposed += detailOffsets;
         }
 
-        var posed = Model.Pose(c, detailOffsets);
+        var posed = FaceModel.ApplyPose(unposed, FaceModel.ComputeRotation(c.Rotation), c.Translation); // Model.Pose(c, detailOffsets), its shape reused
         var cameraVertices = camera.ToCameraSpace(posed);
         var albedo = Model.ComputeAlbedo(texture).clamp(0, 1);
         var renderer = new MeshRenderer(camera);

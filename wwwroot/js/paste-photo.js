@@ -1,6 +1,15 @@
 // Paste a photo into the studio: an image on the clipboard (a screenshot, "copy image" in a browser) is handed to
 // the studio's file input exactly as if it had been chosen in the file picker, so it takes the same checked path.
+// Enter or Space on the drop zone opens the file picker, in the key's own event (a browser opens a picker only
+// while it handles a person's gesture), and Space does not scroll the page.
 (() => {
+    document.addEventListener("keydown", event => {
+        if ((event.key === "Enter" || event.key === " ") && event.target?.id === "drop-zone") {
+            event.preventDefault();
+            document.querySelector("#photo-drop input[type=file]")?.click();
+        }
+    });
+
     const accepted = ["image/jpeg", "image/png", "image/webp"];
 
     function imageFrom(clipboard) {

@@ -24,11 +24,14 @@ internal sealed class FitRun
     private readonly int _total;
     private int _done;
     private Tensor? _shownOffsets; // the detail pass's displacement, while it runs
+    private readonly Tensor? _photo; // the photo crop, for previews of the landmark stages
 
+    /// <param name="photo">The photo crop [1, 3, S, S]: when given, the landmark stages' previews render the current codes
+    /// over it (those stages render nothing for their loss), so a watcher sees a render from the first steps.</param>
     public FitRun(FaceModel model, ReconstructionLoss loss, ReconstructionOptions options, FaceCodes start, Tensor target,
-        Action<OptimisationProgress<ReconstructionResult>> report, Stopwatch clock, CancellationToken ct)
+        Action<OptimisationProgress<ReconstructionResult>> report, Stopwatch clock, CancellationToken ct, Tensor? photo = null)
     {
-        (_model, _loss, _o, _report, Clock, _ct) = (model, loss, options, report, clock, ct);
+        (_model, _loss, _o, _report, Clock, _ct, _photo) = (model, loss, options, report, clock, ct, photo);
         Target = target;
         LandmarkIds = loss.InitialLandmarkIds(1);
         Rotation = Leaf(start.Rotation);
@@ -174,6 +177,7 @@ internal sealed class FitRun
         using var noGrad = no_grad();
         var posed = _model.Pose(Codes, _shownOffsets);
         byte[]? png = null;
+        compositeCrop ??= _photo is null ? null : _loss.Composite(Codes, _photo, _shownOffsets);
         if (compositeCrop is not null)
         {
             var small = nn.functional.interpolate(compositeCrop, [_o.PreviewSize, _o.PreviewSize], mode: InterpolationMode.Bilinear, align_corners: false);

@@ -151,6 +151,15 @@ public sealed class ReconstructionLoss : IDisposable
         return new ReconstructionTerms(photoLoss + lm + id + cl + reg + light, terms, composite);
     }
 
+    /// <summary>The codes rendered over the photo crop, without gradients: what a preview shows where the loss renders
+    /// nothing (the landmark stages).</summary>
+    public Tensor Composite(FaceCodes c, Tensor photo, Tensor? offsets = null)
+    {
+        using var noGrad = no_grad();
+        var rendered = _renderer.Render(CameraVertices(c, offsets), _fitting, _model.ComputeAlbedo(c.Texture), c.Lighting, cullBackFaces: true);
+        return (rendered.Image * rendered.Mask) + (photo * (1 - rendered.Mask));
+    }
+
     private Tensor Prior(FaceCodes c) => CodeRegularization.Prior(c.Shape, c.Expression, c.Texture, _weights.ExpressionScale) * _weights.RegularizationWeight;
 
     /// <summary>face-api's descriptor crop (a square around the eyes and mouth) in crop pixels, from [68, 2] landmarks.</summary>

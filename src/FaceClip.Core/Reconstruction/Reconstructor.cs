@@ -123,7 +123,7 @@ public sealed partial class Reconstructor : IDisposable
         var camera = ReconstructionLoss.CropCamera(o.CropSize);
         using var loss = new ReconstructionLoss(Model, _fitting, Faces.RecognitionNet, camera, o);
         var (initialiser, start) = InitialCodes(photo, target, camera, o);
-        var run = new FitRun(Model, loss, o, start, target, report, clock, ct);
+        var run = new FitRun(Model, loss, o, start, target, report, clock, ct, photo);
         run.Timings["detection"] = detection;
         run.Timings["initialiser"] = clock.Elapsed.TotalSeconds - detection;
 

@@ -53,6 +53,10 @@ public static class FaceClipWebSetup
         app.MapOpenApi();
         app.MapModelsApi();
         app.MapFaceClipJobs();
+        // A person's address that leads nowhere goes to the app's not-found page; an unknown REST
+        // address keeps answering ProblemDetails, and paths of files (static assets) are left to the static files.
+        app.MapFallback("/api/{**path}", () => Results.Problem(detail: "No such API address.", statusCode: StatusCodes.Status404NotFound));
+        app.MapFallback("{*path:nonfile}", () => Results.Redirect("/not-found"));
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }

@@ -5,6 +5,8 @@ public interface IJobClient
 {
     Task State(JobStateMessage state);
 
+    Task History(HistoryMessage history);
+
     Task Progress(ProgressMessage progress);
 
     Task Render(RenderMessage render);

@@ -13,5 +13,6 @@ public static class JobStateMapper
         Critic = critic,
         Prompts = record.Request.Prompts.ToArray(),
         Artifacts = record.Artifacts.ToArray(),
+        Face = record.Request.FaceIndex,
     };
 }

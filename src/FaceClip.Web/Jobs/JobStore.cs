@@ -142,16 +142,9 @@ public sealed class JobStore
         return await reader.ReadAsync(cancellationToken) ? Read(reader) : null;
     }
 
-    /// <summary>An owner's jobs, newest first.</summary>
-    public async Task<IReadOnlyList<JobRecord>> ListAsync(string owner, int limit = 100, CancellationToken cancellationToken = default)
-    {
-        await using var connection = Open();
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT * FROM jobs WHERE owner = $owner ORDER BY created_at DESC LIMIT $limit";
-        command.Parameters.AddWithValue("$owner", owner);
-        command.Parameters.AddWithValue("$limit", limit);
-        return await ReadAllAsync(command, cancellationToken);
-    }
+    /// <summary>An owner's newest jobs.</summary>
+    public Task<IReadOnlyList<JobRecord>> ListAsync(string owner, int limit = 100, CancellationToken cancellationToken = default) =>
+        PageAsync(owner, 0, limit, cancellationToken);
 
     /// <summary>The ids of every job created before <paramref name="cutoff"/>, whoever owns it (the retention purge).</summary>
     public async Task<IReadOnlyList<string>> CreatedBeforeAsync(DateTimeOffset cutoff, CancellationToken cancellationToken = default)
@@ -197,6 +190,28 @@ public sealed class JobStore
         }
 
         return list;
+    }
+
+    /// <summary>One page of an owner's jobs, newest first.</summary>
+    public async Task<IReadOnlyList<JobRecord>> PageAsync(string owner, int skip, int take, CancellationToken cancellationToken = default)
+    {
+        await using var connection = Open();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT * FROM jobs WHERE owner = $owner ORDER BY created_at DESC LIMIT $take OFFSET $skip";
+        command.Parameters.AddWithValue("$owner", owner);
+        command.Parameters.AddWithValue("$take", Math.Max(0, take));
+        command.Parameters.AddWithValue("$skip", Math.Max(0, skip));
+        return await ReadAllAsync(command, cancellationToken);
+    }
+
+    /// <summary>How many jobs an owner has.</summary>
+    public async Task<int> CountAsync(string owner, CancellationToken cancellationToken = default)
+    {
+        await using var connection = Open();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*) FROM jobs WHERE owner = $owner";
+        command.Parameters.AddWithValue("$owner", owner);
+        return Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
     }
 
     public Task MarkRunningAsync(string id, CancellationToken cancellationToken = default) =>

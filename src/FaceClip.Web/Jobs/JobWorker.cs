@@ -84,7 +84,7 @@ public sealed class JobWorker(
             }
 
             await store.MarkRunningAsync(id, stoppingToken);
-            await events.StateAsync(JobStateMapper.ToMessage(record with { Status = JobStatus.Running }, "starting", compute.Description));
+            await reporter.StageAsync("starting");
             var folder = store.JobDirectory(id);
             var artifacts = await executor.ExecuteAsync(
                 new JobExecution(id, store.WorkerInput(record), folder, record.Request), reporter, linked.Token);
@@ -112,9 +112,18 @@ public sealed class JobWorker(
 
     private async Task FinishAsync(JobRecord record, JobStatus status, string? error, IReadOnlyList<string> artifacts, Reporter reporter)
     {
+        // The timeline first, so a page that opens the job once it is marked finished finds it whole.
+        try
+        {
+            await reporter.Timeline(await events.HistoryAsync(record.Id)).SaveAsync(store, record.Id, CancellationToken.None);
+        }
+        catch (IOException ex)
+        {
+            logger.LogWarning(ex, "The timeline of job {Job} could not be kept", record.Id);
+        }
+
         await store.MarkFinishedAsync(record.Id, status, error, artifacts, CancellationToken.None);
-        var final = record with { Status = status, Error = error, Artifacts = artifacts };
-        await events.StateAsync(JobStateMapper.ToMessage(final, reporter.Stage, reporter.Device, reporter.Critic));
+        await events.StateAsync(reporter.State(record with { Status = status, Error = error, Artifacts = artifacts }));
     }
 
     private sealed class Reporter(string id, JobRecord record, JobEvents events, string device) : IJobReporter
@@ -122,13 +131,46 @@ public sealed class JobWorker(
         public string? Stage { get; private set; }
         public string Device { get; private set; } = device;
         public string? Critic { get; private set; }
+        public int? Face { get; private set; } = record.Request.FaceIndex;
+        public string[] Stages { get; private set; } = [];
+        public double[] Marks { get; private set; } = [];
+
+        public JobStateMessage State(JobRecord current)
+        {
+            var state = JobStateMapper.ToMessage(current, Stage, Device, Critic);
+            state.Face = Face;
+            state.Stages = Stages;
+            state.Marks = Marks;
+            return state;
+        }
+
+        public JobTimeline Timeline(ProgressMessage[] steps) => new()
+        {
+            Face = Face, Stages = Stages, Marks = steps.Length > 0 && steps[^1].Marks.Length == Stages.Length ? steps[^1].Marks : Marks,
+            Critic = Critic, Device = Device, Stage = Stage, Steps = steps,
+        };
+
+        private Task PublishAsync() => events.StateAsync(State(record with { Status = JobStatus.Running }));
 
         public Task StageAsync(string stage, string? deviceDescription = null, string? critic = null)
         {
             Stage = stage;
             Device = deviceDescription ?? Device;
             Critic = critic ?? Critic;
-            return events.StateAsync(JobStateMapper.ToMessage(record with { Status = JobStatus.Running }, Stage, Device, Critic));
+            return PublishAsync();
+        }
+
+        public Task PlanAsync(IReadOnlyList<PlannedStage> stages, double[] marks)
+        {
+            Stages = stages.Select(s => s.Name).ToArray();
+            Marks = marks;
+            return PublishAsync();
+        }
+
+        public Task FaceAsync(int face)
+        {
+            Face = face;
+            return PublishAsync();
         }
 
         public Task ProgressAsync(ProgressMessage progress)

@@ -20,6 +20,8 @@ public static partial class JobsApi
         jobs.MapGet("/{id}", GetAsync).WithName("GetJob");
         jobs.MapGet("/{id}/artifacts/{**name}", ArtifactAsync).WithName("GetArtifact");
         jobs.MapGet("/{id}/input", InputAsync).WithName("GetJobInput");
+        jobs.MapGet("/{id}/face", FaceAsync).WithName("GetJobFace");
+        jobs.MapGet("/{id}/download", DownloadAllAsync).WithName("DownloadJob");
         jobs.MapPost("/{id}/cancel", CancelAsync).DisableAntiforgery().WithName("CancelJob");
         jobs.MapDelete("/{id}", DeleteAsync).WithName("DeleteJob");
         return jobs;
@@ -184,7 +186,33 @@ public static partial class JobsApi
         }
 
         var type = ContentTypes.GetValueOrDefault(Path.GetExtension(name), "application/octet-stream");
-        return Results.File(path, type, fileDownloadName: name);
+        return Results.File(path, type, fileDownloadName: JobDownloads.FileName(record.Id, name));
+    }
+
+    /// <summary>Every artifact of a finished job in one zip, named for the job.</summary>
+    private static async Task<IResult> DownloadAllAsync(string id, ClaimsPrincipal user, JobStore store, CancellationToken cancellationToken)
+    {
+        var record = await store.GetOwnedAsync(id, Owner.Of(user), cancellationToken);
+        if (record is null)
+        {
+            return Problem(StatusCodes.Status404NotFound, "No such job.");
+        }
+
+        if (!record.IsFinished || record.Artifacts.Count == 0)
+        {
+            return Problem(StatusCodes.Status409Conflict, "The job has no results yet.");
+        }
+
+        var path = await Task.Run(() => JobDownloads.AllZip(store, record), cancellationToken);
+        return Results.File(path, "application/zip", fileDownloadName: JobDownloads.AllFileName(record.Id));
+    }
+
+    /// <summary>The crop of the face a job fits (written when the job starts; the job page and the jobs list show it).</summary>
+    private static async Task<IResult> FaceAsync(string id, ClaimsPrincipal user, JobStore store, CancellationToken cancellationToken)
+    {
+        var record = await store.GetOwnedAsync(id, Owner.Of(user), cancellationToken);
+        var path = record is null ? null : Path.Combine(store.JobDirectory(record.Id), ReconstructionJobExecutor.FaceFile);
+        return path is not null && File.Exists(path) ? Results.File(path, "image/jpeg") : Problem(StatusCodes.Status404NotFound, "No face crop for this job.");
     }
 
     /// <summary>The uploaded photo of a job (its name is fixed by the store, never taken from a request).</summary>
@@ -201,7 +229,7 @@ public static partial class JobsApi
         return File.Exists(path) ? Results.File(path, type) : Problem(StatusCodes.Status404NotFound, "The photo is gone.");
     }
 
-    private static async Task<IResult> CancelAsync(string id, ClaimsPrincipal user, JobStore store, JobQueue queue, CancellationToken cancellationToken)
+    private static async Task<IResult> CancelAsync(string id, ClaimsPrincipal user, JobStore store, JobQueue queue, JobEvents events, CancellationToken cancellationToken)
     {
         var record = await store.GetOwnedAsync(id, Owner.Of(user), cancellationToken);
         if (record is null)
@@ -214,6 +242,7 @@ public static partial class JobsApi
             return Problem(StatusCodes.Status409Conflict, $"The job has already ended ({record.Status}).");
         }
 
+        await events.CancellingAsync(id); // first, so every watcher sees "Cancelling" before "Cancelled"
         queue.Cancel(id);
         return Results.Accepted($"/api/jobs/{id}", Describe(record));
     }

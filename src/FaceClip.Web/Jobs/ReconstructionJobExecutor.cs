@@ -14,25 +14,48 @@ namespace FaceClip.Web.Jobs;
 public sealed class ReconstructionJobExecutor(
     ReconstructorProvider provider, IOptions<ReconstructionOptions> defaults, IOptions<TransferOptions> transferDefaults) : IJobExecutor
 {
+    /// <summary>The crop of the fitted face, kept in the job's folder beside the photo (the job page and the jobs list
+    /// show it).</summary>
+    public const string FaceFile = "face.jpg";
+
+    private readonly JobPaces _paces = new();
+
     public async Task<IReadOnlyList<string>> ExecuteAsync(JobExecution job, IJobReporter reporter, CancellationToken cancellationToken)
     {
-        await reporter.StageAsync("loading models");
-        var reconstructor = await Task.Run(provider.Get, cancellationToken);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         var options = OptionsFor(job.Request);
         var prompts = job.Request.Prompts;
-        var share = prompts.Count > 0 ? 0.5 : 1.0;
+        var transferOptions = transferDefaults.Value.Clone();
+        transferOptions.Critic = job.Request.Critic;
+        var plan = JobProgress.PlanFor(options.PoseIterations, options.ShapeIterations, options.Iterations,
+            options.DetailPass ? options.DetailIterations : 0, transferOptions.Iterations, prompts.Count);
+        var progress = new JobProgress(_paces.Adjust(plan), () => clock.Elapsed);
+        progress.Begin("preparing");
+        await reporter.PlanAsync(progress.Shown, progress.InitialMarks());
+        await reporter.StageAsync("loading models");
+        var reconstructor = await Task.Run(provider.Get, cancellationToken);
+
+        await reporter.StageAsync("finding the face");
+        options.FaceIndex = await Task.Run(() => ChooseFace(reconstructor, job, options.FaceIndex), cancellationToken);
+        await reporter.FaceAsync(options.FaceIndex.Value);
+
         var critic = reconstructor.Critics.Resolve(options.Critic).Name();
         OptimisationStage? stage = null;
         ReconstructionResult? result = null;
+        var runStart = clock.Elapsed.TotalSeconds;
         await foreach (var p in reconstructor.RunAsync(job.InputPath, options, cancellationToken))
         {
             if (p.Stage != stage)
             {
                 stage = p.Stage;
-                await reporter.StageAsync(p.Stage.Name(), critic: critic);
+                await reporter.StageAsync(p.Stage == OptimisationStage.Done ? "writing the fit" : p.Stage.Name(), critic: critic);
+                if (p.Stage == OptimisationStage.Done)
+                {
+                    progress.Begin("writing the fit");
+                }
             }
 
-            await ReportAsync(reporter, p, p.Fraction * share, p.Remaining);
+            await ReportAsync(reporter, p, progress, Math.Min(clock.Elapsed.TotalSeconds, runStart + p.Elapsed.TotalSeconds));
             result = p.Result ?? result;
         }
 
@@ -40,43 +63,78 @@ public sealed class ReconstructionJobExecutor(
         var files = ReconstructionWriter.Write(fitted, job.OutputDirectory, Path.GetFileName(job.InputPath)).ToList();
         if (prompts.Count == 0)
         {
+            _paces.Learn(plan, progress.Durations());
             return files;
         }
 
+        await reporter.StageAsync("loading the expression critic");
         var transfer = await Task.Run(provider.GetTransfer, cancellationToken);
-        var transferOptions = transferDefaults.Value.Clone();
-        transferOptions.Critic = job.Request.Critic;
         using var subject = TransferSubject.FromReconstruction(fitted, FaceImage.Load(job.InputPath), Path.GetFileName(job.InputPath));
-        await reporter.StageAsync("expression", critic: transfer.Critics.Resolve(transferOptions.Critic) == CriticKind.Clip ? "clip" : "face expression net");
+        await reporter.StageAsync("transfer", critic: transfer.Critics.Resolve(transferOptions.Critic) == CriticKind.Clip ? "clip" : "face expression net");
         TransferResult? transferred = null;
+        progress.Begin("transfer");
+        runStart = clock.Elapsed.TotalSeconds;
         await foreach (var p in transfer.RunAsync(subject, prompts, transferOptions, null, cancellationToken))
         {
-            var fraction = share + ((1 - share) * p.Fraction);
-            await ReportAsync(reporter, p, fraction, p.Remaining);
+            if (p.Stage == OptimisationStage.Done)
+            {
+                progress.Begin("writing the expressions");
+                await reporter.StageAsync("writing the expressions");
+            }
+
+            await ReportAsync(reporter, p, progress, Math.Min(clock.Elapsed.TotalSeconds, runStart + p.Elapsed.TotalSeconds));
             transferred = p.Result ?? transferred;
         }
 
         using var done = transferred ?? throw new InvalidOperationException("The expression transfer ended without a result.");
         files.AddRange(TransferWriter.Write(done, transfer.Model, job.OutputDirectory, subjectMesh: fitted.Mesh));
+        _paces.Learn(plan, progress.Durations());
         return files;
     }
 
-    /// <summary>Streams one step to the job's watchers: its losses, and its preview and first head's vertices when it
-    /// has them; <paramref name="fraction"/> is the share of the whole job.</summary>
-    private static async Task ReportAsync<TResult>(IJobReporter reporter, OptimisationProgress<TResult> p, double fraction, TimeSpan? remaining)
+    /// <summary>The face the job fits: the one asked for, else the largest (<see cref="FaceChoice"/>, as the studio
+    /// preselects); its crop is kept as <see cref="FaceFile"/>. An index past the faces found is left to the fit, which
+    /// says how many there are.</summary>
+    private static int ChooseFace(Reconstructor reconstructor, JobExecution job, int? requested)
+    {
+        using var image = FaceImage.Load(job.InputPath);
+        var faces = reconstructor.Faces.Analyse(image).Faces;
+        var index = FaceChoice.Resolve(requested, faces) ?? throw new ReconstructionException("No face was found in the image.");
+        if (index < faces.Count)
+        {
+            using var rgb = SixLabors.ImageSharp.Image.LoadPixelData<SixLabors.ImageSharp.PixelFormats.Rgb24>(image.Rgb, image.Width, image.Height);
+            using var crop = FaceClip.Web.Inputs.PhotoFaces.Crop(rgb, faces[index].Box);
+            var path = Path.Combine(job.OutputDirectory, FaceFile);
+            var temporary = path + ".tmp";
+            SixLabors.ImageSharp.ImageExtensions.SaveAsJpeg(crop, temporary);
+            File.Move(temporary, path, overwrite: true);
+        }
+
+        return index;
+    }
+
+    /// <summary>Streams one step to the job's watchers: its losses and where the whole job stands, and its preview and
+    /// first head's vertices when it has them. <paramref name="at"/> is when the run took the step, on the job's clock
+    /// (from the run's own clock: its reports are buffered and can be read in bursts).</summary>
+    private static async Task ReportAsync<TResult>(IJobReporter reporter, OptimisationProgress<TResult> p, JobProgress progress, double at)
         where TResult : class
     {
         var stage = p.Stage.Name();
-        await reporter.ProgressAsync(new ProgressMessage
+        var estimate = progress.Step(stage, p.Iteration, at);
+        if (p.Stage != OptimisationStage.Done)
         {
-            Stage = stage,
-            Iteration = p.Iteration,
-            TotalIterations = p.StageIterations,
-            Fraction = fraction,
-            ElapsedSeconds = p.Elapsed.TotalSeconds,
-            RemainingSeconds = remaining?.TotalSeconds,
-            Losses = new Dictionary<string, double>(p.Losses),
-        });
+            await reporter.ProgressAsync(new ProgressMessage
+            {
+                Stage = stage,
+                Iteration = p.Iteration,
+                TotalIterations = p.StageIterations,
+                Fraction = estimate.Fraction,
+                ElapsedSeconds = estimate.ElapsedSeconds,
+                RemainingSeconds = estimate.RemainingSeconds,
+                Marks = estimate.Marks,
+                Losses = new Dictionary<string, double>(p.Losses),
+            });
+        }
         if (p.PreviewPng is not null)
         {
             await reporter.RenderAsync(stage, p.Iteration, p.PreviewPng);

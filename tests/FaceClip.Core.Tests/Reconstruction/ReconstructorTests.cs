@@ -52,6 +52,21 @@ public sealed class ReconstructorTests(ReconstructorFixture fixture) : IClassFix
     }
 
     [Fact]
+    public void TheLandmarkStagesPreviewARenderToo()
+    {
+        // The landmark stages render nothing for their loss; their previews still show the current codes over the
+        // photo, so a watcher sees a render from the first steps rather than after the two landmark stages.
+        foreach (var stage in new[] { OptimisationStage.Pose, OptimisationStage.Shape })
+        {
+            var due = fixture.Progress.Where(p => p.Stage == stage && p.Vertices is not null).ToList();
+            Assert.NotEmpty(due);
+            Assert.All(due, p => Assert.NotNull(p.PreviewPng));
+            using var preview = Image.Load<Rgb24>(due[0].PreviewPng!);
+            Assert.Equal(fixture.Options.PreviewSize, preview.Width);
+        }
+    }
+
+    [Fact]
     public void ExpressionsStayInTheBlendshapeRangeAndTheCodesHaveTheLayout()
     {
         var r = fixture.Result;

@@ -24,7 +24,7 @@ public sealed class JobPageTests : BunitContext, IAsyncLifetime
         JSInterop.Mode = JSRuntimeMode.Strict;
         _module = JSInterop.SetupModule("./js/live-view.js");
         _module.SetupVoid("attach", _ => true).SetVoidResult();
-        _module.SetupVoid("setMode", _ => true).SetVoidResult();
+        _module.SetupVoid("show", _ => true).SetVoidResult();
         _module.SetupVoid("detach", _ => true).SetVoidResult();
         JSInterop.SetupVoid(_ => true).SetVoidResult();
         JSInterop.Setup<int>(_ => true).SetResult(0);
@@ -65,23 +65,41 @@ public sealed class JobPageTests : BunitContext, IAsyncLifetime
         var job = await CreateJobAsync();
         var cut = Render<Job>(p => p.Add(x => x.Id, job.Id));
 
-        var attach = _module.VerifyInvoke("attach");
+        JSRuntimeInvocation attach = default;
+        cut.WaitForAssertion(() => attach = _module.VerifyInvoke("attach"), TestSupport.TestWaits.HangCap);
         Assert.Equal(job.Id, attach.Arguments[1]);
         Assert.Equal("Queued", cut.Find(".live-view").GetAttribute("data-status"));
         Assert.NotNull(cut.Find("#cancel"));
 
-        await cut.InvokeAsync(() => cut.Instance.OnStateChanged("Running", "full", "face", "cpu (2 threads)", null, []));
+        await cut.InvokeAsync(() => cut.Instance.OnStateChanged("Running", "full", "face", "cpu (2 threads)", null, [], 0));
         Assert.Equal("Running", cut.Find(".live-view").GetAttribute("data-status"));
         Assert.Contains("critic: face", cut.Markup);
         Assert.Contains("device: cpu (2 threads)", cut.Markup);
-        Assert.Contains("full", cut.Find(".stage").TextContent);
 
         cut.FindAll("button").Single(b => b.TextContent.Trim() == "Wireframe").Click();
-        Assert.Equal("wireframe", _module.VerifyInvoke("setMode").Arguments[1]);
+        Assert.Equal("wireframe", _module.VerifyInvoke("show").Arguments[2]);
 
+        // Cancel shows at once, as a cancel rather than an error, and asks the job to stop.
         var token = _queue.TokenFor(job.Id);
         cut.Find("#cancel").Click();
         Assert.True(token.IsCancellationRequested);
+        Assert.Equal("Cancelling…", cut.Find("#cancel").TextContent.Trim());
+        Assert.True(cut.Find("#cancel").HasAttribute("disabled"));
+        Assert.Equal("true", cut.Find(".live-view").GetAttribute("data-cancelling"));
+        Assert.Contains("Cancelling", cut.Find("#job-status").TextContent);
+
+        await cut.InvokeAsync(() => cut.Instance.OnStateChanged("Cancelled", "full", null, null, "Cancelled by the user.", [], 0));
+        Assert.NotNull(cut.Find("#job-cancelled"));
+        Assert.Empty(cut.FindAll("#job-error"));
+        Assert.Empty(cut.FindAll("#cancel"));
+    }
+
+    [Fact]
+    public void AnUnknownJobShowsAFriendlyPageWithTheWayBack()
+    {
+        var cut = Render<Job>(p => p.Add(x => x.Id, JobIds.New()));
+        Assert.Contains("No such job", cut.Find("#not-found").TextContent);
+        Assert.Contains(cut.FindAll("#not-found a"), a => a.GetAttribute("href") == "/");
     }
 
     [Fact]
@@ -102,22 +120,42 @@ public sealed class JobPageTests : BunitContext, IAsyncLifetime
         Assert.Equal("Completed", cut.Find(".live-view").GetAttribute("data-status"));
         Assert.Empty(cut.FindAll("#cancel"));
 
+        // Grouped by what a person wants, each with a plain title, what it is for, and a name that says whose it is.
+        var groups = cut.FindAll("#downloads .download-group").Select(g => g.GetAttribute("data-group")).ToList();
+        Assert.Equal(["Face", "Image", "Data"], groups);
+        var face = cut.Find("#downloads .download-group[data-group=Face]");
+        var glb = face.QuerySelector("a[data-artifact='mesh.glb']")!;
+        Assert.Equal($"/api/jobs/{job.Id}/artifacts/mesh.glb", glb.GetAttribute("href"));
+        Assert.Equal($"faceclip-{job.Id[..8]}-mesh.glb", glb.GetAttribute("download"));
+        Assert.Equal("3D face (GLB)", glb.TextContent.Trim());
+        Assert.False(string.IsNullOrWhiteSpace(glb.GetAttribute("aria-description")));
+        Assert.DoesNotContain(cut.FindAll("#downloads a.download"), a => a.TextContent.Trim() == a.TextContent.Trim().ToUpperInvariant());
+        Assert.Equal($"/api/jobs/{job.Id}/download", cut.Find("#download-all").GetAttribute("href"));
         var top = cut.FindAll("#downloads a").Select(a => a.GetAttribute("href")!).ToList();
-        Assert.Contains($"/api/jobs/{job.Id}/artifacts/mesh.glb", top);
-        Assert.Contains($"/api/jobs/{job.Id}/artifacts/params.json", top);
         Assert.DoesNotContain(top, h => h.Contains("look-surprised", StringComparison.Ordinal));
 
         var cards = cut.FindAll(".prompt-result");
         Assert.Equal(2, cards.Count);
         Assert.Contains("look surprised", cards[0].TextContent);
         var links = cards[0].QuerySelectorAll("a").Select(a => a.GetAttribute("href")!).ToList();
-        foreach (var name in new[] { "mesh-obj.zip", "mesh.glb", "mesh.ply", "codes.json" })
+        foreach (var name in new[] { "mesh-obj.zip", "mesh.glb", "mesh.ply", "codes.json", "losses.json" })
         {
             Assert.Contains($"/api/jobs/{job.Id}/artifacts/look-surprised/{name}", links);
         }
 
-        Assert.DoesNotContain(links, h => h.EndsWith("losses.json", StringComparison.Ordinal));
+        Assert.Contains("look surprised", cards[0].QuerySelector("img")!.GetAttribute("alt"));
         Assert.Contains("a big smile", cards[1].TextContent);
+
+        // The viewer offers the fit and each prompt's face; every image says what it shows.
+        var views = cut.FindAll("#view-choice button").Select(b => b.GetAttribute("data-view")).ToList();
+        Assert.Equal(["fit", "look-surprised", "a-big-smile"], views);
+        Assert.All(cut.FindAll("img"), img => Assert.False(string.IsNullOrWhiteSpace(img.GetAttribute("alt"))));
+        cut.WaitForAssertion(() => _module.VerifyInvoke("attach"), TestSupport.TestWaits.HangCap); // the view is attached once rendered
+        cut.Find("#view-choice button[data-view=look-surprised]").Click();
+        var shown = _module.VerifyInvoke("show");
+        Assert.Equal("look-surprised", shown.Arguments[1]);
+        Assert.Equal("textured", shown.Arguments[2]);
+        Assert.Contains("look-surprised/render.png", cut.Find("img.final-render").GetAttribute("src"));
     }
 
     [Fact]

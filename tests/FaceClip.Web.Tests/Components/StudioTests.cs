@@ -5,9 +5,11 @@ using FaceClip.Web.Components.Pages;
 using FaceClip.Web.Hosting;
 using FaceClip.Web.Jobs;
 using Microsoft.AspNetCore.Components.Forms;
+using Microsoft.AspNetCore.Components.Web;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using MudBlazor.Services;
+using Studio = FaceClip.Web.Components.Pages.Studio;
 
 namespace FaceClip.Web.Tests.Components;
 
@@ -50,23 +52,91 @@ public sealed class StudioTests : BunitContext, IAsyncLifetime
     }
 
     [Fact]
-    public async Task UploadingASamplePhotoShowsItsFacesAndStartSubmitsAJob()
+    public async Task UploadingAGroupPhotoDrawsNumberedBoxesOnItAndPreselectsTheLargestFaceAsTheApiDoes()
     {
         var cut = Render<Studio>();
         Assert.True(cut.Find("#start").HasAttribute("disabled"));
+        var photo = File.ReadAllBytes(TestSupport.SharedAssets.SamplePhoto(1));
 
-        cut.FindComponent<InputFile>().UploadFiles(InputFileContent.CreateFromBinary(
-            File.ReadAllBytes(TestSupport.SharedAssets.SamplePhoto(1)), "sample1.jpg", contentType: "image/jpeg"));
+        cut.FindComponent<InputFile>().UploadFiles(InputFileContent.CreateFromBinary(photo, "sample1.jpg", contentType: "image/jpeg"));
 
-        cut.WaitForAssertion(() => Assert.Equal(3, cut.FindAll("#faces img").Count), TestWaits.HangCap);
+        cut.WaitForAssertion(() => Assert.Equal(3, cut.FindAll("#faces .face-box").Count), TestWaits.HangCap);
+        // The boxes lie on the photo itself, numbered from 1, as a radio group: exactly one is chosen.
+        Assert.NotNull(cut.Find("#faces img.face-photo"));
+        Assert.Equal("radiogroup", cut.Find("#faces").GetAttribute("role"));
+        var boxes = cut.FindAll("#faces .face-box");
+        Assert.Equal(["1", "2", "3"], boxes.Select(b => b.TextContent.Trim()));
+        var chosen = Assert.Single(boxes, b => b.GetAttribute("aria-checked") == "true");
+
+        // The largest face, as the fit picks when no face is named (the REST API's default).
+        using var image = FaceClip.Core.Vision.FaceImage.Decode(photo);
+        var faces = Provider.Value.Get().Faces.Analyse(image).Faces;
+        var largest = Enumerable.Range(0, faces.Count).MaxBy(i => faces[i].Box.Area);
+        Assert.Equal(largest.ToString(System.Globalization.CultureInfo.InvariantCulture), chosen.GetAttribute("data-face"));
+        Assert.Equal("0", chosen.GetAttribute("tabindex"));
+        Assert.Contains("(the largest)", cut.Find("#chosen-face").TextContent);
+
         Assert.False(cut.Find("#start").HasAttribute("disabled"));
         cut.Find("#start").Click();
-
         cut.WaitForAssertion(() => Assert.Contains("/jobs/", Services.GetRequiredService<Microsoft.AspNetCore.Components.NavigationManager>().Uri), TestWaits.HangCap);
-        var jobs = await Services.GetRequiredService<JobStore>().ListAsync(PageOwner);
-        var job = Assert.Single(jobs);
-        Assert.Equal(0, job.Request.FaceIndex);
+        var job = Assert.Single(await Services.GetRequiredService<JobStore>().ListAsync(PageOwner));
+        Assert.Equal(largest, job.Request.FaceIndex);
         Assert.Equal(JobStatus.Queued, job.Status);
+    }
+
+    [Fact]
+    public async Task ArrowKeysAndClicksMoveTheChosenFaceAndTheJobTakesIt()
+    {
+        var cut = Render<Studio>();
+        cut.FindComponent<InputFile>().UploadFiles(InputFileContent.CreateFromBinary(
+            File.ReadAllBytes(TestSupport.SharedAssets.SamplePhoto(1)), "sample1.jpg", contentType: "image/jpeg"));
+        cut.WaitForAssertion(() => Assert.Equal(3, cut.FindAll("#faces .face-box").Count), TestWaits.HangCap);
+        int Chosen() => int.Parse(cut.FindAll("#faces .face-box").Single(b => b.GetAttribute("aria-checked") == "true").GetAttribute("data-face")!);
+
+        var first = Chosen();
+        cut.Find($"#faces .face-box[data-face='{first}']").KeyDown(new KeyboardEventArgs { Key = "ArrowRight" });
+        Assert.Equal((first + 1) % 3, Chosen());
+        cut.Find($"#faces .face-box[data-face='{Chosen()}']").KeyDown(new KeyboardEventArgs { Key = "ArrowLeft" });
+        Assert.Equal(first, Chosen());
+        var other = (first + 2) % 3;
+        cut.Find($"#faces .face-box[data-face='{other}']").Click();
+        Assert.Equal(other, Chosen());
+        Assert.Equal("-1", cut.Find($"#faces .face-box[data-face='{first}']").GetAttribute("tabindex"));
+
+        cut.Find("#start").Click();
+        cut.WaitForAssertion(() => Assert.Contains("/jobs/", Services.GetRequiredService<Microsoft.AspNetCore.Components.NavigationManager>().Uri), TestWaits.HangCap);
+        Assert.Equal(other, Assert.Single(await Services.GetRequiredService<JobStore>().ListAsync(PageOwner)).Request.FaceIndex);
+    }
+
+    [Fact]
+    public void ABmpIsRefusedByItsContentBeforeAnyFaceIsLookedFor()
+    {
+        // A real BMP of a real face, named .jpg: the studio checks the bytes as the submission does.
+        using var photo = SixLabors.ImageSharp.Image.Load(TestSupport.SharedAssets.SamplePhoto(2));
+        using var bmp = new MemoryStream();
+        SixLabors.ImageSharp.ImageExtensions.SaveAsBmp(photo, bmp);
+        var cut = Render<Studio>();
+        cut.FindComponent<InputFile>().UploadFiles(InputFileContent.CreateFromBinary(bmp.ToArray(), "face.jpg", contentType: "image/jpeg"));
+
+        cut.WaitForAssertion(() => Assert.Contains("BMP", cut.Find("#studio-error").TextContent, StringComparison.Ordinal), TestWaits.HangCap);
+        Assert.Contains("JPEG, PNG or WebP", cut.Find("#studio-error").TextContent, StringComparison.Ordinal);
+        Assert.Empty(cut.FindAll("#faces .face-box"));
+        Assert.True(cut.Find("#start").HasAttribute("disabled"));
+    }
+
+    [Fact]
+    public void EachPromptShowsWhatTheAppWillDoWithItNextToItsChip()
+    {
+        var cut = Render<Studio>();
+        cut.Find("input#prompt, #prompt input").Input("look surprised");
+        // While it is typed, the field says how it reads (CLIP reads any text when it is installed; the lexicon names the target).
+        var expected = FaceClip.Web.Inputs.PromptReading.Of("look surprised", FaceClip.Core.Losses.CriticChoice.Auto, Provider.Value.ClipAvailable, 200).Summary;
+        cut.WaitForAssertion(() => Assert.Contains(expected, cut.Markup, StringComparison.Ordinal), TestWaits.HangCap);
+        cut.Find("#add-prompt").Click();
+        var item = cut.Find("#prompts li");
+        Assert.Equal("true", item.GetAttribute("data-readable"));
+        Assert.Contains("look surprised", item.TextContent, StringComparison.Ordinal);
+        Assert.Equal(expected, item.QuerySelector(".prompt-reading")!.TextContent.Trim());
     }
 
     [Fact]
@@ -75,7 +145,7 @@ public sealed class StudioTests : BunitContext, IAsyncLifetime
         var cut = Render<Studio>();
         cut.FindComponent<InputFile>().UploadFiles(InputFileContent.CreateFromBinary(
             File.ReadAllBytes(TestSupport.SharedAssets.SamplePhoto(2)), "sample2.jpg", contentType: "image/jpeg"));
-        cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("#faces img")), TestWaits.HangCap);
+        cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("#faces .face-box")), TestWaits.HangCap);
 
         cut.Find("input#prompt, #prompt input").Input("  a big smile ");
         cut.Find("#add-prompt").Click();
@@ -99,7 +169,7 @@ public sealed class StudioTests : BunitContext, IAsyncLifetime
         var cut = Render<Studio>();
         cut.FindComponent<InputFile>().UploadFiles(InputFileContent.CreateFromText("not a photo at all", "notes.jpg"));
         cut.WaitForAssertion(() => Assert.Contains("not", cut.Find("#studio-error").TextContent, StringComparison.OrdinalIgnoreCase), TestWaits.HangCap);
-        Assert.Empty(cut.FindAll("#faces img"));
+        Assert.Empty(cut.FindAll("#faces .face-box"));
         Assert.True(cut.Find("#start").HasAttribute("disabled"));
     }
 
@@ -120,7 +190,7 @@ public sealed class StudioTests : BunitContext, IAsyncLifetime
         cut.FindComponent<InputFile>().UploadFiles(InputFileContent.CreateFromBinary(photo[..(photo.Length * 3 / 4)], "sample1.jpg", contentType: "image/jpeg"));
 
         cut.WaitForAssertion(() => Assert.Contains("truncated", cut.Find("#studio-error").TextContent), TestWaits.HangCap);
-        Assert.Empty(cut.FindAll("#faces img"));
+        Assert.Empty(cut.FindAll("#faces .face-box"));
         Assert.True(cut.Find("#start").HasAttribute("disabled"));
     }
 
@@ -136,10 +206,10 @@ public sealed class StudioTests : BunitContext, IAsyncLifetime
         var cut = Render<Studio>();
         cut.FindComponent<InputFile>().UploadFiles(InputFileContent.CreateFromBinary(
             File.ReadAllBytes(TestSupport.SharedAssets.SamplePhoto(1)), "sample1.jpg", contentType: "image/jpeg"));
-        cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("#faces img")), TestWaits.HangCap);
+        cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("#faces .face-box")), TestWaits.HangCap);
         cut.Find("#start").Click();
 
-        cut.WaitForAssertion(() => Assert.Contains("Too many jobs", cut.Find("#studio-error").TextContent), TestWaits.HangCap);
+        cut.WaitForAssertion(() => Assert.Contains("Too many jobs", cut.Find("#start-error").TextContent), TestWaits.HangCap);
         Assert.Empty(await Services.GetRequiredService<JobStore>().ListAsync(PageOwner));
     }
 }

@@ -61,7 +61,8 @@ public static class JobWatch
         return await finished.Task.WithinHangCap($"job {id} finishing");
     }
 
-    /// <summary>Subscribes to a job and returns once it has reported the given iteration; fails if the job finishes first.</summary>
+    /// <summary>Subscribes to a job and returns once it has reported the given iteration (live, or in the history a late
+    /// watcher replays); fails if the job finishes first.</summary>
     public static async Task UntilProgressAsync(TestServer server, string id, int iteration, string apiKey = JobHost.OwnerKey)
     {
         await using var hub = Connect(server, apiKey);
@@ -69,6 +70,14 @@ public static class JobWatch
         hub.On<ProgressMessage>("Progress", p =>
         {
             if (p.Iteration >= iteration)
+            {
+                reached.TrySetResult();
+            }
+        });
+        // A watcher that joins after the step replays it in the job's history.
+        hub.On<HistoryMessage>("History", h =>
+        {
+            if (h.Steps.Any(p => p.Iteration >= iteration))
             {
                 reached.TrySetResult();
             }

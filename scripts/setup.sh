@@ -28,7 +28,7 @@ if [ -z "$libstdcxx" ] || ! grep -qa GLIBCXX_3.4.32 "$libstdcxx"; then
   have g++ || apt_wanted+=(g++)
   have objdump || apt_wanted+=(binutils)
 fi
-# The build compiles build/native/scalar_quarantine.c next to TorchSharp's native library.
+# The build compiles build/native/handle_quarantine.c next to TorchSharp's native library.
 have cc || apt_wanted+=(gcc libc6-dev)
 if $for_tests && [ ! -x /usr/bin/chromium ] && [ -z "${FACECLIP_CHROMIUM:-}" ]; then
   apt_wanted+=(chromium)

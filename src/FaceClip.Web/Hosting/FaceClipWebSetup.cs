@@ -88,13 +88,13 @@ public static class FaceClipWebSetup
         public Task StartAsync(CancellationToken cancellationToken)
         {
             logger.LogInformation("Compute device: {Device}; LibTorch threads: {Threads}", compute.Description, compute.Threads);
-            if (FaceClip.Core.Runtime.ScalarQuarantine.Active)
+            if (FaceClip.Core.Runtime.HandleQuarantine.Active)
             {
-                logger.LogInformation("TorchSharp Scalars are held {Seconds} s after disposal ({Library})", FaceClip.Core.Runtime.ScalarQuarantine.Hold.TotalSeconds, FaceClip.Core.Runtime.ScalarQuarantine.LibraryPath);
+                logger.LogInformation("TorchSharp Scalars are held {Seconds} s after disposal ({Library})", FaceClip.Core.Runtime.HandleQuarantine.Hold.TotalSeconds, FaceClip.Core.Runtime.HandleQuarantine.LibraryPath);
             }
             else if (OperatingSystem.IsLinux())
             {
-                logger.LogWarning("TorchSharp Scalars are freed at once: libfaceclip_scalar_quarantine.so is not next to libLibTorchSharp.so, and a Scalar the garbage collector finalizes during an operation can fail a job");
+                logger.LogWarning("TorchSharp Scalars are freed at once: libfaceclip_handle_quarantine.so is not next to libLibTorchSharp.so, and a Scalar the garbage collector finalizes during an operation can fail a job");
             }
             foreach (var status in store.GetStatuses())
             {

@@ -12,15 +12,15 @@ namespace FaceClip.Core.Runtime;
 /// <c>add(b, 1)</c>); the managed object is unreachable once its handle has been read, so the garbage collector can
 /// finalize it, and free it, while the native operation is still reading it: a fit then fails at random with "Expected
 /// false to be true" from <c>c10::Scalar::toFloat</c>, or the process crashes. The build puts
-/// <c>libfaceclip_scalar_quarantine.so</c> next to <c>libLibTorchSharp.so</c> (build/native/scalar_quarantine.c): it
+/// <c>libfaceclip_handle_quarantine.so</c> next to <c>libLibTorchSharp.so</c> (build/native/handle_quarantine.c): it
 /// defines <c>THSTorch_dispose_scalar</c> with the hold and depends on the real library for every other symbol. This
 /// class makes the TorchSharp assembly's P/Invokes bind through it, before any of them is bound (a module initializer).
 /// Where the library is absent (not Linux, or a build without a C compiler), or with FACECLIP_SCALAR_QUARANTINE=off,
 /// TorchSharp binds as it always does.
 /// </summary>
-public static class ScalarQuarantine
+public static class HandleQuarantine
 {
-    private const string Shim = "libfaceclip_scalar_quarantine.so";
+    private const string Shim = "libfaceclip_handle_quarantine.so";
     private static IntPtr _handle;
 
     /// <summary>Whether TorchSharp's native calls go through the quarantine.</summary>
@@ -50,19 +50,19 @@ public static class ScalarQuarantine
     }
 
     /// <summary>How long a disposed Scalar is held before it is freed.</summary>
-    public static TimeSpan Hold => Active ? TimeSpan.FromTicks(GetExport<Int64Fn>("faceclip_scalar_quarantine_hold_ns")() / 100) : TimeSpan.Zero;
+    public static TimeSpan Hold => Active ? TimeSpan.FromTicks(GetExport<Int64Fn>("faceclip_quarantine_hold_ns")() / 100) : TimeSpan.Zero;
 
     /// <summary>Disposed Scalars held now (0 when the quarantine is not active).</summary>
-    public static long Held => Active ? (long)GetExport<SizeFn>("faceclip_scalar_quarantine_held")() : 0;
+    public static long Held => Active ? (long)GetExport<SizeFn>("faceclip_quarantine_held")() : 0;
 
     /// <summary>Scalars disposed through the quarantine since the process started (0 when it is not active).</summary>
-    public static long Disposed => Active ? (long)GetExport<UInt64Fn>("faceclip_scalar_quarantine_disposed")() : 0;
+    public static long Disposed => Active ? (long)GetExport<UInt64Fn>("faceclip_quarantine_disposed")() : 0;
 
     /// <summary>Held Scalars freed since the process started (0 when the quarantine is not active).</summary>
-    public static long Freed => Active ? (long)GetExport<UInt64Fn>("faceclip_scalar_quarantine_freed")() : 0;
+    public static long Freed => Active ? (long)GetExport<UInt64Fn>("faceclip_quarantine_freed")() : 0;
 
     /// <summary>Whether the native Scalar at <paramref name="scalar"/> has been disposed and is held, not yet freed.</summary>
-    public static bool Holds(IntPtr scalar) => Active && GetExport<HoldsFn>("faceclip_scalar_quarantine_holds")(scalar) != 0;
+    public static bool Holds(IntPtr scalar) => Active && GetExport<HoldsFn>("faceclip_quarantine_holds")(scalar) != 0;
 
     private static IntPtr Resolve(string libraryName, Assembly assembly, DllImportSearchPath? searchPath)
     {

@@ -8,7 +8,7 @@ namespace FaceClip.Core.Tests.Runtime;
 
 /// <summary>TorchSharp's native calls bind through the Scalar quarantine, so a disposed (or finalized) Scalar stays
 /// readable while an operation may still use it.</summary>
-public sealed class ScalarQuarantineTests
+public sealed class HandleQuarantineTests
 {
     private static IntPtr NativeHandle(Scalar scalar) =>
         (IntPtr)typeof(Scalar).GetField("handle", BindingFlags.NonPublic | BindingFlags.Instance)!.GetValue(scalar)!;
@@ -26,21 +26,21 @@ public sealed class ScalarQuarantineTests
             Assert.Equal(2f, warm[0].item<float>());
         }
 
-        Assert.True(ScalarQuarantine.Active, "libfaceclip_scalar_quarantine.so was not loaded: is it built next to libLibTorchSharp.so?");
-        Assert.EndsWith("libfaceclip_scalar_quarantine.so", ScalarQuarantine.LibraryPath, StringComparison.Ordinal);
-        Assert.Equal(TimeSpan.FromSeconds(2), ScalarQuarantine.Hold);
+        Assert.True(HandleQuarantine.Active, "libfaceclip_handle_quarantine.so was not loaded: is it built next to libLibTorchSharp.so?");
+        Assert.EndsWith("libfaceclip_handle_quarantine.so", HandleQuarantine.LibraryPath, StringComparison.Ordinal);
+        Assert.Equal(TimeSpan.FromSeconds(2), HandleQuarantine.Hold);
 
-        var before = ScalarQuarantine.Disposed;
+        var before = HandleQuarantine.Disposed;
         var scalar = 0.25.ToScalar();
         var native = NativeHandle(scalar);
         var clock = Stopwatch.StartNew();
         scalar.Dispose();
-        var held = ScalarQuarantine.Holds(native);
+        var held = HandleQuarantine.Holds(native);
         var elapsed = clock.Elapsed;
 
-        Assert.True(ScalarQuarantine.Disposed > before, "the dispose did not go through the quarantine");
+        Assert.True(HandleQuarantine.Disposed > before, "the dispose did not go through the quarantine");
         // Held, not freed: an operation that still reads it reads 0.25, not freed memory (unless the hold ran out first).
-        Assert.True(held || elapsed >= ScalarQuarantine.Hold, "a Scalar disposed just now was freed at once");
+        Assert.True(held || elapsed >= HandleQuarantine.Hold, "a Scalar disposed just now was freed at once");
     }
 
     [Fact]
@@ -57,12 +57,12 @@ public sealed class ScalarQuarantineTests
         }
 
         1.5.ToScalar().Dispose();
-        var freed = ScalarQuarantine.Freed;
-        Thread.Sleep(ScalarQuarantine.Hold + TimeSpan.FromMilliseconds(200));
+        var freed = HandleQuarantine.Freed;
+        Thread.Sleep(HandleQuarantine.Hold + TimeSpan.FromMilliseconds(200));
         // The Scalar disposed above has been held past its hold, so the next dispose frees it (or some thread's dispose
         // already has, along with any older ones).
         1.0.ToScalar().Dispose();
-        Assert.True(ScalarQuarantine.Freed > freed, "no Scalar held past its hold was freed");
+        Assert.True(HandleQuarantine.Freed > freed, "no Scalar held past its hold was freed");
     }
 
     [Fact]

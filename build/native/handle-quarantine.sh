@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds libfaceclip_handle_quarantine.so next to each libLibTorchSharp.so under the given folders: the library that
-# TorchSharp's P/Invokes bind to (see handle_quarantine.c and FaceClip.Core's Runtime/HandleQuarantine), so a Scalar the
+# TorchSharp's P/Invokes bind to (see handle_quarantine.c and FaceClip.Core's Runtime/HandleQuarantine), so a Scalar or tensor the
 # garbage collector finalizes is not freed while an operation still reads it.
 # Usage: handle-quarantine.sh DIR...
 set -euo pipefail

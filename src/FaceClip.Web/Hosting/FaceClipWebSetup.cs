@@ -90,11 +90,11 @@ public static class FaceClipWebSetup
             logger.LogInformation("Compute device: {Device}; LibTorch threads: {Threads}", compute.Description, compute.Threads);
             if (FaceClip.Core.Runtime.HandleQuarantine.Active)
             {
-                logger.LogInformation("TorchSharp Scalars are held {Seconds} s after disposal ({Library})", FaceClip.Core.Runtime.HandleQuarantine.Hold.TotalSeconds, FaceClip.Core.Runtime.HandleQuarantine.LibraryPath);
+                logger.LogInformation("TorchSharp Scalars and tensors the finalizer disposes are held {Seconds} s before they are freed ({Library})", FaceClip.Core.Runtime.HandleQuarantine.Hold.TotalSeconds, FaceClip.Core.Runtime.HandleQuarantine.LibraryPath);
             }
             else if (OperatingSystem.IsLinux())
             {
-                logger.LogWarning("TorchSharp Scalars are freed at once: libfaceclip_handle_quarantine.so is not next to libLibTorchSharp.so, and a Scalar the garbage collector finalizes during an operation can fail a job");
+                logger.LogWarning("TorchSharp Scalars and tensors the finalizer disposes are freed at once: libfaceclip_handle_quarantine.so is not next to libLibTorchSharp.so, and one finalized during an operation can fail a job");
             }
             foreach (var status in store.GetStatuses())
             {

@@ -42,7 +42,9 @@ public sealed class ReconstructionJobExecutor(
         var critic = reconstructor.Critics.Resolve(options.Critic).Name();
         OptimisationStage? stage = null;
         ReconstructionResult? result = null;
+        // When a run took a step, on the job's clock: the run's own clock from where it started (never later than now).
         var runStart = clock.Elapsed.TotalSeconds;
+        double TakenAt(TimeSpan elapsed) => Math.Min(clock.Elapsed.TotalSeconds, runStart + elapsed.TotalSeconds);
         await foreach (var p in reconstructor.RunAsync(job.InputPath, options, cancellationToken))
         {
             if (p.Stage != stage)
@@ -55,7 +57,7 @@ public sealed class ReconstructionJobExecutor(
                 }
             }
 
-            await ReportAsync(reporter, p, progress, Math.Min(clock.Elapsed.TotalSeconds, runStart + p.Elapsed.TotalSeconds));
+            await ReportAsync(reporter, p, progress, TakenAt(p.Elapsed));
             result = p.Result ?? result;
         }
 
@@ -82,7 +84,7 @@ public sealed class ReconstructionJobExecutor(
                 await reporter.StageAsync("writing the expressions");
             }
 
-            await ReportAsync(reporter, p, progress, Math.Min(clock.Elapsed.TotalSeconds, runStart + p.Elapsed.TotalSeconds));
+            await ReportAsync(reporter, p, progress, TakenAt(p.Elapsed));
             transferred = p.Result ?? transferred;
         }
 

@@ -16,6 +16,7 @@ public static class BenchCommand
         bench.Subcommands.Add(TransferBenchCommand.Build(context));
         bench.Subcommands.Add(RegressorBenchCommand.Build(context));
         bench.Subcommands.Add(LandmarksBenchCommand.Build(context));
+        bench.Subcommands.Add(DenseBenchCommand.Build(context));
         return bench;
     }
 }

@@ -9,8 +9,12 @@ internal static class FaceOverlay
 {
     private static readonly Rgb24 BoxColour = new(0, 220, 255);
     private static readonly Rgb24 PointColour = new(255, 60, 60);
+    private static readonly Rgb24 DenseColour = new(60, 255, 90);
+    private static readonly Rgb24 IrisColour = new(255, 230, 0);
 
-    public static void Write(FaceImage image, FaceAnalysis analysis, string path)
+    /// <summary>The boxes and 68 landmarks, and when given each face's dense points (green, one pixel) and iris points
+    /// (yellow).</summary>
+    public static void Write(FaceImage image, FaceAnalysis analysis, string path, IReadOnlyList<DenseFace>? dense = null)
     {
         using var canvas = Image.LoadPixelData<Rgb24>(image.Rgb, image.Width, image.Height);
         var thickness = Math.Max(2, Math.Max(image.Width, image.Height) / 500);
@@ -30,6 +34,22 @@ internal static class FaceOverlay
                 var cx = (int)Math.Round(px);
                 var cy = (int)Math.Round(py);
                 Fill(canvas, cx - thickness, cy - thickness, cx + thickness, cy + thickness, PointColour);
+            }
+        }
+
+        foreach (var face in dense ?? [])
+        {
+            var dot = Math.Max(1, thickness / 2);
+            foreach (var (px, py, _) in face.Points)
+            {
+                var (cx, cy) = ((int)Math.Floor(px), (int)Math.Floor(py));
+                Fill(canvas, cx, cy, cx + dot, cy + dot, DenseColour);
+            }
+
+            foreach (var (px, py) in face.Irises.SelectMany(i => i))
+            {
+                var (cx, cy) = ((int)Math.Floor(px), (int)Math.Floor(py));
+                Fill(canvas, cx - dot, cy - dot, cx + dot + 1, cy + dot + 1, IrisColour);
             }
         }
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using FaceClip.Core.Rendering;
 using FaceClip.Core.Runtime;
 using FaceClip.Core.Vision;
 using Spectre.Console;
@@ -16,18 +17,27 @@ public static class FacesCommand
         var json = new Option<bool>("--json") { Description = "Print JSON (boxes, scores, landmarks, expressions, descriptors)." };
         var overlay = new Option<FileInfo?>("--overlay") { Description = "Write a PNG with the boxes and landmarks drawn." };
         var device = CommonOptions.Device();
+        var dense = new Option<bool>("--dense") { Description = "Also find MediaPipe's 468 Face Mesh points and the irises of each face (JSON and overlay)." };
+        var crops = new Option<DirectoryInfo?>("--crops") { Description = "With --dense: write the face and eye crops the dense networks read, as PNG, here." };
         var detector = new Option<string>("--detector") { Description = "ssd (SSD MobileNetV1, default) or tiny (tiny face detector).", DefaultValueFactory = _ => "ssd" };
         detector.AcceptOnlyFromAmong("ssd", "tiny");
         var command = new Command("faces", "Detect faces with face-api's networks (TorchSharp port): boxes, 68 landmarks, expressions, identity descriptors.")
         {
-            image, json, overlay, device, detector,
+            image, json, overlay, device, detector, dense, crops,
         };
-        command.SetAction(parse => Run(context, parse.GetValue(image)!, parse.GetValue(json), parse.GetValue(overlay), parse.GetValue(device), parse.GetValue(detector) == "tiny"));
+        command.SetAction(parse => Run(context, parse.GetValue(image)!, parse.GetValue(json), parse.GetValue(overlay), parse.GetValue(device), parse.GetValue(detector) == "tiny",
+            parse.GetValue(dense), parse.GetValue(crops)));
         return command;
     }
 
-    private static int Run(CliContext context, FileInfo file, bool asJson, FileInfo? overlay, string? deviceSpec, bool tiny)
+    private static int Run(CliContext context, FileInfo file, bool asJson, FileInfo? overlay, string? deviceSpec, bool tiny, bool dense, DirectoryInfo? crops)
     {
+        if (crops is not null && !dense)
+        {
+            context.Error.WriteLine("error: --crops writes the dense networks' crops; it needs --dense.");
+            return FaceClipCommand.UserError;
+        }
+
         ComputeContext compute;
         FaceImage image;
         try
@@ -51,14 +61,38 @@ public static class FacesCommand
             }
 
             var analysis = tiny ? pipeline.Analyse(image, pipeline.TinyDetector.Detect(image)) : pipeline.Analyse(image);
+            IReadOnlyList<DenseFace>? denseFaces = null;
+            if (dense)
+            {
+                DenseLandmarker landmarker;
+                try
+                {
+                    landmarker = DenseLandmarker.Load(context.Store, compute.Device);
+                }
+                catch (ModelAssetException ex)
+                {
+                    context.Error.WriteLine($"error: {ex.Message}");
+                    return FaceClipCommand.UserError;
+                }
+
+                using (landmarker)
+                {
+                    denseFaces = landmarker.Detect(image, analysis.Faces);
+                    if (crops is not null)
+                    {
+                        WriteCrops(landmarker, image, denseFaces, Path.GetFileNameWithoutExtension(file.Name), crops.FullName);
+                    }
+                }
+            }
+
             if (overlay is not null)
             {
-                FaceOverlay.Write(image, analysis, overlay.FullName);
+                FaceOverlay.Write(image, analysis, overlay.FullName, denseFaces);
             }
 
             if (asJson)
             {
-                context.Output.WriteLine(ToJson(file.Name, analysis));
+                context.Output.WriteLine(ToJson(file.Name, analysis, denseFaces));
             }
             else
             {
@@ -112,7 +146,22 @@ public static class FacesCommand
         context.Console.Write(table);
     }
 
-    internal static string ToJson(string name, FaceAnalysis analysis)
+    /// <summary>Writes mesh-NAME-F.png (192 x 192) and eye-NAME-F-left/right.png (64 x 64, the mirrored eye as the
+    /// iris model reads it) for every face.</summary>
+    private static void WriteCrops(DenseLandmarker landmarker, FaceImage image, IReadOnlyList<DenseFace> faces, string name, string directory)
+    {
+        Directory.CreateDirectory(directory);
+        using var scope = TorchSharp.torch.NewDisposeScope();
+        var (faceCrops, eyes) = landmarker.Crops(image, faces);
+        for (var f = 0; f < faces.Count; f++)
+        {
+            ImageFiles.SavePng(faceCrops[f], Path.Combine(directory, $"mesh-{name}-{f}.png"));
+            ImageFiles.SavePng(eyes[2 * f], Path.Combine(directory, $"eye-{name}-{f}-left.png"));
+            ImageFiles.SavePng(eyes[(2 * f) + 1], Path.Combine(directory, $"eye-{name}-{f}-right.png"));
+        }
+    }
+
+    internal static string ToJson(string name, FaceAnalysis analysis, IReadOnlyList<DenseFace>? dense = null)
     {
         var doc = new
         {
@@ -127,6 +176,12 @@ public static class FacesCommand
                 expressions = FaceExpressions.Names.Select((n, k) => (n, k)).ToDictionary(t => t.n, t => f.Expressions.Probabilities[t.k]),
                 dominantExpression = f.Expressions.Dominant,
                 descriptor = f.Descriptor,
+            }),
+            dense = dense?.Select(d => new
+            {
+                score = d.Score,
+                points = d.Points.Select(p => new[] { p.X, p.Y, p.Z }),
+                irises = d.Irises.Select(i => i.Select(p => new[] { p.X, p.Y })),
             }),
         };
         return JsonSerializer.Serialize(doc, new JsonSerializerOptions { WriteIndented = false });

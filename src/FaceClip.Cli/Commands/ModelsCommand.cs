@@ -5,7 +5,7 @@ using Spectre.Console;
 
 namespace FaceClip.Cli.Commands;
 
-/// <summary><c>faceclip models status|fetch|hash</c>.</summary>
+/// <summary><c>faceclip models status|fetch|hash|build-dense-map</c>.</summary>
 public static class ModelsCommand
 {
     public static Command Build(CliContext context)
@@ -34,6 +34,7 @@ public static class ModelsCommand
             return 0;
         });
         models.Subcommands.Add(hash);
+        models.Subcommands.Add(DenseMapCommand.Build(context));
         return models;
     }
 

@@ -26,6 +26,9 @@ internal sealed class FitRun
     private Tensor? _shownOffsets; // the detail pass's displacement, while it runs
     private readonly Tensor? _photo; // the photo crop, for previews of the landmark stages
 
+    /// <summary>The landmark stages render a preview every this many preview steps (and at their last step).</summary>
+    public const int LandmarkRenderStride = 4;
+
     /// <param name="photo">The photo crop [1, 3, S, S]: when given, the landmark stages' previews render the current codes
     /// over it (those stages render nothing for their loss), so a watcher sees a render from the first steps.</param>
     public FitRun(FaceModel model, ReconstructionLoss loss, ReconstructionOptions options, FaceCodes start, Tensor target,
@@ -155,8 +158,13 @@ internal sealed class FitRun
         var losses = terms.Values();
         History.Add((stage, losses));
         _done++;
-        var due = _o.PreviewEvery > 0 && (iteration % _o.PreviewEvery == 0 || iteration == stageIterations);
-        var (png, vertices) = due ? Preview(composite?.detach()) : (null, null);
+        var last = iteration == stageIterations;
+        var due = _o.PreviewEvery > 0 && (iteration % _o.PreviewEvery == 0 || last);
+        // A stage that renders for its loss hands its composite over; the landmark stages render only for the preview,
+        // and their steps are about fifteen times cheaper, so their renders come at a quarter of the rate (in time,
+        // still more often than the full stage's) and their vertices at the full rate.
+        var render = composite is not null || last || (due && iteration % (_o.PreviewEvery * LandmarkRenderStride) == 0);
+        var (png, vertices) = due ? Preview(composite?.detach(), render) : (null, null);
         _report(new OptimisationProgress<ReconstructionResult>
         {
             Stage = stage,
@@ -171,13 +179,13 @@ internal sealed class FitRun
         });
     }
 
-    private (byte[]?, float[]?) Preview(Tensor? compositeCrop)
+    private (byte[]?, float[]?) Preview(Tensor? compositeCrop, bool render)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var posed = _model.Pose(Codes, _shownOffsets);
         byte[]? png = null;
-        compositeCrop ??= _photo is null ? null : _loss.Composite(Codes, _photo, _shownOffsets);
+        compositeCrop ??= _photo is null || !render ? null : _loss.Composite(Codes, _photo, _shownOffsets);
         if (compositeCrop is not null)
         {
             var small = nn.functional.interpolate(compositeCrop, [_o.PreviewSize, _o.PreviewSize], mode: InterpolationMode.Bilinear, align_corners: false);

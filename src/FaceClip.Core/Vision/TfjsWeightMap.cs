@@ -49,15 +49,22 @@ public sealed class TfjsWeightMap
             throw new FileNotFoundException($"TFJS weights manifest not found: {manifestPath}", manifestPath);
         }
 
-        var dir = Path.GetDirectoryName(Path.GetFullPath(manifestPath))!;
         using var doc = JsonDocument.Parse(File.ReadAllBytes(manifestPath));
-        if (doc.RootElement.ValueKind != JsonValueKind.Array)
+        return Load(doc.RootElement, Path.GetDirectoryName(Path.GetFullPath(manifestPath))!, manifestPath);
+    }
+
+    /// <summary>Reads the weight groups <paramref name="groups"/> (a manifest's root, or a graph model's
+    /// <c>weightsManifest</c>) with their shards in <paramref name="dir"/>; <paramref name="manifestPath"/> names the
+    /// file in errors.</summary>
+    public static TfjsWeightMap Load(JsonElement groups, string dir, string manifestPath)
+    {
+        if (groups.ValueKind != JsonValueKind.Array)
         {
             throw new InvalidDataException($"{manifestPath}: a TFJS weights manifest is a JSON array of weight groups.");
         }
 
         var entries = new Dictionary<string, (long[] Shape, float[] Values)>(StringComparer.Ordinal);
-        foreach (var group in doc.RootElement.EnumerateArray())
+        foreach (var group in groups.EnumerateArray())
         {
             var data = ReadShards(dir, group, manifestPath);
             var offset = 0;

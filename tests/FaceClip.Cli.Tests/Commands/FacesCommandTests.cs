@@ -52,6 +52,54 @@ public sealed class FacesCommandTests
     }
 
     [Fact]
+    public async Task DenseAddsTheMeshAndIrisesOfEveryFaceAndWritesTheCropsItRead()
+    {
+        var crops = Directory.CreateTempSubdirectory("faceclip-crops-");
+        try
+        {
+            var (code, output, err) = await Run("faces", Sample(1), "--dense", "--json", "--crops", crops.FullName, "--device", "cpu");
+            Assert.True(code == 0, err);
+            using var doc = JsonDocument.Parse(output);
+            var faces = doc.RootElement.GetProperty("faces").EnumerateArray().ToList();
+            var dense = doc.RootElement.GetProperty("dense").EnumerateArray().ToList();
+            Assert.Equal(faces.Count, dense.Count);
+            for (var i = 0; i < dense.Count; i++)
+            {
+                Assert.Equal(468, dense[i].GetProperty("points").GetArrayLength());
+                Assert.Equal(3, dense[i].GetProperty("points")[0].GetArrayLength());
+                var irises = dense[i].GetProperty("irises");
+                Assert.Equal(2, irises.GetArrayLength());
+                Assert.All(irises.EnumerateArray(), iris => Assert.Equal(5, iris.GetArrayLength()));
+
+                // The mesh's nose tip lies inside the detector's box of the same face.
+                var box = faces[i].GetProperty("box");
+                var nose = dense[i].GetProperty("points")[1];
+                Assert.InRange(nose[0].GetDouble(), box.GetProperty("x").GetDouble(), box.GetProperty("x").GetDouble() + box.GetProperty("width").GetDouble());
+                Assert.InRange(nose[1].GetDouble(), box.GetProperty("y").GetDouble(), box.GetProperty("y").GetDouble() + box.GetProperty("height").GetDouble());
+            }
+
+            var written = crops.GetFiles().Select(f => f.Name).Order(StringComparer.Ordinal).ToList();
+            Assert.Equal(dense.Count * 3, written.Count);
+            using var mesh = SixLabors.ImageSharp.Image.Load<SixLabors.ImageSharp.PixelFormats.Rgb24>(Path.Combine(crops.FullName, "mesh-sample1-0.png"));
+            Assert.Equal((192, 192), (mesh.Width, mesh.Height));
+            using var eye = SixLabors.ImageSharp.Image.Load<SixLabors.ImageSharp.PixelFormats.Rgb24>(Path.Combine(crops.FullName, "eye-sample1-0-left.png"));
+            Assert.Equal((64, 64), (eye.Width, eye.Height));
+        }
+        finally
+        {
+            crops.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task CropsWithoutDenseIsAUserError()
+    {
+        var (code, _, err) = await Run("faces", Sample(1), "--crops", Path.GetTempPath());
+        Assert.Equal(2, code);
+        Assert.Contains("--dense", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task TheTinyDetectorCanBeChosen()
     {
         var (code, output, err) = await Run("faces", Sample(3), "--detector", "tiny", "--json", "--device", "cpu");

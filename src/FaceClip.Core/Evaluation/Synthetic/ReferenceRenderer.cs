@@ -53,17 +53,7 @@ public sealed class ReferenceRenderer
     {
         ArgumentNullException.ThrowIfNull(face);
         ArgumentNullException.ThrowIfNull(vertices);
-        var v = _data.VertexCount;
-        var rotation = SyntheticFaceGenerator.Rotation(face.Yaw, face.Pitch, face.Roll);
-        var camera = new double[v * 3];
-        for (var i = 0; i < v; i++)
-        {
-            for (var r = 0; r < 3; r++)
-            {
-                camera[(i * 3) + r] = (rotation[r * 3] * vertices[i * 3]) + (rotation[(r * 3) + 1] * vertices[(i * 3) + 1]) + (rotation[(r * 3) + 2] * vertices[(i * 3) + 2]) + face.Position[r];
-            }
-        }
-
+        var camera = CameraPoints(face, vertices);
         var (u, w) = Project(face, camera, _supersampling);
         var normals = VertexNormals(camera);
         var shade = Shade(face, normals);
@@ -82,6 +72,34 @@ public sealed class ReferenceRenderer
         var photo = Finish(supersampled, face, random);
         var (px, py) = Project(face, camera, 1);
         return new SyntheticPhoto(photo, Landmarks(px, py), face.Width, face.Height);
+    }
+
+    /// <summary>The face's vertices (V*3, cm, unposed) in camera space: rotated by its pose and placed at its position.</summary>
+    public static double[] CameraPoints(SyntheticFace face, float[] vertices)
+    {
+        ArgumentNullException.ThrowIfNull(face);
+        ArgumentNullException.ThrowIfNull(vertices);
+        var v = vertices.Length / 3;
+        var rotation = SyntheticFaceGenerator.Rotation(face.Yaw, face.Pitch, face.Roll);
+        var camera = new double[v * 3];
+        for (var i = 0; i < v; i++)
+        {
+            for (var r = 0; r < 3; r++)
+            {
+                camera[(i * 3) + r] = (rotation[r * 3] * vertices[i * 3]) + (rotation[(r * 3) + 1] * vertices[(i * 3) + 1]) + (rotation[(r * 3) + 2] * vertices[(i * 3) + 2]) + face.Position[r];
+            }
+        }
+
+        return camera;
+    }
+
+    /// <summary>Where camera-space points (<see cref="CameraPoints"/>) fall in the photo: pixel coordinates, x right, y
+    /// down, (0, 0) the top-left corner of the image (pixel i spans [i, i + 1)).</summary>
+    public static (double[] X, double[] Y) PixelPoints(SyntheticFace face, double[] camera)
+    {
+        ArgumentNullException.ThrowIfNull(face);
+        ArgumentNullException.ThrowIfNull(camera);
+        return Project(face, camera, 1);
     }
 
     /// <summary>Pixel coordinates (x right, y down, (0, 0) the top-left corner) at <paramref name="scale"/> times the

@@ -65,6 +65,9 @@ internal sealed class FitRun
 
     public Dictionary<string, double> Timings { get; } = [];
 
+    /// <summary>The dense landmarks the stages fit besides the 68, if any.</summary>
+    public DenseTarget? Dense { get; init; }
+
     /// <summary>The whole code vector as each stage left it.</summary>
     public Dictionary<OptimisationStage, float[]> StageCodes { get; } = [];
 
@@ -80,7 +83,7 @@ internal sealed class FitRun
         RunStage(stage, iterations, groups, it =>
         {
             var cameraVertices = FollowContour(it);
-            return _loss.Landmarks(Codes, cameraVertices, Target, LandmarkIds);
+            return _loss.Landmarks(Codes, cameraVertices, Target, LandmarkIds, Dense);
         }, _ => null);
 
     /// <summary>The full stage: every code, every term against the prepared target.</summary>
@@ -89,7 +92,7 @@ internal sealed class FitRun
         var rate = _o.LearningRate;
         RunStage(OptimisationStage.Full, _o.Iterations,
             [(Rotation, rate * 0.5 * _o.PoseRate), (Translation, rate * 10 * _o.PoseRate), (Shape, rate * _o.ShapeRate), (Expression, rate * _o.ExpressionRate), (Texture, rate * 3), (Lighting, rate * 2)],
-            it => _loss.Full(Codes, FollowContour(it), prepared, critic, LandmarkIds), terms => terms.Composite);
+            it => _loss.Full(Codes, FollowContour(it), prepared, critic, LandmarkIds, Dense), terms => terms.Composite);
     }
 
     /// <summary>The detail pass: a displacement map along the normals, the codes as fitted. The photometric and
@@ -106,7 +109,7 @@ internal sealed class FitRun
         loop.Run(_o.DetailIterations, _ =>
         {
             var offsets = detail.Offsets(normals);
-            var t = _loss.Full(fitted, _loss.CameraVertices(fitted, offsets), prepared, critic, LandmarkIds);
+            var t = _loss.Full(fitted, _loss.CameraVertices(fitted, offsets), prepared, critic, LandmarkIds, Dense);
             var smoothness = detail.Smoothness() * _o.DetailSmoothnessWeight;
             var magnitude = detail.Magnitude(offsets) * _o.DetailMagnitudeWeight;
             var objective = t.Terms["photo"] + t.Terms["landmarks"] + ((t.Terms["identity"] + t.Terms["consistency"]) * _o.DetailFeatureWeight) + smoothness + magnitude;

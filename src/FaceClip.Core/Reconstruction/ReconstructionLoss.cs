@@ -52,6 +52,23 @@ public sealed class ReconstructionLoss : IDisposable
         return Camera.Project(cameraVertices.gather(1, ids)).narrow(2, 0, 2);
     }
 
+    /// <summary>The dense landmarks' model points projected into the crop, [B, P, 2]: each point the barycentric
+    /// combination of its triangle's camera-space vertices (<see cref="DenseTarget"/>).</summary>
+    public Tensor ProjectedDense(Tensor cameraVertices, DenseTarget dense)
+    {
+        var batch = cameraVertices.shape[0];
+        var points = dense.Barycentrics.shape[0];
+        using var ids = dense.VertexIds.view(1, -1, 1).expand(batch, -1, 3);
+        var corners = cameraVertices.gather(1, ids).view(batch, points, 3, 3);
+        var surface = (corners * dense.Barycentrics.view(1, points, 3, 1)).sum(2);
+        return Camera.Project(surface).narrow(2, 0, 2);
+    }
+
+    /// <summary>The dense term, weighted: the posterior's share of it (<see cref="DenseTarget.Scale"/>) times the
+    /// regularisation weight, as the 68 landmarks' term is.</summary>
+    private Tensor Dense(Tensor cameraVertices, DenseTarget dense) =>
+        DenseLandmarkLoss.Compute(ProjectedDense(cameraVertices, dense), dense.Target, dense.Weights, dense.Sigma) * (dense.Scale * _weights.RegularizationWeight);
+
     /// <summary>Fresh landmark vertex ids for a batch (the model's 68 landmarks, before any contour update).</summary>
     public long[][] InitialLandmarkIds(int batch) =>
         Enumerable.Range(0, batch).Select(_ => _model.Data.Landmarks.Select(i => (long)i).ToArray()).ToArray();
@@ -92,11 +109,20 @@ public sealed class ReconstructionLoss : IDisposable
 
     /// <summary>The landmark-only loss of the first two fitting stages: the landmarks under their noise model plus the
     /// codes' prior — with the default weights twice the negative log posterior, scaled by the regularisation weight.</summary>
-    public ReconstructionTerms Landmarks(FaceCodes c, Tensor cameraVertices, Tensor target, long[][] landmarkIds)
+    public ReconstructionTerms Landmarks(FaceCodes c, Tensor cameraVertices, Tensor target, long[][] landmarkIds, DenseTarget? dense = null)
     {
         var lm = LandmarkLoss.Compute(ProjectedLandmarks(cameraVertices, landmarkIds), target, _landmarkWeights) * _weights.EffectiveLandmarkWeight;
         var reg = Prior(c);
-        return new ReconstructionTerms(lm + reg, new Dictionary<string, Tensor> { ["landmarks"] = lm, ["regularization"] = reg }, null);
+        var terms = new Dictionary<string, Tensor> { ["landmarks"] = lm, ["regularization"] = reg };
+        var total = lm + reg;
+        if (dense is not null)
+        {
+            var d = Dense(cameraVertices, dense);
+            terms["dense"] = d;
+            total += d;
+        }
+
+        return new ReconstructionTerms(total, terms, null);
     }
 
     /// <summary>Everything the target needs from the photo crops before the loss can be computed: the identity boxes,
@@ -122,7 +148,7 @@ public sealed class ReconstructionLoss : IDisposable
 
     /// <summary>All terms: photometric (robust, skin-weighted), landmarks, identity, feature consistency,
     /// regularisation and the lighting prior, each already weighted; the total is their sum (a mean over the batch).</summary>
-    public ReconstructionTerms Full(FaceCodes c, Tensor cameraVertices, ReconstructionTarget t, IFeatureCritic critic, long[][] landmarkIds)
+    public ReconstructionTerms Full(FaceCodes c, Tensor cameraVertices, ReconstructionTarget t, IFeatureCritic critic, long[][] landmarkIds, DenseTarget? dense = null)
     {
         var batch = (int)t.Photo.shape[0];
         var rendered = _renderer.Render(cameraVertices, _fitting, _model.ComputeAlbedo(c.Texture), c.Lighting, cullBackFaces: true);
@@ -148,7 +174,15 @@ public sealed class ReconstructionLoss : IDisposable
             ["regularization"] = reg,
             ["lighting"] = light,
         };
-        return new ReconstructionTerms(photoLoss + lm + id + cl + reg + light, terms, composite);
+        var total = photoLoss + lm + id + cl + reg + light;
+        if (dense is not null)
+        {
+            var d = Dense(cameraVertices, dense);
+            terms["dense"] = d;
+            total += d;
+        }
+
+        return new ReconstructionTerms(total, terms, composite);
     }
 
     /// <summary>The codes rendered over the photo crop, without gradients: what a preview shows where the loss renders

@@ -71,6 +71,23 @@ public sealed class ReconstructionOptions
         }
     }
 
+    /// <summary>Fit MediaPipe's dense landmarks too (Face Mesh's points off the silhouette and the iris centres, through
+    /// <see cref="Geometry.DenseLandmarkMap"/>), with a robust term (<see cref="Losses.DenseLandmarkLoss"/>); the 68
+    /// points stay, and their jaw line follows the silhouette. Needs the <c>mediapipe-face</c> asset.</summary>
+    public bool DenseLandmarks { get; set; }
+
+    /// <summary>Noise scale of a dense landmark in pixels of a 224-pixel crop (the Cauchy scale of
+    /// <see cref="Losses.DenseLandmarkLoss"/>). 2 px: the map's points on the true geometry lie 2.8% of the outer-eye
+    /// distance from Face Mesh's on synthetic photographs (docs/dense-landmarks.md), about 2 px in the crop.</summary>
+    public double DenseLandmarkNoise { get; set; } = 2.0;
+
+    /// <summary>How many independent landmarks the dense points together count as in the posterior (they come from one
+    /// network reading one crop, so their errors are shared).</summary>
+    public double DenseIndependentPoints { get; set; } = 68;
+
+    /// <summary>Include the iris centres in the dense term.</summary>
+    public bool DenseIrises { get; set; } = true;
+
     /// <summary>Mean of the exponential prior on each expression weight (<see cref="CodeRegularization.Prior"/>): most
     /// blendshapes of a face are at 0, a few are active.</summary>
     public double ExpressionScale { get; set; } = 0.25;

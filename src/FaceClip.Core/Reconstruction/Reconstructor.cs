@@ -48,10 +48,19 @@ public sealed partial class Reconstructor : IDisposable
 
         var reconstructor = new Reconstructor(FaceModel.Load(store, device), FacePipeline.Load(store, device), clip);
         reconstructor.LoadInstalledRegressor(store);
+        if (store.GetStatus("mediapipe-face").Found)
+        {
+            reconstructor.Dense = DenseLandmarker.Load(store, device);
+        }
+
         return reconstructor;
     }
 
     public FaceModel Model { get; }
+
+    /// <summary>MediaPipe's dense landmarks, where the <c>mediapipe-face</c> asset is installed (owned and disposed by
+    /// the reconstructor); <see cref="ReconstructionOptions.DenseLandmarks"/> fits them.</summary>
+    public DenseLandmarker? Dense { get; set; }
 
     public FacePipeline Faces { get; }
 
@@ -94,6 +103,20 @@ public sealed partial class Reconstructor : IDisposable
         }
     }
 
+    /// <summary>The dense landmarks of the chosen face as the fit's target, when the options ask for them.</summary>
+    private DenseTarget? DenseTargetOf(FaceImage image, DetectedFace face, FaceCrop crop, ReconstructionOptions o)
+    {
+        if (!o.DenseLandmarks)
+        {
+            return null;
+        }
+
+        var dense = Dense ?? throw new ReconstructionException("Dense landmarks need MediaPipe's models (the mediapipe-face asset: run `npm ci` in the FaceClip folder).");
+        var found = dense.Detect(image, [face])[0];
+        var points = found.Points.Select(p => (p.X, p.Y)).Concat(found.IrisCentres).ToList();
+        return DenseTarget.For(crop.LandmarksToCrop(points, Model.Device), DenseLandmarkMap.Shipped(), o, Model.Device);
+    }
+
     /// <summary>Runs a fit to the end and returns its result (progress is passed to <paramref name="report"/>).</summary>
     public async Task<ReconstructionResult> ReconstructAsync(string imagePath, ReconstructionOptions options,
         Action<OptimisationProgress<ReconstructionResult>>? report = null, CancellationToken cancellationToken = default)
@@ -125,7 +148,7 @@ public sealed partial class Reconstructor : IDisposable
         var camera = ReconstructionLoss.CropCamera(o.CropSize);
         using var loss = new ReconstructionLoss(Model, _fitting, Faces.RecognitionNet, camera, o);
         var (initialiser, start) = InitialCodes(photo, target, camera, o);
-        var run = new FitRun(Model, loss, o, start, target, report, clock, ct, photo);
+        var run = new FitRun(Model, loss, o, start, target, report, clock, ct, photo) { Dense = DenseTargetOf(image, face, crop, o) };
         run.Timings["detection"] = detection;
         run.Timings["initialiser"] = clock.Elapsed.TotalSeconds - detection;
 
@@ -250,6 +273,7 @@ public sealed partial class Reconstructor : IDisposable
     public void Dispose()
     {
         Regressor?.Dispose();
+        Dense?.Dispose();
         _fitting.Dispose();
         _display.Dispose();
     }

@@ -18,6 +18,26 @@ public sealed class ReconstructionLossTests
     }
 
     [Fact]
+    public void TheDenseTermIsACauchyLikelihoodZeroAtTheTargetQuadraticNearItAndLogarithmicFarAway()
+    {
+        var target = zeros(2, 3, 2);
+        var sigma = full(3, 2f);
+        var weights = tensor(new[] { 1f, 1f, 0f });
+        Assert.Equal(0f, DenseLandmarkLoss.Compute(target.clone(), target, weights, sigma).item<float>(), 6);
+
+        var off = zeros(2, 3, 2);
+        off[.., 0, 0] = 2; // r = σ: log 2
+        off[.., 2, 1] = 100; // weight 0: left out
+        Assert.Equal(Math.Log(2), DenseLandmarkLoss.Compute(off, target, weights, sigma).item<float>(), 5);
+
+        // Near the target like r²/σ²; a point 50 σ off costs log(2501) ≈ 7.8, not 2500: one bad point cannot drag the fit.
+        off[.., 0, 0] = 0.02f;
+        Assert.Equal(0.0001, DenseLandmarkLoss.Compute(off, target, weights, sigma).item<float>(), 6);
+        off[.., 0, 0] = 100;
+        Assert.Equal(Math.Log(2501), DenseLandmarkLoss.Compute(off, target, weights, sigma).item<float>(), 4);
+    }
+
+    [Fact]
     public void PhotometricLossAveragesColourDistanceOverTheWeightedMask()
     {
         var photo = zeros(1, 3, 2, 2);

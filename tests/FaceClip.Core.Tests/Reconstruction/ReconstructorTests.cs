@@ -52,6 +52,34 @@ public sealed class ReconstructorTests(ReconstructorFixture fixture) : IClassFix
     }
 
     [Fact]
+    public async Task DenseLandmarksJoinEveryStageAndTheirTermFalls()
+    {
+        var o = ReconstructorFixture.ShortFit();
+        o.DenseLandmarks = true;
+        o.PreviewEvery = 0;
+        var progress = new List<OptimisationProgress<ReconstructionResult>>();
+        fixture.Reconstructor.Dense ??= DenseLandmarker.Load(TestPaths.OpenStore());
+        using var result = await fixture.Reconstructor.ReconstructAsync(ReconstructorFixture.SamplePhoto, o, progress.Add);
+        foreach (var stage in new[] { OptimisationStage.Pose, OptimisationStage.Shape, OptimisationStage.Full })
+        {
+            Assert.All(progress.Where(p => p.Stage == stage), p => Assert.Contains("dense", p.Losses.Keys));
+        }
+
+        var pose = progress.Where(p => p.Stage == OptimisationStage.Pose).ToList();
+        Assert.True(pose[^1].Losses["dense"] < pose[0].Losses["dense"] * 0.5, $"dense term {pose[0].Losses["dense"]} -> {pose[^1].Losses["dense"]}");
+    }
+
+    [Fact]
+    public async Task DenseLandmarksWithoutTheirModelsAreAClearError()
+    {
+        using var bare = new Reconstructor(fixture.Reconstructor.Model, fixture.Reconstructor.Faces);
+        var o = ReconstructorFixture.ShortFit();
+        o.DenseLandmarks = true;
+        var ex = await Assert.ThrowsAsync<ReconstructionException>(() => bare.ReconstructAsync(ReconstructorFixture.SamplePhoto, o));
+        Assert.Contains("mediapipe-face", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void TheLandmarkStagesPreviewARenderToo()
     {
         // The landmark stages render nothing for their loss; their previews still show the current codes over the

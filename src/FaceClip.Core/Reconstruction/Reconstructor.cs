@@ -23,6 +23,7 @@ public sealed partial class Reconstructor : IDisposable
     private readonly MeshTopology _fitting;
     private readonly MeshTopology _display;
     private readonly TextureBaker.InnerParts _innerParts;
+    private Lazy<DenseLandmarker>? _dense;
 
     public Reconstructor(FaceModel model, FacePipeline faces, Func<IFeatureCritic>? clipCriticFactory = null)
     {
@@ -50,7 +51,9 @@ public sealed partial class Reconstructor : IDisposable
         reconstructor.LoadInstalledRegressor(store);
         if (store.GetStatus("mediapipe-face").Found)
         {
-            reconstructor.Dense = DenseLandmarker.Load(store, device);
+            // Loaded by the first fit that asks for dense landmarks: a server that never does pays nothing, and a broken
+            // asset is reported to that fit rather than stopping the start.
+            reconstructor._dense = new Lazy<DenseLandmarker>(() => DenseLandmarker.Load(store, device));
         }
 
         return reconstructor;
@@ -59,8 +62,12 @@ public sealed partial class Reconstructor : IDisposable
     public FaceModel Model { get; }
 
     /// <summary>MediaPipe's dense landmarks, where the <c>mediapipe-face</c> asset is installed (owned and disposed by
-    /// the reconstructor); <see cref="ReconstructionOptions.DenseLandmarks"/> fits them.</summary>
-    public DenseLandmarker? Dense { get; set; }
+    /// the reconstructor, loaded on first use); <see cref="ReconstructionOptions.DenseLandmarks"/> fits them.</summary>
+    public DenseLandmarker? Dense
+    {
+        get => _dense?.Value;
+        set => _dense = value is null ? null : new Lazy<DenseLandmarker>(value);
+    }
 
     public FacePipeline Faces { get; }
 
@@ -273,7 +280,11 @@ public sealed partial class Reconstructor : IDisposable
     public void Dispose()
     {
         Regressor?.Dispose();
-        Dense?.Dispose();
+        if (_dense is { IsValueCreated: true })
+        {
+            _dense.Value.Dispose();
+        }
+
         _fitting.Dispose();
         _display.Dispose();
     }

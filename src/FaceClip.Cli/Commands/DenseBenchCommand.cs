@@ -65,7 +65,7 @@ public static class DenseBenchCommand
                     }
                     else
                     {
-                        var eye = LandmarkError.Distance(Xy(found[f].Points[DenseLandmarker.LeftEyeCorners[0]]), Xy(found[f].Points[DenseLandmarker.RightEyeCorners[0]]));
+                        var eye = found[f].OuterEyeDistance;
                         var mesh = LandmarkError.MeanDistance(found[f].Points.Select(Xy).ToList(), match[..DenseFace.MeshPoints]) / eye;
                         var iris = LandmarkError.MeanDistance(found[f].IrisCentres, [match[DenseFace.MeshPoints], match[DenseFace.MeshPoints + 5]]) / eye;
                         meshErrors.Add(mesh);
@@ -106,7 +106,7 @@ public static class DenseBenchCommand
     /// <summary>The reference face whose nose tip (mesh point 1) is nearest ours, if within half the outer-eye distance.</summary>
     private static (float X, float Y)[]? Nearest(DenseFace ours, IReadOnlyList<(float X, float Y)[]> theirs)
     {
-        var eye = LandmarkError.Distance(Xy(ours.Points[DenseLandmarker.LeftEyeCorners[0]]), Xy(ours.Points[DenseLandmarker.RightEyeCorners[0]]));
+        var eye = ours.OuterEyeDistance;
         var best = theirs.OrderBy(t => LandmarkError.Distance(t[1], Xy(ours.Points[1]))).FirstOrDefault();
         return best is not null && LandmarkError.Distance(best[1], Xy(ours.Points[1])) < eye / 2 ? best : null;
     }

@@ -44,8 +44,12 @@ public sealed record DenseLandmarkMap(
         172, 58, 132, 93, 234, 127, 162, 21, 54, 103, 67, 109,
     ];
 
-    /// <summary>The map shipped with FaceClip.</summary>
-    public static DenseLandmarkMap Shipped()
+    private static readonly Lazy<DenseLandmarkMap> ShippedMap = new(ReadShipped);
+
+    /// <summary>The map shipped with FaceClip, read from the assembly once.</summary>
+    public static DenseLandmarkMap Shipped() => ShippedMap.Value;
+
+    private static DenseLandmarkMap ReadShipped()
     {
         using var stream = typeof(DenseLandmarkMap).Assembly.GetManifestResourceStream(ResourceName)
             ?? throw new InvalidOperationException($"The assembly does not carry {ResourceName}.");

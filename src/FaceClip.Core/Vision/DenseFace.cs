@@ -31,4 +31,17 @@ public sealed record DenseFace(
 
     /// <summary>The iris centre of each eye (left first).</summary>
     public IReadOnlyList<(float X, float Y)> IrisCentres => Irises.Select(i => i[0]).ToList();
+
+    /// <summary>The mesh's points (x, y) and then the two iris centres: the order of <see cref="Geometry.DenseLandmarkMap"/>.</summary>
+    public (float X, float Y)[] MapPoints() => Points.Select(p => (p.X, p.Y)).Concat(IrisCentres).ToArray();
+
+    /// <summary>Distance between the outer eye corners (mesh points 263 and 33), the normaliser of dense errors.</summary>
+    public double OuterEyeDistance
+    {
+        get
+        {
+            var (a, b) = (Points[DenseLandmarker.LeftEyeCorners[0]], Points[DenseLandmarker.RightEyeCorners[0]]);
+            return Math.Sqrt(Math.Pow(a.X - b.X, 2) + Math.Pow(a.Y - b.Y, 2));
+        }
+    }
 }

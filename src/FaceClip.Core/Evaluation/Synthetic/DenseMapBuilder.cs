@@ -66,7 +66,7 @@ public sealed class DenseMapBuilder
 
             var (dense, _, camera, x, y) = read.Value;
             var frontal = Math.Abs(face.Yaw) <= FrontalLimit && Math.Abs(face.Pitch) <= FrontalLimit;
-            var points = dense.Points.Select(p => (p.X, p.Y)).Concat(dense.IrisCentres).ToArray();
+            var points = dense.MapPoints();
             var hits = Hits(points, camera, x, y);
             for (var i = 0; i < points.Length; i++)
             {
@@ -115,8 +115,8 @@ public sealed class DenseMapBuilder
             var (dense, detected, camera, x, y) = read;
             var truth = ReferenceRenderer.CameraPoints(face, map.Positions(SyntheticFaceGenerator.Vertices(_data, face.Identity, face.Expression)));
             var (px, py) = ReferenceRenderer.PixelPoints(face, truth);
-            var points = dense.Points.Select(p => (p.X, p.Y)).Concat(dense.IrisCentres).ToArray();
-            var eye = LandmarkError.Distance(points[DenseLandmarker.LeftEyeCorners[0]], points[DenseLandmarker.RightEyeCorners[0]]);
+            var points = dense.MapPoints();
+            var eye = dense.OuterEyeDistance;
             double Error(IEnumerable<int> ids) => ids.Average(i => LandmarkError.Distance(points[i], ((float)px[i], (float)py[i]))) / eye;
             all.Add(Error(Enumerable.Range(0, DenseFace.MeshPoints)));
             oval.Add(Error(DenseLandmarkMap.FaceOval));

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # One idempotent set-up step for FaceClip on Debian/Ubuntu (run as root, or with sudo available for apt).
-# --tests also installs what the tests need beyond the app (Chromium for the browser tests).
+# --tests also installs what the tests need beyond the app (Chromium for the browser tests, Redis and PostgreSQL for the
+# distributed backend's).
 # Installs only what is missing: system packages, npm packages (face-api weights, three.js), the .NET build (which
 # patches TorchSharp's native library where the host's libstdc++ is too old), and the required model assets.
 # Does nothing when everything is already there.
@@ -32,6 +33,11 @@ fi
 have cc || apt_wanted+=(gcc libc6-dev)
 if $for_tests && [ ! -x /usr/bin/chromium ] && [ -z "${FACECLIP_CHROMIUM:-}" ]; then
   apt_wanted+=(chromium)
+fi
+# The distributed backend's tests run against real Redis and PostgreSQL servers (scripts/services.sh starts them).
+if $for_tests; then
+  have redis-server || apt_wanted+=(redis-server)
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || apt_wanted+=(postgresql)
 fi
 if [ ${#apt_wanted[@]} -gt 0 ]; then
   log "installing system packages: ${apt_wanted[*]}"

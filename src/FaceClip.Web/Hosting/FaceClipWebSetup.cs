@@ -38,6 +38,13 @@ public static class FaceClipWebSetup
 
     public static WebApplication UseFaceClip(this WebApplication app)
     {
+        if (!app.Services.GetRequiredService<IOptions<NodeOptions>>().Value.ServesWeb)
+        {
+            // A worker of a cluster serves its health only: pages, the API and the hub are the web nodes'.
+            app.MapHealthChecks("/health");
+            return app;
+        }
+
         if (!app.Environment.IsDevelopment())
         {
             app.UseExceptionHandler("/error", createScopeForErrors: true);
@@ -66,9 +73,7 @@ public static class FaceClipWebSetup
         var api = endpoints.MapGroup("/api");
         api.MapGet("/model/topology", (ReconstructorProvider provider) =>
         {
-            // The triangles the viewer draws (everything opaque), as indices into the streamed vertex positions.
-            var data = provider.Get().Model.Data;
-            var triangles = data.VerticesOfTriangles(data.DisplayTriangleIds());
+            var triangles = provider.DisplayTopology;
             var bytes = new byte[triangles.Length * sizeof(int)];
             Buffer.BlockCopy(triangles, 0, bytes, 0, bytes.Length);
             return Results.Bytes(bytes, "application/octet-stream");

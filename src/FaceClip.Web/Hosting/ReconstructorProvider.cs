@@ -1,20 +1,36 @@
 using FaceClip.Core.Expression;
+using FaceClip.Core.Geometry;
 using FaceClip.Core.Reconstruction;
 using FaceClip.Core.Runtime;
+using FaceClip.Web.Jobs;
+using Microsoft.Extensions.Options;
 
 namespace FaceClip.Web.Hosting;
 
 /// <summary>The one <see cref="Reconstructor"/> of the process and the <see cref="ExpressionTransfer"/> that shares its
 /// face model and networks, loaded on first use (the face model import and the networks take seconds) on the
-/// configured compute device.</summary>
+/// configured compute device. A web node of a cluster (<see cref="NodeOptions.Role"/> <c>web</c>) loads none: it runs
+/// no jobs, and asking it for the reconstructor is a programming error.</summary>
 public sealed class ReconstructorProvider : IDisposable
 {
     private readonly Lazy<Reconstructor> _reconstructor;
     private readonly Lazy<ExpressionTransfer> _transfer;
+    private readonly ModelStore _store;
+    private readonly Lazy<int[]> _topology;
 
-    public ReconstructorProvider(ModelStore store, ComputeContext compute)
+    public ReconstructorProvider(ModelStore store, ComputeContext compute, IOptions<NodeOptions>? node = null)
     {
-        _reconstructor = new(() => Reconstructor.Load(store, compute.Device), LazyThreadSafetyMode.ExecutionAndPublication);
+        _store = store;
+        LoadsModels = node?.Value.RunsJobs ?? true;
+        _reconstructor = new(() => LoadsModels
+            ? Reconstructor.Load(store, compute.Device)
+            : throw new InvalidOperationException("This node's role is web: it loads no models."), LazyThreadSafetyMode.ExecutionAndPublication);
+        _topology = new(() =>
+        {
+            // The face model's mesh data (no networks, nothing on the compute device): what the viewer draws.
+            var data = IsLoaded ? _reconstructor.Value.Model.Data : IctFaceKitImporter.Load(store);
+            return data.VerticesOfTriangles(data.DisplayTriangleIds());
+        }, LazyThreadSafetyMode.ExecutionAndPublication);
         _transfer = new(() =>
         {
             var r = _reconstructor.Value;
@@ -26,8 +42,14 @@ public sealed class ReconstructorProvider : IDisposable
 
     public ExpressionTransfer GetTransfer() => _transfer.Value;
 
+    /// <summary>Whether this process loads models and runs jobs (every role but <c>web</c>).</summary>
+    public bool LoadsModels { get; }
+
     /// <summary>Whether prompts can be any text (CLIP installed) or must be read by the expression lexicon.</summary>
-    public bool ClipAvailable => Get().ClipAvailable;
+    public bool ClipAvailable => _store.GetStatus("clip").Found;
+
+    /// <summary>The triangles the viewer draws (everything opaque), as indices into the streamed vertex positions.</summary>
+    public int[] DisplayTopology => _topology.Value;
 
     public bool IsLoaded => _reconstructor.IsValueCreated;
 

@@ -15,6 +15,20 @@ public sealed record FaceOnPhoto(int Index, double Left, double Top, double Widt
 /// the face a job takes when none is picked (<see cref="FaceChoice.Largest"/>).</summary>
 public sealed record PhotoFaces(string PreviewDataUrl, int Width, int Height, IReadOnlyList<FaceOnPhoto> Faces, int? DefaultIndex)
 {
+    /// <summary>False when faces were not looked for here (a web node of a cluster loads no models): the job's worker
+    /// finds them and fits the largest.</summary>
+    public bool Detected { get; init; } = true;
+
+    /// <summary>The photo's preview alone, for a node that does not detect faces.</summary>
+    public static PhotoFaces Undetected(byte[] photo, long maxPixels)
+    {
+        using var image = FaceImage.Decode(photo, "upload", maxPixels);
+        using var rgb = Image.LoadPixelData<Rgb24>(image.Rgb, image.Width, image.Height);
+        var scale = Math.Min(1.0, PreviewSide / (double)Math.Max(image.Width, image.Height));
+        using var preview = rgb.Clone(x => x.Resize((int)Math.Round(image.Width * scale), (int)Math.Round(image.Height * scale)));
+        return new PhotoFaces(DataUrl(preview), image.Width, image.Height, [], null) { Detected = false };
+    }
+
     /// <summary>Longest side of the preview shown in the studio.</summary>
     public const int PreviewSide = 960;
 

@@ -35,11 +35,11 @@ public sealed class JobDeletion(JobStore store, JobQueue queue, JobEvents events
 
     private async Task RemoveAsync(string id, CancellationToken cancellationToken)
     {
-        queue.Cancel(id);
-        // The executor stops at its next step; its files are only removed once it no longer writes them.
-        await queue.WhenNotRunning(id).WaitAsync(cancellationToken);
+        await queue.CancelAsync(id);
+        // The executor stops at its next step; its files are only removed once it no longer writes them (a worker on
+        // another node that still writes after this removes what it wrote when it sees the record gone).
+        await queue.WhenNotRunning(id, cancellationToken);
         await store.DeleteAsync(id, CancellationToken.None);
         await events.StateAsync(new JobStateMessage { JobId = id, Status = JobStates.Deleted });
-        events.Forget(id);
     }
 }

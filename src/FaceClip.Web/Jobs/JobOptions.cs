@@ -5,6 +5,28 @@ public sealed class JobOptions
 {
     public const string SectionName = "Jobs";
 
+    /// <summary><c>embedded</c> (the default: SQLite and an in-process queue, no server needed) or <c>distributed</c>
+    /// (records in PostgreSQL, the queue and the events on Redis, files in a folder every node shares; the connection
+    /// strings are <c>ConnectionStrings:Postgres</c> and <c>ConnectionStrings:Redis</c>).</summary>
+    public string Backend { get; set; } = EmbeddedBackend;
+
+    public const string EmbeddedBackend = "embedded";
+    public const string DistributedBackend = "distributed";
+
+    public bool IsDistributed => string.Equals(Backend, DistributedBackend, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The start of every Redis key and channel of the distributed backend (clusters sharing a Redis differ here).</summary>
+    public string RedisPrefix { get; set; } = "faceclip";
+
+    /// <summary>Seconds between a distributed worker's heartbeats (it refreshes the jobs it holds).</summary>
+    public double HeartbeatSeconds { get; set; } = 5;
+
+    /// <summary>Seconds after which a job whose worker has stopped refreshing it is reclaimed by another worker.</summary>
+    public double ReclaimAfterSeconds { get; set; } = 60;
+
+    /// <summary>How often an idle distributed worker looks for work, in milliseconds.</summary>
+    public int PollMilliseconds { get; set; } = 250;
+
     /// <summary>Folder (relative to the product root) with the SQLite database and each job's files.</summary>
     public string DataDirectory { get; set; } = "data";
 

@@ -4,30 +4,67 @@ using FaceClip.Web.Security;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using StackExchange.Redis;
 
 namespace FaceClip.Web.Jobs;
 
-/// <summary>Registers the job system: store, queue, worker, events, hub, upload checks.</summary>
+/// <summary>Registers the job system: store, queue, worker, events, hub, upload checks, on the backend and for the
+/// node role configured (<see cref="JobOptions.Backend"/>, <see cref="NodeOptions.Role"/>).</summary>
 public static class JobServices
 {
     public static IServiceCollection AddFaceClipJobs(this IServiceCollection services, IConfiguration configuration)
     {
         services.Configure<JobOptions>(configuration.GetSection(JobOptions.SectionName));
+        services.Configure<NodeOptions>(configuration.GetSection(NodeOptions.SectionName));
         services.Configure<FaceClip.Core.Expression.TransferOptions>(configuration.GetSection(FaceClip.Core.Expression.TransferOptions.SectionName));
-        services.AddSingleton(sp =>
+        var jobs = configuration.GetSection(JobOptions.SectionName).Get<JobOptions>() ?? new JobOptions();
+        var node = configuration.GetSection(NodeOptions.SectionName).Get<NodeOptions>() ?? new NodeOptions();
+        if (node.Problem(jobs) is { } problem)
         {
-            var env = sp.GetRequiredService<IWebHostEnvironment>();
-            return new JobStore(Path.GetFullPath(sp.GetRequiredService<IOptions<JobOptions>>().Value.DataDirectory, env.ContentRootPath));
-        });
-        services.AddSingleton<JobQueue>();
+            throw new InvalidOperationException(problem);
+        }
+
+        string DataDirectory(IServiceProvider sp) =>
+            Path.GetFullPath(sp.GetRequiredService<IOptions<JobOptions>>().Value.DataDirectory, sp.GetRequiredService<IWebHostEnvironment>().ContentRootPath);
+
+        if (jobs.IsDistributed)
+        {
+            var redis = Required(configuration, "Redis");
+            var postgres = Required(configuration, "Postgres");
+            services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(redis));
+            services.AddSingleton<JobStore>(sp => new PostgresJobStore(DataDirectory(sp), postgres));
+            services.AddSingleton<RedisJobQueue>();
+            services.AddSingleton<JobQueue>(sp => sp.GetRequiredService<RedisJobQueue>());
+            services.AddSingleton<RedisJobEventBus>();
+            services.AddSingleton<IJobEventBus>(sp => sp.GetRequiredService<RedisJobEventBus>());
+            if (node.ServesWeb)
+            {
+                services.AddHostedService<RedisJobEventRelay>();
+            }
+        }
+        else
+        {
+            services.AddSingleton<JobStore>(sp => new SqliteJobStore(DataDirectory(sp)));
+            services.AddSingleton<JobQueue, EmbeddedJobQueue>();
+            services.AddSingleton<IJobEventBus, EmbeddedJobEventBus>();
+        }
+
         services.AddSingleton<JobEvents>();
         services.AddSingleton<UploadValidator>();
         services.AddSingleton<SubmissionLimiter>();
         services.AddSingleton<JobSubmission>();
         services.AddSingleton<JobDeletion>();
         services.TryAddSingleton(TimeProvider.System);
-        services.AddHostedService<JobWorker>();
-        services.AddHostedService<JobRetention>();
+        if (node.RunsJobs)
+        {
+            services.AddHostedService<JobWorker>();
+        }
+
+        if (node.ServesWeb)
+        {
+            services.AddHostedService<JobRetention>();
+        }
+
         services.AddFaceClipOwners(configuration);
         services.AddFaceClipRequestGuards(configuration);
         services.AddSignalR(o => o.MaximumReceiveMessageSize = 64 * 1024).AddMessagePackProtocol();
@@ -35,6 +72,11 @@ public static class JobServices
             form.MultipartBodyLengthLimit = jobs.Value.MaxUploadBytes + 64 * 1024);
         return services;
     }
+
+    private static string Required(IConfiguration configuration, string name) =>
+        configuration.GetConnectionString(name) is { Length: > 0 } value
+            ? value
+            : throw new InvalidOperationException($"Jobs:Backend is distributed, so ConnectionStrings:{name} must be set.");
 
     /// <summary>The request pipeline in front of the job endpoints: security headers, owners, the origin check.</summary>
     public static IApplicationBuilder UseFaceClipRequestGuards(this IApplicationBuilder app)

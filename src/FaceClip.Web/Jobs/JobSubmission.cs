@@ -40,7 +40,7 @@ public sealed class JobSubmission(
             return (null, new Refusal(StatusCodes.Status413PayloadTooLarge, $"The uploaded file is {length:N0} bytes; the limit is {limits.MaxUploadBytes:N0}."));
         }
 
-        if (queue.Waiting >= limits.QueueCapacity)
+        if (await queue.WaitingAsync(cancellationToken) >= limits.QueueCapacity)
         {
             return (null, QueueFull(limits));
         }
@@ -65,7 +65,7 @@ public sealed class JobSubmission(
             await store.WriteFileAsync(record.Id, JobStore.WorkingCopyName, new MemoryStream(working), cancellationToken);
         }
 
-        if (!queue.TryEnqueue(record.Id))
+        if (!await queue.TryEnqueueAsync(record.Id, cancellationToken))
         {
             await store.MarkFinishedAsync(record.Id, JobStatus.Failed, "The queue was full.", [], CancellationToken.None);
             return (null, QueueFull(limits));

@@ -4,7 +4,8 @@ using Microsoft.Extensions.Options;
 namespace FaceClip.Web.Jobs;
 
 /// <summary>The hosted worker of the compute device: takes jobs off the queue (several at once where configured),
-/// runs them through the executor, persists how they ended and publishes every event.</summary>
+/// runs them through the executor, persists how they ended and publishes every event. A job reclaimed from a worker
+/// that died is queued again in the store, cleared of what the first run left, and run from the start.</summary>
 public sealed class JobWorker(
     JobQueue queue,
     JobStore store,
@@ -18,14 +19,19 @@ public sealed class JobWorker(
     {
         foreach (var id in await store.RecoverAsync(stoppingToken))
         {
-            if (!queue.TryEnqueue(id))
+            if (!await queue.TryEnqueueAsync(id, stoppingToken))
             {
                 logger.LogWarning("Job {Job} could not be queued again after a restart: the queue is full", id);
             }
         }
 
         var workers = Enumerable.Range(0, Math.Max(1, options.Value.ConcurrentJobs))
-            .Select(_ => Task.Run(() => ConsumeAsync(stoppingToken), stoppingToken));
+            .Select(_ => Task.Run(() => ConsumeAsync(stoppingToken), stoppingToken)).ToList();
+        if (queue is RedisJobQueue shared)
+        {
+            workers.Add(shared.MaintainAsync(stoppingToken));
+        }
+
         await Task.WhenAll(workers);
     }
 
@@ -33,9 +39,9 @@ public sealed class JobWorker(
     {
         try
         {
-            await foreach (var id in queue.ReadAllAsync(stoppingToken))
+            await foreach (var job in queue.ReadAllAsync(stoppingToken))
             {
-                await RunAsync(id, stoppingToken);
+                await RunAsync(job, stoppingToken);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -43,14 +49,17 @@ public sealed class JobWorker(
         }
     }
 
-    private async Task RunAsync(string id, CancellationToken stoppingToken)
+    private async Task RunAsync(QueuedJob job, CancellationToken stoppingToken)
     {
+        var id = job.Id;
         // Marked running before the record is read: a deletion either removes the record first (and the job is
         // skipped here) or waits until this run has ended (JobDeletion).
-        queue.BeginRun(id);
+        await queue.BeginRunAsync(job);
+        var finished = false;
         try
         {
-            await RunRecordAsync(id, stoppingToken);
+            await RunRecordAsync(job, stoppingToken);
+            finished = true;
         }
         finally
         {
@@ -60,14 +69,29 @@ public sealed class JobWorker(
                 store.DeleteFiles(id);
             }
 
-            queue.EndRun(id);
+            await queue.EndRunAsync(job);
+            if (finished)
+            {
+                // Only now, with its end recorded, does the job leave the queue (a worker that dies first leaves it
+                // to be reclaimed; one stopped by shutdown leaves it too).
+                await queue.CompleteAsync(job);
+            }
+
             MemoryRelease.AfterJob();
         }
     }
 
-    private async Task RunRecordAsync(string id, CancellationToken stoppingToken)
+    private async Task RunRecordAsync(QueuedJob job, CancellationToken stoppingToken)
     {
+        var id = job.Id;
         var record = await store.GetAsync(id, stoppingToken);
+        if (record is { Status: JobStatus.Running } && job.Reclaimed && await store.RequeueAsync(id, stoppingToken))
+        {
+            logger.LogWarning("Job {Job} runs again: the worker that ran it stopped answering", id);
+            store.ClearOutputs(record);
+            record = record with { Status = JobStatus.Queued, StartedAt = null };
+        }
+
         if (record is null || record.Status != JobStatus.Queued)
         {
             queue.Release(id);
@@ -83,7 +107,11 @@ public sealed class JobWorker(
                 throw new OperationCanceledException(linked.Token);
             }
 
-            await store.MarkRunningAsync(id, stoppingToken);
+            if (!await store.MarkRunningAsync(id, stoppingToken))
+            {
+                return; // cancelled, deleted or taken by another worker since it was read
+            }
+
             await reporter.StageAsync("starting");
             var folder = store.JobDirectory(id);
             var artifacts = await executor.ExecuteAsync(
@@ -92,8 +120,15 @@ public sealed class JobWorker(
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
-            // Shutting down: the job stays Running in the store and becomes Interrupted at the next start.
+            // Shutting down: the job stays Running in the store and becomes Interrupted at the next start (one machine)
+            // or is reclaimed by another worker (a cluster).
             logger.LogWarning("Job {Job} interrupted by shutdown", id);
+            throw;
+        }
+        catch (OperationCanceledException) when (!queue.Holds(id))
+        {
+            // Another worker reclaimed the job while this one was stalled: it records the job's end, not this one.
+            logger.LogWarning("Job {Job} stopped here: another worker runs it now", id);
         }
         catch (OperationCanceledException)
         {
@@ -115,7 +150,7 @@ public sealed class JobWorker(
         // The timeline first, so a page that opens the job once it is marked finished finds it whole.
         try
         {
-            await reporter.Timeline(await events.HistoryAsync(record.Id)).SaveAsync(store, record.Id, CancellationToken.None);
+            await reporter.Timeline().SaveAsync(store, record.Id, CancellationToken.None);
         }
         catch (IOException ex)
         {
@@ -144,11 +179,18 @@ public sealed class JobWorker(
             return state;
         }
 
-        public JobTimeline Timeline(ProgressMessage[] steps) => new()
+        private readonly List<ProgressMessage> _steps = [];
+
+        /// <summary>Everything the job reported, as the timeline that replays it once the job has ended.</summary>
+        public JobTimeline Timeline()
         {
-            Face = Face, Stages = Stages, Marks = steps.Length > 0 && steps[^1].Marks.Length == Stages.Length ? steps[^1].Marks : Marks,
-            Critic = Critic, Device = Device, Stage = Stage, Steps = steps,
-        };
+            var steps = _steps.ToArray();
+            return new JobTimeline
+            {
+                Face = Face, Stages = Stages, Marks = steps.Length > 0 && steps[^1].Marks.Length == Stages.Length ? steps[^1].Marks : Marks,
+                Critic = Critic, Device = Device, Stage = Stage, Steps = steps,
+            };
+        }
 
         private Task PublishAsync() => events.StateAsync(State(record with { Status = JobStatus.Running }));
 
@@ -176,6 +218,7 @@ public sealed class JobWorker(
         public Task ProgressAsync(ProgressMessage progress)
         {
             progress.JobId = id;
+            _steps.Add(progress);
             return events.ProgressAsync(progress);
         }
 

@@ -243,7 +243,7 @@ public static partial class JobsApi
         }
 
         await events.CancellingAsync(id); // first, so every watcher sees "Cancelling" before "Cancelled"
-        queue.Cancel(id);
+        await queue.CancelAsync(id);
         return Results.Accepted($"/api/jobs/{id}", Describe(record));
     }
 

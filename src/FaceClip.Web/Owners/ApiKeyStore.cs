@@ -2,17 +2,44 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Data.Sqlite;
+using Npgsql;
 
 namespace FaceClip.Web.Owners;
 
-/// <summary>API keys issued to owners from the UI, kept as SHA-256 hashes in <c>data/keys.db</c> (the key itself is
-/// shown once, when it is issued).</summary>
-public sealed class ApiKeyStore
+/// <summary>API keys issued to owners from the UI, kept as SHA-256 hashes (the key itself is shown once, when it is
+/// issued): in <c>data/keys.db</c> on one machine (<see cref="SqliteApiKeyStore"/>), in PostgreSQL in a cluster
+/// (<see cref="PostgresApiKeyStore"/>), so a key issued on one web node works on every other.</summary>
+public abstract class ApiKeyStore
 {
     private const string Prefix = "fck_";
+
+    /// <summary>Issues a new key for an owner and returns it (only its hash is stored).</summary>
+    public async Task<string> IssueAsync(string owner, CancellationToken cancellationToken = default)
+    {
+        var key = Prefix + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+        await InsertAsync(Hash(key), owner, cancellationToken);
+        return key;
+    }
+
+    /// <summary>The owner an issued key stands for, or null.</summary>
+    public Task<string?> FindOwnerAsync(string key, CancellationToken cancellationToken = default) =>
+        !key.StartsWith(Prefix, StringComparison.Ordinal) || key.Length > 128
+            ? Task.FromResult<string?>(null)
+            : FindByHashAsync(Hash(key), cancellationToken);
+
+    public static string Hash(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
+
+    protected abstract Task InsertAsync(string hash, string owner, CancellationToken cancellationToken);
+
+    protected abstract Task<string?> FindByHashAsync(string hash, CancellationToken cancellationToken);
+}
+
+/// <summary>Issued keys in <c>data/keys.db</c>.</summary>
+public sealed class SqliteApiKeyStore : ApiKeyStore
+{
     private readonly string _connectionString;
 
-    public ApiKeyStore(string dataDirectory)
+    public SqliteApiKeyStore(string dataDirectory)
     {
         Directory.CreateDirectory(dataDirectory);
         _connectionString = new SqliteConnectionStringBuilder
@@ -34,36 +61,25 @@ public sealed class ApiKeyStore
         command.ExecuteNonQuery();
     }
 
-    /// <summary>Issues a new key for an owner and returns it (only its hash is stored).</summary>
-    public async Task<string> IssueAsync(string owner, CancellationToken cancellationToken = default)
+    protected override async Task InsertAsync(string hash, string owner, CancellationToken cancellationToken)
     {
-        var key = Prefix + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
         await using var connection = Open();
         await using var command = connection.CreateCommand();
         command.CommandText = "INSERT INTO api_keys (hash, owner, created_at) VALUES ($hash, $owner, $now)";
-        command.Parameters.AddWithValue("$hash", Hash(key));
+        command.Parameters.AddWithValue("$hash", hash);
         command.Parameters.AddWithValue("$owner", owner);
         command.Parameters.AddWithValue("$now", DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture));
         await command.ExecuteNonQueryAsync(cancellationToken);
-        return key;
     }
 
-    /// <summary>The owner an issued key stands for, or null.</summary>
-    public async Task<string?> FindOwnerAsync(string key, CancellationToken cancellationToken = default)
+    protected override async Task<string?> FindByHashAsync(string hash, CancellationToken cancellationToken)
     {
-        if (!key.StartsWith(Prefix, StringComparison.Ordinal) || key.Length > 128)
-        {
-            return null;
-        }
-
         await using var connection = Open();
         await using var command = connection.CreateCommand();
         command.CommandText = "SELECT owner FROM api_keys WHERE hash = $hash";
-        command.Parameters.AddWithValue("$hash", Hash(key));
+        command.Parameters.AddWithValue("$hash", hash);
         return await command.ExecuteScalarAsync(cancellationToken) as string;
     }
-
-    public static string Hash(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
 
     private SqliteConnection Open()
     {
@@ -71,4 +87,44 @@ public sealed class ApiKeyStore
         connection.Open();
         return connection;
     }
+}
+
+/// <summary>Issued keys in PostgreSQL, shared by every web node of a cluster.</summary>
+public sealed class PostgresApiKeyStore : ApiKeyStore, IDisposable
+{
+    private readonly NpgsqlDataSource _source;
+
+    public PostgresApiKeyStore(string connectionString)
+    {
+        _source = NpgsqlDataSource.Create(connectionString);
+        using var connection = _source.OpenConnection();
+        using var transaction = connection.BeginTransaction();
+        using (var command = new NpgsqlCommand("""
+            SELECT pg_advisory_xact_lock(@lock);
+            CREATE TABLE IF NOT EXISTS api_keys (hash TEXT PRIMARY KEY, owner TEXT NOT NULL, created_at TIMESTAMPTZ NOT NULL DEFAULT now());
+            """, connection, transaction))
+        {
+            command.Parameters.AddWithValue("lock", 0x46616365436c6971L);
+            command.ExecuteNonQuery();
+        }
+
+        transaction.Commit();
+    }
+
+    protected override async Task InsertAsync(string hash, string owner, CancellationToken cancellationToken)
+    {
+        await using var command = _source.CreateCommand("INSERT INTO api_keys (hash, owner) VALUES (@hash, @owner)");
+        command.Parameters.AddWithValue("hash", hash);
+        command.Parameters.AddWithValue("owner", owner);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    protected override async Task<string?> FindByHashAsync(string hash, CancellationToken cancellationToken)
+    {
+        await using var command = _source.CreateCommand("SELECT owner FROM api_keys WHERE hash = @hash");
+        command.Parameters.AddWithValue("hash", hash);
+        return await command.ExecuteScalarAsync(cancellationToken) as string;
+    }
+
+    public void Dispose() => _source.Dispose();
 }

@@ -21,7 +21,9 @@ public static class OwnerServices
     {
         services.Configure<OwnerOptions>(configuration.GetSection(OwnerOptions.SectionName));
         var owners = configuration.GetSection(OwnerOptions.SectionName).Get<OwnerOptions>() ?? new OwnerOptions();
-        services.AddSingleton(sp => new ApiKeyStore(DataDirectory(sp)));
+        services.AddSingleton<ApiKeyStore>(sp => sp.GetRequiredService<IOptions<JobOptions>>().Value.IsDistributed
+            ? new PostgresApiKeyStore(configuration.GetConnectionString("Postgres") ?? throw new InvalidOperationException("ConnectionStrings:Postgres must be set."))
+            : new SqliteApiKeyStore(DataDirectory(sp)));
         services.AddDataProtection().SetApplicationName("FaceClip");
         services.AddOptions<KeyManagementOptions>().Configure<IServiceProvider>((o, sp) =>
         {

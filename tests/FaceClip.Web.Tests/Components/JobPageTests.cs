@@ -30,15 +30,16 @@ public sealed class JobPageTests : BunitContext, IAsyncLifetime
         JSInterop.Setup<int>(_ => true).SetResult(0);
         Services.AddMudServices();
         AddAuthorization().SetAuthorized("visitor").SetClaims(new System.Security.Claims.Claim(FaceClip.Web.Owners.Owner.ClaimType, PageOwner));
-        _store = new JobStore(_data);
-        _queue = new JobQueue(Options.Create(new JobOptions { DataDirectory = _data, QueueCapacity = 2 }));
+        _store = new SqliteJobStore(_data);
+        _queue = new EmbeddedJobQueue(Options.Create(new JobOptions { DataDirectory = _data, QueueCapacity = 2 }));
         Services.AddSingleton(_store);
         Services.AddSingleton(_queue);
+        Services.AddSingleton<IJobEventBus, EmbeddedJobEventBus>();
         Services.AddLogging();
         Services.AddSignalR();
         Services.AddSingleton<JobEvents>();
         Services.AddSingleton<JobDeletion>();
-        Services.AddSingleton(new FaceClip.Web.Owners.ApiKeyStore(_data));
+        Services.AddSingleton<FaceClip.Web.Owners.ApiKeyStore>(new FaceClip.Web.Owners.SqliteApiKeyStore(_data));
         Services.AddSingleton(Options.Create(new FaceClip.Web.Owners.OwnerOptions()));
         Render<MudBlazor.MudPopoverProvider>();
     }
@@ -227,6 +228,6 @@ public sealed class JobPageTests : BunitContext, IAsyncLifetime
         var text = cut.Find("#issued-key").TextContent;
         var key = System.Text.RegularExpressions.Regex.Match(text, "fck_[0-9a-f]+").Value;
         Assert.Contains("X-Api-Key", text);
-        Assert.Equal(PageOwner, await new FaceClip.Web.Owners.ApiKeyStore(_data).FindOwnerAsync(key));
+        Assert.Equal(PageOwner, await new FaceClip.Web.Owners.SqliteApiKeyStore(_data).FindOwnerAsync(key));
     }
 }

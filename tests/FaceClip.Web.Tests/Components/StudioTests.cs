@@ -34,8 +34,8 @@ public sealed class StudioTests : BunitContext, IAsyncLifetime
         AddAuthorization().SetAuthorized("visitor").SetClaims(new System.Security.Claims.Claim(FaceClip.Web.Owners.Owner.ClaimType, PageOwner));
         Services.AddSingleton(Provider.Value);
         Services.AddSingleton(Options.Create(new JobOptions { DataDirectory = _data, QueueCapacity = 2 }));
-        Services.AddSingleton(new JobStore(_data));
-        Services.AddSingleton<JobQueue>();
+        Services.AddSingleton<JobStore>(new SqliteJobStore(_data));
+        Services.AddSingleton<JobQueue, EmbeddedJobQueue>();
         Services.AddSingleton<UploadValidator>();
         Services.AddSingleton<SubmissionLimiter>();
         Services.AddSingleton<JobSubmission>();

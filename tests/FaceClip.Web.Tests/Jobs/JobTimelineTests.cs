@@ -146,7 +146,7 @@ public sealed class JobTimelineTests
         var events = host.Services.GetRequiredService<JobEvents>();
         var queue = host.Services.GetRequiredService<JobQueue>();
         await events.CancellingAsync(id);
-        Assert.True(queue.Cancel(id));
+        Assert.True(await queue.CancelAsync(id));
         await cancelling.Task.WithinHangCap("the watcher hearing of the cancel");
         await ended.Task.WithinHangCap("the job ending");
         lock (statuses)

@@ -1,0 +1,138 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using FaceClip.TestSupport;
+using FaceClip.Web.Jobs;
+using FaceClip.Web.Tests.Jobs;
+using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace FaceClip.Web.Tests.Distributed;
+
+/// <summary>The distributed backend in two in-memory nodes sharing PostgreSQL, Redis and a data folder, with the
+/// scripted executor: a queue shared by every web node, and cancel and delete that reach a job running on another
+/// node.</summary>
+public sealed class DistributedJobHostTests : IAsyncLifetime
+{
+    private readonly string _data = Directory.CreateTempSubdirectory("faceclip-distributed-").FullName;
+    private Dictionary<string, string?> _settings = null!;
+
+    public async Task InitializeAsync() => _settings = new Dictionary<string, string?>
+    {
+        ["Jobs:Backend"] = "distributed",
+        ["Jobs:RedisPrefix"] = DistributedServices.NewPrefix(),
+        ["Jobs:PollMilliseconds"] = "50",
+        ["Jobs:HeartbeatSeconds"] = "0.5",
+        ["ConnectionStrings:Redis"] = DistributedServices.Redis,
+        ["ConnectionStrings:Postgres"] = await DistributedServices.NewDatabaseAsync(),
+    };
+
+    public Task DisposeAsync()
+    {
+        Directory.Delete(_data, recursive: true);
+        return Task.CompletedTask;
+    }
+
+    private Task<JobHost> NodeAsync(string role, IJobExecutor executor, int queueCapacity = 4) =>
+        JobHost.StartAsync(executor, _data, queueCapacity, settings: new Dictionary<string, string?>(_settings) { ["Node:Role"] = role, ["Node:Name"] = role + "-" + Guid.NewGuid().ToString("N")[..6] });
+
+    private static async Task<string> IdOf(HttpResponseMessage response)
+    {
+        Assert.True(response.StatusCode == HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+    }
+
+    [Fact]
+    public async Task TheQueueIsOneForEveryWebNodeAndAFullQueueAnswers429()
+    {
+        await using var a = await NodeAsync("web", new ScriptedExecutor(), queueCapacity: 2);
+        await using var b = await NodeAsync("web", new ScriptedExecutor(), queueCapacity: 2);
+        await IdOf(await a.SubmitAsync(JobHost.Png()));
+        await IdOf(await b.SubmitAsync(JobHost.Png()));
+        var refused = await b.SubmitAsync(JobHost.Png());
+        Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+        Assert.NotNull(refused.Headers.RetryAfter);
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await a.SubmitAsync(JobHost.Png())).StatusCode);
+
+        // Both nodes list both jobs to their owner and none to a stranger.
+        Assert.Equal(2, (await a.Client.GetFromJsonAsync<JsonElement>("/api/jobs")).GetArrayLength());
+        Assert.Equal(2, (await b.Client.GetFromJsonAsync<JsonElement>("/api/jobs")).GetArrayLength());
+        Assert.Equal(0, (await b.Stranger.GetFromJsonAsync<JsonElement>("/api/jobs")).GetArrayLength());
+    }
+
+    [Fact]
+    public async Task ACancelOnOneWebNodeStopsTheJobOnAnotherNodesWorkerAndEveryWatcherSeesItInOrder()
+    {
+        var gate = new SemaphoreSlim(0);
+        var executor = new ScriptedExecutor(steps: 3) { Gate = gate };
+        await using var worker = await NodeAsync("all", executor);
+        await using var web = await NodeAsync("web", new ScriptedExecutor());
+        var id = await IdOf(await web.SubmitAsync(JobHost.Png()));
+        await executor.Started.Task.WithinHangCap("the job starting on the worker");
+
+        var states = new List<string>();
+        var ended = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var watcher = web.Hub();
+        watcher.On<JobStateMessage>("State", s =>
+        {
+            lock (states)
+            {
+                states.Add(s.Status);
+            }
+
+            if (s.Status == "Cancelled")
+            {
+                ended.TrySetResult();
+            }
+        });
+        JobWatch.FailOnClose(watcher, ended);
+        await watcher.StartAsync();
+        await watcher.InvokeAsync("Subscribe", id);
+        gate.Release(1);
+        await JobWatch.UntilProgressAsync(web.Server, id, 1);
+
+        Assert.Equal(HttpStatusCode.Accepted, (await web.Client.PostAsync($"/api/jobs/{id}/cancel", null)).StatusCode);
+        await ended.Task.WithinHangCap("the watcher on the web node hearing the job end");
+        lock (states)
+        {
+            Assert.Equal(["Running", "Cancelling", "Cancelled"], states.SkipWhile(s => s == "Queued"));
+        }
+
+        Assert.Equal(JobStatus.Cancelled, (await web.Services.GetRequiredService<JobStore>().GetAsync(id))!.Status);
+    }
+
+    [Fact]
+    public async Task DeletingOnOneWebNodeAJobRunningOnAnotherNodeRemovesEverything()
+    {
+        var gate = new SemaphoreSlim(0);
+        var executor = new ScriptedExecutor(steps: 3) { Gate = gate };
+        await using var worker = await NodeAsync("all", executor);
+        await using var web = await NodeAsync("web", new ScriptedExecutor());
+        var id = await IdOf(await web.SubmitAsync(JobHost.Png()));
+        await executor.Started.Task.WithinHangCap("the job starting on the worker");
+
+        var deleted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var watcher = worker.Hub(); // watched on the node that runs it, deleted from the other
+        watcher.On<JobStateMessage>("State", s =>
+        {
+            if (s.Status == JobStates.Deleted)
+            {
+                deleted.TrySetResult();
+            }
+        });
+        JobWatch.FailOnClose(watcher, deleted);
+        await watcher.StartAsync();
+        await watcher.InvokeAsync("Subscribe", id);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await web.Client.DeleteAsync($"/api/jobs/{id}")).StatusCode);
+        await deleted.Task.WithinHangCap("the other node's watcher hearing of the deletion");
+        Assert.Null(await worker.Services.GetRequiredService<JobStore>().GetAsync(id));
+        Assert.False(Directory.Exists(Path.Combine(_data, "jobs", id)));
+        Assert.Equal(HttpStatusCode.NotFound, (await worker.Client.GetAsync($"/api/jobs/{id}")).StatusCode);
+
+        // The worker is free again and runs the next job.
+        gate.Release(3);
+        var next = await IdOf(await web.SubmitAsync(JobHost.Png()));
+        Assert.Equal("Completed", (await JobWatch.UntilFinishedAsync(web.Server, next)).Status);
+    }
+}

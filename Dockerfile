@@ -1,5 +1,7 @@
 # FaceClip web app for GPU hosts: the CUDA build of TorchSharp (TorchBackend=cuda).
 # docker build -t faceclip . && docker run --gpus all -p 8080:8080 faceclip
+# The same image is every node of a cluster: Node__Role=web (pages and API, no models, no GPU) or worker (runs jobs);
+# compose.yaml and docs/deployment.md put them together with Redis and PostgreSQL.
 # syntax=docker/dockerfile:1
 
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
@@ -20,6 +22,8 @@ RUN dotnet publish src/FaceClip.Web -c Release -p:TorchBackend=cuda -o /app \
 RUN cd /app && FACECLIP_HOME=/app dotnet faceclip.dll models fetch
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0
+# curl for the container health check (GET /health).
+RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends curl && rm -rf /var/lib/apt/lists/*
 ENV FACECLIP_HOME=/app \
     ASPNETCORE_URLS=http://0.0.0.0:8080 \
     Urls=http://0.0.0.0:8080 \

@@ -35,6 +35,14 @@ public sealed class JobEvents(IHubContext<JobsHub, IJobClient> hub, IJobEventBus
     {
         { State: { } state } => WithJob(state.JobId, async live =>
         {
+            if (state.Status == nameof(JobStatus.Queued))
+            {
+                // Queued (again, after its worker died): the job starts over, and so does what a late watcher replays.
+                live.History.Clear();
+                live.Render = null;
+                live.Vertices = null;
+            }
+
             live.State = state;
             await hub.Clients.Group(Group(state.JobId)).State(state);
             if (state.Status == JobStates.Deleted)

@@ -90,6 +90,7 @@ public sealed class JobWorker(
             logger.LogWarning("Job {Job} runs again: the worker that ran it stopped answering", id);
             store.ClearOutputs(record);
             record = record with { Status = JobStatus.Queued, StartedAt = null };
+            await events.StateAsync(JobStateMapper.ToMessage(record));
         }
 
         if (record is null || record.Status != JobStatus.Queued)

@@ -68,7 +68,8 @@ public sealed class Cluster : IAsyncDisposable
             ["Jobs__DataDirectory"] = DataDirectory,
             ["Jobs__RedisPrefix"] = Prefix,
             ["Jobs__HeartbeatSeconds"] = "0.5",
-            ["Jobs__ReclaimAfterSeconds"] = "5",
+            // Well above any stall of a busy machine's heartbeat: only a dead worker's job is reclaimed.
+            ["Jobs__ReclaimAfterSeconds"] = "15",
             ["Jobs__PollMilliseconds"] = "100",
             ["Jobs__QueueCapacity"] = "40",
             ["Jobs__SubmissionsPerOwner"] = "500",

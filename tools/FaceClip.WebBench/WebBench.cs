@@ -1,7 +1,8 @@
 // faceclip web bench [watchers=10] [full-stage iterations=60] [prompt]: runs the web app on a loopback port, submits a sample photo over REST while N clients watch
 // the job over the jobs hub (MessagePack), and prints: time from submit to the first streamed render, events per
 // second delivered to the watchers, and bytes per event by kind. `memory [jobs=20]` measures the server's memory
-// over jobs in a row instead (MemoryBench); `cluster [jobs=8] [workers=1,2]` measures the distributed backend (ClusterBench).
+// over jobs in a row instead (MemoryBench); `cluster [jobs=8] [workers=1,2]` measures the distributed backend (ClusterBench);
+// `queued [watchers=50] [jobs=200]` a long queue watched by many clients (QueueBench).
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net.Http.Json;
@@ -24,6 +25,12 @@ internal static class WebBench
         if (args.Length > 0 && args[0] == "memory")
         {
             await MemoryBench.RunAsync(args[1..]);
+            return;
+        }
+
+        if (args.Length > 0 && args[0] == "queued")
+        {
+            await QueueBench.RunAsync(args[1..]);
             return;
         }
 

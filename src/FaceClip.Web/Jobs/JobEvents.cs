@@ -45,8 +45,10 @@ public sealed class JobEvents(IHubContext<JobsHub, IJobClient> hub, IJobEventBus
 
             live.State = state;
             await hub.Clients.Group(Group(state.JobId)).State(state);
-            if (state.Status == JobStates.Deleted)
+            if (state.Status is JobStates.Deleted or nameof(JobStatus.Completed) or nameof(JobStatus.Failed) or nameof(JobStatus.Cancelled))
             {
+                // Ended (its timeline and record are stored before this state is published) or gone: a later watcher is
+                // served from the store, so the live copy is dropped and a long-running node keeps only live jobs.
                 _jobs.TryRemove(state.JobId, out _);
             }
         }),

@@ -35,6 +35,7 @@ public sealed class RedisJobQueue : JobQueue
     private readonly ILogger<RedisJobQueue> _logger;
     private readonly ConcurrentDictionary<string, QueuedJob> _held = new();
     private readonly ConcurrentDictionary<string, byte> _lost = new();
+    private readonly TaskCompletionSource _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _groupReady;
 
     public RedisJobQueue(IConnectionMultiplexer redis, IOptions<JobOptions> options, IOptions<NodeOptions> node, ILogger<RedisJobQueue> logger)
@@ -100,8 +101,12 @@ public sealed class RedisJobQueue : JobQueue
         }
     }
 
-    /// <summary>A job another worker stopped refreshing first (it has waited longest), else a new one.</summary>
-    private async Task<QueuedJob?> NextAsync()
+    /// <summary>Completes once this worker listens for cancellations (<see cref="MaintainAsync"/>).</summary>
+    public Task Listening => _listening.Task;
+
+    /// <summary>A job another worker stopped refreshing first (it has waited longest), else a new one; null when there
+    /// is none now.</summary>
+    internal async Task<QueuedJob?> NextAsync()
     {
         var claimed = await Db.StreamAutoClaimAsync(Stream, Group, Consumer, (long)ReclaimAfter.TotalMilliseconds, "0-0", 1);
         foreach (var entry in claimed.ClaimedEntries)
@@ -193,8 +198,9 @@ public sealed class RedisJobQueue : JobQueue
         }
     }
 
-    /// <summary>The worker side: listens for cancellations and, every heartbeat, says this worker is alive and
-    /// refreshes the jobs it holds. A job it no longer owns (another worker reclaimed it while this one was stalled) is
+    /// <summary>The worker side: listens for cancellations and, every heartbeat, says this worker is alive, refreshes
+    /// the jobs it holds and looks for a cancellation of them it may have missed (one published while Redis was out of
+    /// reach). A job it no longer owns (another worker reclaimed it while this one was stalled) is
     /// cancelled here and recorded by nobody but its new worker.</summary>
     public async Task MaintainAsync(CancellationToken stoppingToken)
     {
@@ -207,6 +213,7 @@ public sealed class RedisJobQueue : JobQueue
                 CancelHere(id);
             }
         });
+        _listening.TrySetResult();
         try
         {
             using var timer = new PeriodicTimer(Heartbeat);
@@ -232,7 +239,7 @@ public sealed class RedisJobQueue : JobQueue
         }
     }
 
-    private async Task BeatAsync()
+    internal async Task BeatAsync()
     {
         await Db.StringSetAsync(WorkerPrefix + Consumer, DateTimeOffset.UtcNow.ToString("O"), Heartbeat * 3);
         var held = _held.Values.Where(j => j.Delivery is not null).ToArray();
@@ -243,11 +250,18 @@ public sealed class RedisJobQueue : JobQueue
 
         var args = new RedisValue[] { Group, Consumer }.Concat(held.Select(j => (RedisValue)j.Delivery!)).ToArray();
         var kept = ((RedisResult[]?)await Db.ScriptEvaluateAsync(RefreshScript, [Stream], args) ?? []).Select(r => (string?)r).ToHashSet();
-        foreach (var job in held.Where(j => !kept.Contains(j.Delivery)))
+        foreach (var job in held)
         {
-            if (_held.ContainsKey(job.Id) && _lost.TryAdd(job.Id, 0))
+            if (!kept.Contains(job.Delivery))
             {
-                _logger.LogWarning("Job {Job}: another worker reclaimed it from {Worker}; stopping here", job.Id, Consumer);
+                if (_held.ContainsKey(job.Id) && _lost.TryAdd(job.Id, 0))
+                {
+                    _logger.LogWarning("Job {Job}: another worker reclaimed it from {Worker}; stopping here", job.Id, Consumer);
+                    CancelHere(job.Id);
+                }
+            }
+            else if (await Db.KeyExistsAsync(CancelledPrefix + job.Id))
+            {
                 CancelHere(job.Id);
             }
         }

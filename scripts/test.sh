@@ -10,15 +10,16 @@ configuration="${FACECLIP_CONFIGURATION:-Release}"
 # Code style (.editorconfig): a change that dotnet format would rewrite fails here, before the tests run.
 echo "[test] dotnet format --verify-no-changes"
 dotnet format FaceClip.Web.sln --verify-no-changes --no-restore -v q
-# Throwaway Redis and PostgreSQL servers on loopback for the distributed backend's tests, stopped when the run ends.
-eval "$(bash "$root/scripts/services.sh" start)"
 log="$(mktemp)"
+trap 'rm -f "$log"; bash "$root/scripts/services.sh" stop' EXIT
+# Throwaway Redis and PostgreSQL servers on loopback for the distributed backend's tests, stopped when the run ends.
+services="$(bash "$root/scripts/services.sh" start)"  # a failed start stops the run here
+eval "$services"
 # A test host that dies of a native fault writes a crash report (the faulting thread's native and managed frames);
 # it is printed after the run. The dumps themselves are removed.
 crash_dir="$root/TestResults/crash"
 rm -rf "$crash_dir"; mkdir -p "$crash_dir"
 export DOTNET_DbgEnableMiniDump=1 DOTNET_DbgMiniDumpType=1 DOTNET_EnableCrashReport=1 DOTNET_DbgMiniDumpName="$crash_dir/testhost-%p.dmp"
-trap 'rm -f "$log"; bash "$root/scripts/services.sh" stop' EXIT
 set +e
 # --blame: if a test host process dies (a native fault), the log names the test that was running.
 dotnet test FaceClip.Web.sln -c "$configuration" --no-build --nologo --blame "$@" 2>&1 | tee "$log"

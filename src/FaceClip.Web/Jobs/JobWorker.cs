@@ -126,9 +126,10 @@ public sealed class JobWorker(
             logger.LogWarning("Job {Job} interrupted by shutdown", id);
             throw;
         }
-        catch (OperationCanceledException) when (!queue.Holds(id))
+        catch (Exception) when (!queue.Holds(id))
         {
-            // Another worker reclaimed the job while this one was stalled: it records the job's end, not this one.
+            // Another worker reclaimed the job while this one was stalled (this run was cancelled, or failed because
+            // the new run cleared its folder): the new worker records the job's end, not this one.
             logger.LogWarning("Job {Job} stopped here: another worker runs it now", id);
         }
         catch (OperationCanceledException)
@@ -148,6 +149,12 @@ public sealed class JobWorker(
 
     private async Task FinishAsync(JobRecord record, JobStatus status, string? error, IReadOnlyList<string> artifacts, Reporter reporter)
     {
+        if (!queue.Holds(record.Id))
+        {
+            logger.LogWarning("Job {Job} ended here after another worker took it over; its end is left to that worker", record.Id);
+            return;
+        }
+
         // The timeline first, so a page that opens the job once it is marked finished finds it whole.
         try
         {

@@ -90,7 +90,19 @@ public sealed class RedisJobQueue : JobQueue
         var idle = TimeSpan.FromMilliseconds(Math.Clamp(_options.PollMilliseconds, 20, 5000));
         while (!cancellationToken.IsCancellationRequested)
         {
-            var job = await NextAsync();
+            QueuedJob? job;
+            try
+            {
+                job = await NextAsync();
+            }
+            catch (RedisException ex)
+            {
+                // Redis out of reach for a moment: the worker waits and looks again rather than stopping.
+                _logger.LogWarning(ex, "Worker {Worker}: the queue could not be read; trying again", Consumer);
+                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+                continue;
+            }
+
             if (job is null)
             {
                 await Task.Delay(idle, cancellationToken);
@@ -157,9 +169,16 @@ public sealed class RedisJobQueue : JobQueue
     public override async Task EndRunAsync(QueuedJob job)
     {
         _held.TryRemove(job.Id, out _);
-        if (!_lost.ContainsKey(job.Id) && await Db.HashGetAsync(RunningHash, job.Id) == Consumer)
+        try
         {
-            await Db.HashDeleteAsync(RunningHash, job.Id);
+            if (!_lost.ContainsKey(job.Id) && await Db.HashGetAsync(RunningHash, job.Id) == Consumer)
+            {
+                await Db.HashDeleteAsync(RunningHash, job.Id);
+            }
+        }
+        catch (RedisException ex)
+        {
+            _logger.LogWarning(ex, "Job {Job}: its running mark could not be removed", job.Id);
         }
 
         await base.EndRunAsync(job);
@@ -172,8 +191,16 @@ public sealed class RedisJobQueue : JobQueue
             return; // another worker holds it now, and acknowledges it
         }
 
-        await Db.StreamAcknowledgeAsync(Stream, Group, job.Delivery);
-        await Db.StreamDeleteAsync(Stream, [job.Delivery]);
+        try
+        {
+            await Db.StreamAcknowledgeAsync(Stream, Group, job.Delivery);
+            await Db.StreamDeleteAsync(Stream, [job.Delivery]);
+        }
+        catch (RedisException ex)
+        {
+            // Left pending: it is reclaimed later, found finished and acknowledged then.
+            _logger.LogWarning(ex, "Job {Job} could not be acknowledged", job.Id);
+        }
     }
 
     public override bool Holds(string jobId) => !_lost.ContainsKey(jobId);

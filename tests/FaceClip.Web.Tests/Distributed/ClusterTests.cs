@@ -166,6 +166,7 @@ public sealed class ClusterTests
             }
 
             Assert.Empty(Directory.EnumerateFiles(store.JobDirectory(long_), "*.tmp", SearchOption.AllDirectories));
+            Assert.Empty(Directory.EnumerateDirectories(store.JobDirectory(long_), ".staging-*", SearchOption.AllDirectories));
             var glb = await clients[1].GetByteArrayAsync($"api/jobs/{long_}/artifacts/mesh.glb");
             Assert.Equal("glTF"u8.ToArray(), glb[..4]);
             Assert.Equal(BitConverter.ToUInt32(glb, 8), (uint)glb.Length); // a whole file, as its header says

@@ -26,22 +26,17 @@ internal static class MemoryBench
         var jobs = args.Length > 0 ? int.Parse(args[0]) : 20;
         var root = ProductPaths.FindRoot();
         var data = Directory.CreateTempSubdirectory("faceclip-memorybench-").FullName;
-        using var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(b =>
+        using var factory = BenchApp.Start(data, new Dictionary<string, string>
         {
-            b.UseSetting("Jobs:DataDirectory", data);
-            b.UseSetting("Jobs:SubmissionsPerOwner", "1000");
-            b.UseSetting("Jobs:SubmissionsPerAddress", "1000");
-            b.UseSetting("Jobs:QueueCapacity", "16");
-            b.UseSetting("Reconstruction:PoseIterations", "20");
-            b.UseSetting("Reconstruction:ShapeIterations", "15");
-            b.UseSetting("Reconstruction:Iterations", "5");
-            b.UseSetting("Reconstruction:PreviewEvery", "5");
-            b.UseSetting("Reconstruction:TextureSize", "128");
-            b.UseSetting("Urls", "http://127.0.0.1:0");
-            b.UseEnvironment("Production");
+            ["Jobs:SubmissionsPerOwner"] = "1000",
+            ["Jobs:SubmissionsPerAddress"] = "1000",
+            ["Jobs:QueueCapacity"] = "16",
+            ["Reconstruction:PoseIterations"] = "20",
+            ["Reconstruction:ShapeIterations"] = "15",
+            ["Reconstruction:Iterations"] = "5",
+            ["Reconstruction:PreviewEvery"] = "5",
+            ["Reconstruction:TextureSize"] = "128",
         });
-        factory.UseKestrel(0);
-        factory.StartServer();
         using var http = new HttpClient(new HttpClientHandler()) { BaseAddress = factory.ClientOptions.BaseAddress, Timeout = TimeSpan.FromMinutes(30) };
         await http.GetByteArrayAsync("/api/model/topology");
 

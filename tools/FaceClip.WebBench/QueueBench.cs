@@ -27,22 +27,17 @@ internal static class QueueBench
         var root = ProductPaths.FindRoot();
         var photo = await File.ReadAllBytesAsync(Path.Combine(root, "node_modules", "@vladmandic", "face-api", "demo", "sample1.jpg"));
         var data = Directory.CreateTempSubdirectory("faceclip-queuebench-").FullName;
-        using var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(b =>
+        using var factory = BenchApp.Start(data, new Dictionary<string, string>
         {
-            b.UseSetting("Jobs:DataDirectory", data);
-            b.UseSetting("Jobs:QueueCapacity", (jobs + 10).ToString());
-            b.UseSetting("Jobs:SubmissionsPerOwner", "100000");
-            b.UseSetting("Jobs:SubmissionsPerAddress", "100000");
-            b.UseSetting("Reconstruction:PoseIterations", "6");
-            b.UseSetting("Reconstruction:ShapeIterations", "4");
-            b.UseSetting("Reconstruction:Iterations", "2");
-            b.UseSetting("Reconstruction:PreviewEvery", "2");
-            b.UseSetting("Reconstruction:TextureSize", "64");
-            b.UseSetting("Urls", "http://127.0.0.1:0");
-            b.UseEnvironment("Production");
+            ["Jobs:QueueCapacity"] = (jobs + 10).ToString(),
+            ["Jobs:SubmissionsPerOwner"] = "100000",
+            ["Jobs:SubmissionsPerAddress"] = "100000",
+            ["Reconstruction:PoseIterations"] = "6",
+            ["Reconstruction:ShapeIterations"] = "4",
+            ["Reconstruction:Iterations"] = "2",
+            ["Reconstruction:PreviewEvery"] = "2",
+            ["Reconstruction:TextureSize"] = "64",
         });
-        factory.UseKestrel(0);
-        factory.StartServer();
         var baseUrl = factory.ClientOptions.BaseAddress;
         using var handler = new HttpClientHandler();
         using var http = new HttpClient(handler) { BaseAddress = baseUrl, Timeout = TimeSpan.FromMinutes(30) };

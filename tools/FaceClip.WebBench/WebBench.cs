@@ -46,15 +46,7 @@ internal static class WebBench
         var root = ProductPaths.FindRoot();
         var photo = Path.Combine(root, "node_modules", "@vladmandic", "face-api", "demo", "sample1.jpg");
         var data = Directory.CreateTempSubdirectory("faceclip-webbench-").FullName;
-        using var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(b =>
-        {
-            b.UseSetting("Jobs:DataDirectory", data);
-            b.UseSetting("Reconstruction:Iterations", iterations);
-            b.UseSetting("Urls", "http://127.0.0.1:0");
-            b.UseEnvironment("Production");
-        });
-        factory.UseKestrel(0);
-        factory.StartServer();
+        using var factory = BenchApp.Start(data, new Dictionary<string, string> { ["Reconstruction:Iterations"] = iterations });
         var baseUrl = factory.ClientOptions.BaseAddress;
         // One owner: the REST client keeps the owner cookie the app sets, and the watchers present it too.
         using var handler = new HttpClientHandler();

@@ -24,9 +24,7 @@ public sealed record PhotoFaces(string PreviewDataUrl, int Width, int Height, IR
     {
         using var image = FaceImage.Decode(photo, "upload", maxPixels);
         using var rgb = Image.LoadPixelData<Rgb24>(image.Rgb, image.Width, image.Height);
-        var scale = Math.Min(1.0, PreviewSide / (double)Math.Max(image.Width, image.Height));
-        using var preview = rgb.Clone(x => x.Resize((int)Math.Round(image.Width * scale), (int)Math.Round(image.Height * scale)));
-        return new PhotoFaces(DataUrl(preview), image.Width, image.Height, [], null) { Detected = false };
+        return new PhotoFaces(Preview(rgb), image.Width, image.Height, [], null) { Detected = false };
     }
 
     /// <summary>Longest side of the preview shown in the studio.</summary>
@@ -43,9 +41,7 @@ public sealed record PhotoFaces(string PreviewDataUrl, int Width, int Height, IR
         var faces = analysis.Faces.Select((face, i) => new FaceOnPhoto(i,
             face.Box.X / image.Width, face.Box.Y / image.Height, face.Box.Width / image.Width, face.Box.Height / image.Height,
             DataUrl(Crop(rgb, face.Box)))).ToList();
-        var scale = Math.Min(1.0, PreviewSide / (double)Math.Max(image.Width, image.Height));
-        using var preview = rgb.Clone(x => x.Resize((int)Math.Round(image.Width * scale), (int)Math.Round(image.Height * scale)));
-        return new PhotoFaces(DataUrl(preview), image.Width, image.Height, faces, FaceChoice.Largest(analysis.Faces));
+        return new PhotoFaces(Preview(rgb), image.Width, image.Height, faces, FaceChoice.Largest(analysis.Faces));
     }
 
     /// <summary>A square crop around a face box with a margin, <see cref="CropSide"/> pixels on a side.</summary>
@@ -59,6 +55,14 @@ public sealed record PhotoFaces(string PreviewDataUrl, int Width, int Height, IR
         var w = Math.Max(1, Math.Min((int)Math.Round(side), photo.Width - x));
         var h = Math.Max(1, Math.Min((int)Math.Round(side), photo.Height - y));
         return photo.Clone(c => c.Crop(new Rectangle(x, y, w, h)).Resize(new ResizeOptions { Size = new Size(CropSide, CropSide), Mode = ResizeMode.Pad, PadColor = Color.FromRgb(30, 30, 36) }));
+    }
+
+    /// <summary>The photo scaled down to at most <see cref="PreviewSide"/> on its longer side, as a data URL.</summary>
+    private static string Preview(Image<Rgb24> photo)
+    {
+        var scale = Math.Min(1.0, PreviewSide / (double)Math.Max(photo.Width, photo.Height));
+        using var preview = photo.Clone(x => x.Resize((int)Math.Round(photo.Width * scale), (int)Math.Round(photo.Height * scale)));
+        return DataUrl(preview);
     }
 
     private static string DataUrl(Image<Rgb24> image) => image.ToBase64String(JpegFormat.Instance);

@@ -24,13 +24,10 @@ public static class JobServices
             throw new InvalidOperationException(problem);
         }
 
-        string DataDirectory(IServiceProvider sp) =>
-            Path.GetFullPath(sp.GetRequiredService<IOptions<JobOptions>>().Value.DataDirectory, sp.GetRequiredService<IWebHostEnvironment>().ContentRootPath);
-
         if (jobs.IsDistributed)
         {
-            var redis = Required(configuration, "Redis");
-            var postgres = Required(configuration, "Postgres");
+            var redis = DistributedConnectionString(configuration, "Redis");
+            var postgres = DistributedConnectionString(configuration, "Postgres");
             services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(redis));
             services.AddSingleton<JobStore>(sp => new PostgresJobStore(DataDirectory(sp), postgres));
             services.AddSingleton<RedisJobQueue>();
@@ -73,7 +70,13 @@ public static class JobServices
         return services;
     }
 
-    private static string Required(IConfiguration configuration, string name) =>
+    /// <summary>The data folder (<see cref="JobOptions.DataDirectory"/>, relative to the product root): job files,
+    /// the SQLite databases, the Data Protection keys.</summary>
+    public static string DataDirectory(IServiceProvider sp) =>
+        Path.GetFullPath(sp.GetRequiredService<IOptions<JobOptions>>().Value.DataDirectory, sp.GetRequiredService<IWebHostEnvironment>().ContentRootPath);
+
+    /// <summary>A connection string the distributed backend needs (<c>ConnectionStrings:&lt;name&gt;</c>).</summary>
+    public static string DistributedConnectionString(IConfiguration configuration, string name) =>
         configuration.GetConnectionString(name) is { Length: > 0 } value
             ? value
             : throw new InvalidOperationException($"Jobs:Backend is distributed, so ConnectionStrings:{name} must be set.");

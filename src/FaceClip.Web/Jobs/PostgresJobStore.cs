@@ -15,12 +15,7 @@ public sealed class PostgresJobStore : JobStore, IDisposable
 
     public PostgresJobStore(string dataDirectory, string connectionString) : base(dataDirectory)
     {
-        ArgumentException.ThrowIfNullOrEmpty(connectionString);
-        _source = NpgsqlDataSource.Create(connectionString);
-        using var connection = _source.OpenConnection();
-        using var transaction = connection.BeginTransaction();
-        using (var command = new NpgsqlCommand("""
-            SELECT pg_advisory_xact_lock(@lock);
+        _source = PostgresSchema.Open(connectionString, SchemaLock, """
             CREATE TABLE IF NOT EXISTS jobs (
                 id TEXT PRIMARY KEY,
                 owner TEXT NOT NULL,
@@ -35,13 +30,7 @@ public sealed class PostgresJobStore : JobStore, IDisposable
             );
             CREATE INDEX IF NOT EXISTS jobs_created ON jobs(created_at);
             CREATE INDEX IF NOT EXISTS jobs_owner_created ON jobs(owner, created_at);
-            """, connection, transaction))
-        {
-            command.Parameters.AddWithValue("lock", SchemaLock);
-            command.ExecuteNonQuery();
-        }
-
-        transaction.Commit();
+            """);
     }
 
     protected override async Task InsertAsync(JobRecord record, CancellationToken cancellationToken)
@@ -101,14 +90,8 @@ public sealed class PostgresJobStore : JobStore, IDisposable
         return Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken));
     }
 
-    public override async Task<bool> MarkRunningAsync(string id, CancellationToken cancellationToken = default)
-    {
-        await using var command = _source.CreateCommand("UPDATE jobs SET status = @running, started_at = now() WHERE id = @id AND status = @queued");
-        command.Parameters.AddWithValue("id", id);
-        command.Parameters.AddWithValue("running", nameof(JobStatus.Running));
-        command.Parameters.AddWithValue("queued", nameof(JobStatus.Queued));
-        return await command.ExecuteNonQueryAsync(cancellationToken) > 0;
-    }
+    public override Task<bool> MarkRunningAsync(string id, CancellationToken cancellationToken = default) =>
+        MoveAsync(id, JobStatus.Queued, JobStatus.Running, "now()", cancellationToken);
 
     public override async Task MarkFinishedAsync(string id, JobStatus status, string? error, IReadOnlyList<string> artifacts, CancellationToken cancellationToken = default)
     {
@@ -120,12 +103,16 @@ public sealed class PostgresJobStore : JobStore, IDisposable
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    public override async Task<bool> RequeueAsync(string id, CancellationToken cancellationToken = default)
+    public override Task<bool> RequeueAsync(string id, CancellationToken cancellationToken = default) =>
+        MoveAsync(id, JobStatus.Running, JobStatus.Queued, "NULL", cancellationToken);
+
+    /// <summary>Moves a job from one status to another (and sets when it started) only if it is in the first.</summary>
+    private async Task<bool> MoveAsync(string id, JobStatus from, JobStatus to, string startedAt, CancellationToken cancellationToken)
     {
-        await using var command = _source.CreateCommand("UPDATE jobs SET status = @queued, started_at = NULL WHERE id = @id AND status = @running");
+        await using var command = _source.CreateCommand($"UPDATE jobs SET status = @to, started_at = {startedAt} WHERE id = @id AND status = @from");
         command.Parameters.AddWithValue("id", id);
-        command.Parameters.AddWithValue("running", nameof(JobStatus.Running));
-        command.Parameters.AddWithValue("queued", nameof(JobStatus.Queued));
+        command.Parameters.AddWithValue("from", from.ToString());
+        command.Parameters.AddWithValue("to", to.ToString());
         return await command.ExecuteNonQueryAsync(cancellationToken) > 0;
     }
 

@@ -96,19 +96,8 @@ public sealed class PostgresApiKeyStore : ApiKeyStore, IDisposable
 
     public PostgresApiKeyStore(string connectionString)
     {
-        _source = NpgsqlDataSource.Create(connectionString);
-        using var connection = _source.OpenConnection();
-        using var transaction = connection.BeginTransaction();
-        using (var command = new NpgsqlCommand("""
-            SELECT pg_advisory_xact_lock(@lock);
-            CREATE TABLE IF NOT EXISTS api_keys (hash TEXT PRIMARY KEY, owner TEXT NOT NULL, created_at TIMESTAMPTZ NOT NULL DEFAULT now());
-            """, connection, transaction))
-        {
-            command.Parameters.AddWithValue("lock", 0x46616365436c6971L);
-            command.ExecuteNonQuery();
-        }
-
-        transaction.Commit();
+        _source = FaceClip.Web.Jobs.PostgresSchema.Open(connectionString, 0x46616365436c6971L,
+            "CREATE TABLE IF NOT EXISTS api_keys (hash TEXT PRIMARY KEY, owner TEXT NOT NULL, created_at TIMESTAMPTZ NOT NULL DEFAULT now());");
     }
 
     protected override async Task InsertAsync(string hash, string owner, CancellationToken cancellationToken)

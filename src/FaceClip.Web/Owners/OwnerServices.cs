@@ -22,13 +22,13 @@ public static class OwnerServices
         services.Configure<OwnerOptions>(configuration.GetSection(OwnerOptions.SectionName));
         var owners = configuration.GetSection(OwnerOptions.SectionName).Get<OwnerOptions>() ?? new OwnerOptions();
         services.AddSingleton<ApiKeyStore>(sp => sp.GetRequiredService<IOptions<JobOptions>>().Value.IsDistributed
-            ? new PostgresApiKeyStore(configuration.GetConnectionString("Postgres") ?? throw new InvalidOperationException("ConnectionStrings:Postgres must be set."))
-            : new SqliteApiKeyStore(DataDirectory(sp)));
+            ? new PostgresApiKeyStore(JobServices.DistributedConnectionString(configuration, "Postgres"))
+            : new SqliteApiKeyStore(JobServices.DataDirectory(sp)));
         services.AddDataProtection().SetApplicationName("FaceClip");
         services.AddOptions<KeyManagementOptions>().Configure<IServiceProvider>((o, sp) =>
         {
             // Keys on disk, so an owner cookie outlives a restart.
-            var keys = new DirectoryInfo(Path.Combine(DataDirectory(sp), "keys"));
+            var keys = new DirectoryInfo(Path.Combine(JobServices.DataDirectory(sp), "keys"));
             keys.Create();
             o.XmlRepository = new FileSystemXmlRepository(keys, sp.GetRequiredService<ILoggerFactory>());
         });
@@ -87,7 +87,4 @@ public static class OwnerServices
         });
         return app;
     }
-
-    private static string DataDirectory(IServiceProvider sp) =>
-        Path.GetFullPath(sp.GetRequiredService<IOptions<JobOptions>>().Value.DataDirectory, sp.GetRequiredService<IWebHostEnvironment>().ContentRootPath);
 }

@@ -27,19 +27,23 @@ public sealed class StudioTests : BunitContext, IAsyncLifetime
 
     private readonly string _data = Directory.CreateTempSubdirectory("faceclip-studio-").FullName;
 
-    public StudioTests()
+    public StudioTests() => Prepare(this, Provider.Value, _data, PageOwner);
+
+    /// <summary>What the studio page needs in a test: the provider given, an embedded job system over
+    /// <paramref name="data"/>, and a signed-in user who is <paramref name="owner"/>.</summary>
+    internal static void Prepare(BunitContext context, ReconstructorProvider provider, string data, string owner)
     {
-        JSInterop.Mode = JSRuntimeMode.Loose;
-        Services.AddMudServices();
-        AddAuthorization().SetAuthorized("visitor").SetClaims(new System.Security.Claims.Claim(FaceClip.Web.Owners.Owner.ClaimType, PageOwner));
-        Services.AddSingleton(Provider.Value);
-        Services.AddSingleton(Options.Create(new JobOptions { DataDirectory = _data, QueueCapacity = 2 }));
-        Services.AddSingleton<JobStore>(new SqliteJobStore(_data));
-        Services.AddSingleton<JobQueue, EmbeddedJobQueue>();
-        Services.AddSingleton<UploadValidator>();
-        Services.AddSingleton<SubmissionLimiter>();
-        Services.AddSingleton<JobSubmission>();
-        Render<MudBlazor.MudPopoverProvider>();
+        context.JSInterop.Mode = JSRuntimeMode.Loose;
+        context.Services.AddMudServices();
+        context.AddAuthorization().SetAuthorized("visitor").SetClaims(new System.Security.Claims.Claim(FaceClip.Web.Owners.Owner.ClaimType, owner));
+        context.Services.AddSingleton(provider);
+        context.Services.AddSingleton(Options.Create(new JobOptions { DataDirectory = data, QueueCapacity = 2 }));
+        context.Services.AddSingleton<JobStore>(new SqliteJobStore(data));
+        context.Services.AddSingleton<JobQueue, EmbeddedJobQueue>();
+        context.Services.AddSingleton<UploadValidator>();
+        context.Services.AddSingleton<SubmissionLimiter>();
+        context.Services.AddSingleton<JobSubmission>();
+        context.Render<MudBlazor.MudPopoverProvider>();
     }
 
     public Task InitializeAsync() => Task.CompletedTask;

@@ -22,19 +22,9 @@ public sealed class WebNodeStudioTests : BunitContext, IAsyncLifetime
 
     public WebNodeStudioTests()
     {
-        JSInterop.Mode = JSRuntimeMode.Loose;
-        Services.AddMudServices();
-        AddAuthorization().SetAuthorized("visitor").SetClaims(new System.Security.Claims.Claim(FaceClip.Web.Owners.Owner.ClaimType, PageOwner));
         _provider = new ReconstructorProvider(ModelStore.Open(FaceClipWebFactory.RepositoryRoot, new ModelStoreOptions { Mirror = SharedAssets.Models }),
             new ComputeContext(TorchSharp.torch.CPU, 1, "cpu (test)"), Options.Create(new NodeOptions { Role = "web" }));
-        Services.AddSingleton(_provider);
-        Services.AddSingleton(Options.Create(new JobOptions { DataDirectory = _data, QueueCapacity = 2 }));
-        Services.AddSingleton<JobStore>(new SqliteJobStore(_data));
-        Services.AddSingleton<JobQueue, EmbeddedJobQueue>();
-        Services.AddSingleton<UploadValidator>();
-        Services.AddSingleton<SubmissionLimiter>();
-        Services.AddSingleton<JobSubmission>();
-        Render<MudBlazor.MudPopoverProvider>();
+        StudioTests.Prepare(this, _provider, _data, PageOwner);
     }
 
     public Task InitializeAsync() => Task.CompletedTask;

@@ -39,10 +39,17 @@ public sealed class DistributedJobHostTests : IAsyncLifetime
     private Task<JobHost> NodeAsync(string role, IJobExecutor executor, int queueCapacity = 4) =>
         JobHost.StartAsync(executor, _data, queueCapacity, settings: new Dictionary<string, string?>(_settings) { ["Node:Role"] = role, ["Node:Name"] = role + "-" + Guid.NewGuid().ToString("N")[..6] });
 
-    private static async Task<string> IdOf(HttpResponseMessage response)
+    /// <summary>A node that runs jobs and a web node; a job submitted to the web node, running on the other node and
+    /// held by its scripted executor until the gate is opened.</summary>
+    private async Task<(JobHost Worker, JobHost Web, SemaphoreSlim Gate, string Id)> RunningOnAnotherNodeAsync()
     {
-        Assert.True(response.StatusCode == HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
-        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        var gate = new SemaphoreSlim(0);
+        var executor = new ScriptedExecutor(steps: 3) { Gate = gate };
+        var worker = await NodeAsync("all", executor);
+        var web = await NodeAsync("web", new ScriptedExecutor());
+        var id = await JobHost.IdOf(await web.SubmitAsync(JobHost.Png()));
+        await executor.Started.Task.WithinHangCap("the job starting on the worker");
+        return (worker, web, gate, id);
     }
 
     [Fact]
@@ -50,8 +57,8 @@ public sealed class DistributedJobHostTests : IAsyncLifetime
     {
         await using var a = await NodeAsync("web", new ScriptedExecutor(), queueCapacity: 2);
         await using var b = await NodeAsync("web", new ScriptedExecutor(), queueCapacity: 2);
-        await IdOf(await a.SubmitAsync(JobHost.Png()));
-        await IdOf(await b.SubmitAsync(JobHost.Png()));
+        await JobHost.IdOf(await a.SubmitAsync(JobHost.Png()));
+        await JobHost.IdOf(await b.SubmitAsync(JobHost.Png()));
         var refused = await b.SubmitAsync(JobHost.Png());
         Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
         Assert.NotNull(refused.Headers.RetryAfter);
@@ -66,12 +73,9 @@ public sealed class DistributedJobHostTests : IAsyncLifetime
     [Fact]
     public async Task ACancelOnOneWebNodeStopsTheJobOnAnotherNodesWorkerAndEveryWatcherSeesItInOrder()
     {
-        var gate = new SemaphoreSlim(0);
-        var executor = new ScriptedExecutor(steps: 3) { Gate = gate };
-        await using var worker = await NodeAsync("all", executor);
-        await using var web = await NodeAsync("web", new ScriptedExecutor());
-        var id = await IdOf(await web.SubmitAsync(JobHost.Png()));
-        await executor.Started.Task.WithinHangCap("the job starting on the worker");
+        var (worker, web, gate, id) = await RunningOnAnotherNodeAsync();
+        await using var workerNode = worker;
+        await using var webNode = web;
 
         var states = new List<string>();
         var ended = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -109,12 +113,9 @@ public sealed class DistributedJobHostTests : IAsyncLifetime
     [Fact]
     public async Task DeletingOnOneWebNodeAJobRunningOnAnotherNodeRemovesEverything()
     {
-        var gate = new SemaphoreSlim(0);
-        var executor = new ScriptedExecutor(steps: 3) { Gate = gate };
-        await using var worker = await NodeAsync("all", executor);
-        await using var web = await NodeAsync("web", new ScriptedExecutor());
-        var id = await IdOf(await web.SubmitAsync(JobHost.Png()));
-        await executor.Started.Task.WithinHangCap("the job starting on the worker");
+        var (worker, web, gate, id) = await RunningOnAnotherNodeAsync();
+        await using var workerNode = worker;
+        await using var webNode = web;
 
         var deleted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var watcher = worker.Hub(); // watched on the node that runs it, deleted from the other
@@ -137,7 +138,7 @@ public sealed class DistributedJobHostTests : IAsyncLifetime
 
         // The worker is free again and runs the next job.
         gate.Release(3);
-        var next = await IdOf(await web.SubmitAsync(JobHost.Png()));
+        var next = await JobHost.IdOf(await web.SubmitAsync(JobHost.Png()));
         Assert.Equal("Completed", (await JobWatch.UntilFinishedAsync(web.Server, next)).Status);
     }
 

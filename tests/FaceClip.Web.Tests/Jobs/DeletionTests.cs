@@ -12,11 +12,6 @@ namespace FaceClip.Web.Tests.Jobs;
 /// the retention purge does the same for jobs past <see cref="JobOptions.RetentionHours"/>.</summary>
 public sealed class DeletionTests
 {
-    private static async Task<string> IdOf(HttpResponseMessage response)
-    {
-        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
-    }
 
     private static string Folder(JobHost host, string id) => Path.Combine(host.DataDirectory, "jobs", id);
 
@@ -24,7 +19,7 @@ public sealed class DeletionTests
     public async Task DeletingAFinishedJobRemovesItsPhotoItsArtifactsAndItsRecord()
     {
         await using var host = await JobHost.StartAsync(new ScriptedExecutor(steps: 1));
-        var id = await IdOf(await host.SubmitAsync(JobHost.Png()));
+        var id = await JobHost.IdOf(await host.SubmitAsync(JobHost.Png()));
         Assert.Equal("Completed", (await JobWatch.UntilFinishedAsync(host.Server, id)).Status);
         Assert.True(File.Exists(Path.Combine(Folder(host, id), "mesh.obj")));
 
@@ -48,7 +43,7 @@ public sealed class DeletionTests
         var gate = new SemaphoreSlim(0);
         var executor = new ScriptedExecutor(steps: 3) { Gate = gate };
         await using var host = await JobHost.StartAsync(executor);
-        var id = await IdOf(await host.SubmitAsync(JobHost.Png()));
+        var id = await JobHost.IdOf(await host.SubmitAsync(JobHost.Png()));
         await executor.Started.Task.WithinHangCap("the job starting");
         gate.Release(1);
         await JobWatch.UntilProgressAsync(host.Server, id, 1);
@@ -86,7 +81,7 @@ public sealed class DeletionTests
 
         // The worker is free again.
         gate.Release(3);
-        var next = await IdOf(await host.SubmitAsync(JobHost.Png()));
+        var next = await JobHost.IdOf(await host.SubmitAsync(JobHost.Png()));
         Assert.Equal("Completed", (await JobWatch.UntilFinishedAsync(host.Server, next)).Status);
     }
 
@@ -96,16 +91,16 @@ public sealed class DeletionTests
         var gate = new SemaphoreSlim(0);
         var executor = new ScriptedExecutor(steps: 1) { Gate = gate };
         await using var host = await JobHost.StartAsync(executor);
-        var running = await IdOf(await host.SubmitAsync(JobHost.Png()));
+        var running = await JobHost.IdOf(await host.SubmitAsync(JobHost.Png()));
         await executor.Started.Task.WithinHangCap("the first job starting");
-        var queued = await IdOf(await host.SubmitAsync(JobHost.Png()));
+        var queued = await JobHost.IdOf(await host.SubmitAsync(JobHost.Png()));
 
         Assert.Equal(HttpStatusCode.NoContent, (await host.Client.DeleteAsync($"/api/jobs/{queued}")).StatusCode);
 
         Assert.False(Directory.Exists(Folder(host, queued)));
         gate.Release(1);
         Assert.Equal("Completed", (await JobWatch.UntilFinishedAsync(host.Server, running)).Status);
-        var after = await IdOf(await host.SubmitAsync(JobHost.Png()));
+        var after = await JobHost.IdOf(await host.SubmitAsync(JobHost.Png()));
         gate.Release(1);
         Assert.Equal("Completed", (await JobWatch.UntilFinishedAsync(host.Server, after)).Status);
         Assert.False(Directory.Exists(Folder(host, queued)));
@@ -117,10 +112,10 @@ public sealed class DeletionTests
     public async Task ThePurgeRemovesJobsCreatedBeforeItsCutoffAndKeepsNewerOnes()
     {
         await using var host = await JobHost.StartAsync(new ScriptedExecutor(steps: 1), settings: new Dictionary<string, string?> { ["Jobs:RetentionHours"] = "0" });
-        var old = await IdOf(await host.SubmitAsync(JobHost.Png()));
+        var old = await JobHost.IdOf(await host.SubmitAsync(JobHost.Png()));
         Assert.Equal("Completed", (await JobWatch.UntilFinishedAsync(host.Server, old)).Status);
         var cutoff = (await host.Services.GetRequiredService<JobStore>().GetAsync(old))!.CreatedAt.AddTicks(1);
-        var recent = await IdOf(await host.SubmitAsync(JobHost.Png()));
+        var recent = await JobHost.IdOf(await host.SubmitAsync(JobHost.Png()));
         Assert.Equal("Completed", (await JobWatch.UntilFinishedAsync(host.Server, recent)).Status);
         Assert.True((await host.Services.GetRequiredService<JobStore>().GetAsync(recent))!.CreatedAt >= cutoff);
 
@@ -144,7 +139,7 @@ public sealed class DeletionTests
             ["Jobs:RetentionHours"] = "0.000001",
             ["Jobs:RetentionSweepMinutes"] = "0.005",
         });
-        var id = await IdOf(await host.SubmitAsync(JobHost.Png()));
+        var id = await JobHost.IdOf(await host.SubmitAsync(JobHost.Png()));
         await using var watcher = host.Hub();
         var deleted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         watcher.On<JobStateMessage>("State", s =>

@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using FaceClip.Core.Runtime;
 using FaceClip.Web.Jobs;
 using MessagePack;
@@ -122,6 +123,13 @@ public sealed class JobHost : IAsyncDisposable
         using var stream = new MemoryStream();
         image.SaveAsJpeg(stream);
         return stream.ToArray();
+    }
+
+    /// <summary>The id of a job a submission created; the submission must have been accepted.</summary>
+    public static async Task<string> IdOf(HttpResponseMessage response)
+    {
+        Assert.True(response.StatusCode == System.Net.HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
+        return (await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("id").GetString()!;
     }
 
     public Task<HttpResponseMessage> SubmitAsync(byte[] image, string fileName = "photo.png", params string[] prompts) =>

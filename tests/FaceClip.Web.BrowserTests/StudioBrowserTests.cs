@@ -133,7 +133,7 @@ public sealed class StudioBrowserTests(ITestOutputHelper output) : IAsyncLifetim
         await page.Locator($"#faces .face-box[data-face='{largest}']").ClickAsync();
         await page.WaitForSelectorAsync($"#faces .face-box[data-face='{largest}'][aria-checked=true]");
 
-        // The embedded critics read prompts with the lexicon (CLIP reads anything), so the person sees a real check.
+        // The embedded critics read prompts by meaning (CLIP reads anything), so the person sees a real check.
         await ChooseCriticAsync(page, "face recognition network");
         await page.GetByLabel("Iterations (full stage)").FillAsync("40");
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using FaceClip.Core.Expression;
+using FaceClip.Core.Expression.Prompts;
 using FaceClip.Core.Losses;
 using FaceClip.Core.Reconstruction;
 using FaceClip.Core.Runtime;
@@ -70,7 +71,7 @@ public static class TrainMapperCommand
             throw new CliUserException($"No {ReconstructionWriter.ParamsFile} found in {string.Join(", ", inputs.Select(i => i.FullName))}; reconstruct faces first (faceclip reconstruct).");
         }
 
-        if (ExpressionLexicon.FirstUnreadable(prompts, options.Critic, context.Store.GetStatus("clip").Found) is { } unreadable)
+        if (PromptReader.Shared.FirstUnreadable(prompts, options.Critic, context.Store.GetStatus("clip").Found) is { } unreadable)
         {
             throw new CliUserException(unreadable);
         }

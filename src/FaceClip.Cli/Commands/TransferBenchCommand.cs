@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using FaceClip.Core.Evaluation;
 using FaceClip.Core.Expression;
+using FaceClip.Core.Expression.Prompts;
 using FaceClip.Core.Losses;
 using FaceClip.Core.Reconstruction;
 using FaceClip.Core.Runtime;
@@ -63,9 +64,14 @@ public static class TransferBenchCommand
         DirectoryInfo? fits, FileInfo? mapperFile, CancellationToken ct)
     {
         // Success is judged with the expression net's classes whatever the critic, so every prompt must name one.
-        if (ExpressionLexicon.FirstUnreadable(prompts, CriticChoice.Face, clipInstalled: false) is { } error)
+        if (PromptReader.Shared.FirstUnreadable(prompts, CriticChoice.Face, clipInstalled: false) is { } error)
         {
             throw new CliUserException($"The bench judges success with the expression net's classes, so every prompt must name one: {error}");
+        }
+
+        if (prompts.Select(PromptReader.Shared.Read).FirstOrDefault(t => !t.JudgedByCritic || t.Dominant == "neutral") is { } unjudged)
+        {
+            throw new CliUserException($"The bench judges success with the expression net's classes, so every prompt must name an emotion: \"{unjudged.Prompt}\" reads as {unjudged.Describe()}.");
         }
 
         var files = context.BenchPhotos(folder).Take(faceCount ?? int.MaxValue).ToList();

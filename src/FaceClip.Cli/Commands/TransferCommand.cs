@@ -1,5 +1,6 @@
 using System.CommandLine;
 using FaceClip.Core.Expression;
+using FaceClip.Core.Expression.Prompts;
 using FaceClip.Core.Losses;
 using FaceClip.Core.Optimisation;
 using FaceClip.Core.Reconstruction;
@@ -104,7 +105,7 @@ public static class TransferCommand
         }
 
         // Read the prompts before any heavy work when the embedded critic will run.
-        if (ExpressionLexicon.FirstUnreadable(prompts, options.Critic, context.Store.GetStatus("clip").Found) is { } unreadable)
+        if (PromptReader.Shared.FirstUnreadable(prompts, options.Critic, context.Store.GetStatus("clip").Found) is { } unreadable)
         {
             throw new CliUserException(unreadable);
         }
@@ -171,7 +172,7 @@ public static class TransferCommand
             context.Output.WriteLine($"subject: {FormatProbabilities(done.SourceProbabilities)}");
             foreach (var p in done.Prompts)
             {
-                var target = p.Target is null ? string.Empty : $" (read as {ExpressionLexicon.Describe(p.Target)})";
+                var target = p.Target is null ? string.Empty : $" (read as {p.Target.Describe()})";
                 context.Output.WriteLine($"\"{p.Prompt}\"{target} -> {p.Slug}/: {FormatProbabilities(p.Probabilities)}; held-out view {new FaceExpressions(p.HeldOutProbabilities).Dominant}; " +
                                          $"identity distance {p.IdentityDistance:F3}; mean |Δβ| {p.MeanAbsoluteDelta:F3}");
             }

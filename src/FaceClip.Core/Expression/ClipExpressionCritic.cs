@@ -1,4 +1,5 @@
 using FaceClip.Core.Clip;
+using FaceClip.Core.Expression.Prompts;
 using FaceClip.Core.Losses;
 using FaceClip.Core.Vision;
 using static TorchSharp.torch;
@@ -10,7 +11,7 @@ namespace FaceClip.Core.Expression;
 /// composited over the photo crop against each prompt's text embedding. Any text works. The prompt embedding given to
 /// the mapper is the normalised text embedding.
 /// </summary>
-public sealed class ClipExpressionCritic(ClipModel model, ClipTokenizer tokenizer, string modelName = "ViT-B/32") : IExpressionCritic
+public sealed class ClipExpressionCritic(ClipModel model, ClipTokenizer tokenizer, string modelName = "ViT-B/32", PromptReader? reader = null) : IExpressionCritic
 {
     private Tensor? _text;
     private int? _width;
@@ -55,8 +56,16 @@ public sealed class ClipExpressionCritic(ClipModel model, ClipTokenizer tokenize
         return (int)model.EncodeText(tokens).shape[1];
     }
 
-    public IReadOnlyList<ExpressionPrior> Priors(IReadOnlyList<string> blendshapeNames, TransferOptions options) =>
-        (_prompts ?? throw new InvalidOperationException("EmbedPrompts must be called before Priors.")).Select(p => ExpressionPrior.Uniform(blendshapeNames.Count, p, options)).ToList();
+    /// <summary>CLIP knows no prototype: every blendshape costs the same. The face stays symmetric unless the prompt, as
+    /// the sentence-embedding model reads it (<see cref="PromptReader"/>), asks for one side; a prompt it cannot read at
+    /// all stays symmetric.</summary>
+    public IReadOnlyList<ExpressionPrior> Priors(IReadOnlyList<string> blendshapeNames, TransferOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(blendshapeNames);
+        var prompts = _prompts ?? throw new InvalidOperationException("EmbedPrompts must be called before Priors.");
+        var prompter = reader ?? PromptReader.Shared;
+        return prompts.Select(p => ExpressionPrior.Uniform(blendshapeNames.Count, prompter.TryRead(p, out _)?.Symmetric ?? true, options)).ToList();
+    }
 
     public void Dispose() => _text?.Dispose();
 }

@@ -1,3 +1,4 @@
+using FaceClip.Core.Expression.Prompts;
 using FaceClip.Core.Losses;
 using FaceClip.Core.Vision;
 using static TorchSharp.torch;
@@ -6,31 +7,35 @@ namespace FaceClip.Core.Expression;
 
 /// <summary>
 /// The critic used when CLIP's weights are not installed: face-api's expression net on the render's expression crop,
-/// against the target distribution <see cref="ExpressionLexicon"/> reads from the prompt. The loss is the KL
-/// divergence KL(target ‖ net) (zero when the net sees exactly the asked mix). The prompt embedding is the target
-/// distribution itself.
+/// against the target distribution <see cref="PromptReader"/> reads from the prompt. The loss is the KL divergence
+/// KL(target ‖ net) (zero when the net sees exactly the asked mix). The prompt embedding the mapper reads is the target
+/// itself: the seven class probabilities, then per blendshape the level the prompt's movements ask (−1 for one it
+/// refuses, 0 for the rest).
 /// </summary>
-public sealed class EmbeddedExpressionCritic(FaceExpressionNet net) : IExpressionCritic
+public sealed class EmbeddedExpressionCritic(FaceExpressionNet net, IReadOnlyList<string> blendshapeNames, PromptReader? reader = null) : IExpressionCritic
 {
     private Tensor? _targets;
     private List<ExpressionTarget>? _read;
 
     public CriticKind Kind => CriticKind.Face;
 
-    public string Description => "embedded: face-api expression net (7 classes) on the face crop vs the prompt's target distribution (lexicon), KL divergence";
+    public string Description => "embedded: face-api expression net (7 classes) on the face crop vs the prompt's target distribution (read by a sentence-embedding model), KL divergence";
 
-    public int PromptDimensions => FaceExpressions.Names.Count;
+    public int PromptDimensions => FaceExpressions.Names.Count + blendshapeNames.Count;
 
     public IReadOnlyList<ExpressionTarget>? Targets => _read;
 
     public Tensor EmbedPrompts(IReadOnlyList<string> prompts)
     {
         ArgumentNullException.ThrowIfNull(prompts);
-        _read = prompts.Select(ExpressionLexicon.Parse).ToList();
+        var prompter = reader ?? PromptReader.Shared;
+        _read = prompts.Select(prompter.Read).ToList();
         _targets?.Dispose();
         var device = net.parameters().First().device;
-        _targets = tensor(_read.SelectMany(t => t.Probabilities).ToArray(), device: device).view(prompts.Count, PromptDimensions);
-        return _targets.clone();
+        _targets = tensor(_read.SelectMany(t => t.Probabilities).ToArray(), device: device).view(prompts.Count, FaceExpressions.Names.Count);
+        var movements = _read.SelectMany(t => blendshapeNames.Select(n => t.Actions.TryGetValue(n, out var level) ? level : t.Relaxed.Contains(n) ? -1f : 0f)).ToArray();
+        using var actions = tensor(movements, device: device).view(prompts.Count, blendshapeNames.Count);
+        return cat([_targets, actions], 1);
     }
 
     public Tensor Loss(Tensor composites01, IReadOnlyList<FaceBox> expressionBoxes)

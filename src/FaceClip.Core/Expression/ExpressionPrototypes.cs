@@ -75,14 +75,15 @@ public static class ExpressionPrototypes
         Levels.ToDictionary(kv => kv.Key, kv => kv.Value.Keys.ToArray());
 
     /// <summary>
-    /// What a target distribution asks of each blendshape: <c>Relevance</c> (0..1, how much the asked expressions use
-    /// it: each non-neutral class weighs its probability over the strongest class's), <c>Levels</c> (the weight it is
-    /// pulled up to: the prototypes' levels times that weight times <paramref name="intensity"/>, the largest over the
-    /// classes) and <c>Antagonism</c> (0..1, how strongly it is pulled to zero: it contradicts an asked expression and
-    /// no asked expression uses it). A target with no non-neutral mass (neutral, "not smiling") asks every blendshape
-    /// to relax.
+    /// What a prompt's target asks of each blendshape: <c>Relevance</c> (0..1, how much the asked expressions use it:
+    /// each non-neutral class weighs its probability over the strongest class's; 1 for a blendshape the prompt's
+    /// movements name), <c>Levels</c> (the weight it is pulled up to: the prototypes' levels times that weight times
+    /// the target's intensity, or the movement's own level, the largest, all times <paramref name="levelScale"/>) and
+    /// <c>Antagonism</c> (0..1, how strongly it is pulled to zero: it contradicts an asked expression or movement, or
+    /// the prompt refuses it, and nothing asked uses it). An emotion target with no non-neutral mass (neutral, "not
+    /// smiling") asks every blendshape to relax; a target of movements alone (a wink) leaves the rest of the face as it is.
     /// </summary>
-    public static (float[] Relevance, float[] Levels, float[] Antagonism) Plan(IReadOnlyList<string> blendshapeNames, IReadOnlyList<float> target, double intensity)
+    public static (float[] Relevance, float[] Levels, float[] Antagonism) Plan(IReadOnlyList<string> blendshapeNames, ExpressionTarget target, double levelScale = 1)
     {
         ArgumentNullException.ThrowIfNull(blendshapeNames);
         ArgumentNullException.ThrowIfNull(target);
@@ -91,9 +92,12 @@ public static class ExpressionPrototypes
         var levels = new float[n];
         var antagonism = new float[n];
         var stems = blendshapeNames.Select(Stem).ToArray();
-        var top = Enumerable.Range(1, target.Count - 1).Max(i => target[i]);
-        var classes = top <= 0 ? [(Name: "neutral", Weight: 1f)]
-            : Enumerable.Range(1, target.Count - 1).Where(c => target[c] > 0).Select(c => (Name: FaceExpressions.Names[c], Weight: target[c] / top)).ToArray();
+        var p = target.Probabilities;
+        var top = Enumerable.Range(1, p.Length - 1).Max(i => p[i]);
+        var classes = !target.JudgedByCritic ? []
+            : top <= 0 ? [(Name: "neutral", Weight: 1f)]
+            : Enumerable.Range(1, p.Length - 1).Where(c => p[c] > 0).Select(c => (Name: FaceExpressions.Names[c], Weight: p[c] / top)).ToArray();
+        var intensity = target.Intensity * levelScale;
         foreach (var (name, weight) in classes)
         {
             var prototype = Levels[name];
@@ -110,6 +114,19 @@ public static class ExpressionPrototypes
                 {
                     antagonism[i] = Math.Max(antagonism[i], weight);
                 }
+            }
+        }
+
+        for (var i = 0; i < n; i++)
+        {
+            if (target.Actions.TryGetValue(blendshapeNames[i], out var level))
+            {
+                relevance[i] = 1;
+                levels[i] = Math.Max(levels[i], (float)Math.Min(1, level * levelScale));
+            }
+            else if (target.Relaxed.Contains(blendshapeNames[i]))
+            {
+                antagonism[i] = 1;
             }
         }
 

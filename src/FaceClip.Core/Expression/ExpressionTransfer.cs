@@ -32,7 +32,7 @@ public sealed class ExpressionTransfer : IDisposable
     {
         Model = model ?? throw new ArgumentNullException(nameof(model));
         Faces = faces ?? throw new ArgumentNullException(nameof(faces));
-        Critics = new CriticSource<IExpressionCritic>(() => new EmbeddedExpressionCritic(faces.ExpressionNet), clipCriticFactory, "ViT-B-32.pt");
+        Critics = new CriticSource<IExpressionCritic>(() => new EmbeddedExpressionCritic(faces.ExpressionNet, model.Data.ExpressionNames), clipCriticFactory, "ViT-B-32.pt");
         var data = model.Data;
         // The critic's face: the fitting region plus the mouth's inside (teeth, gums), and the eyeballs (sclera, painted
         // iris) unless the photo's own eyes are to show through the eye openings (TransferOptions.ModelEyes).

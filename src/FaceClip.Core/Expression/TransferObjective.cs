@@ -22,6 +22,7 @@ internal sealed class TransferObjective
     private readonly Tensor _prompt;
     private readonly Tensor _identityInputs;
     private readonly Tensor _free;
+    private readonly Tensor _criticScale;
     private readonly Tensor _symmetric;
     private readonly Tensor _raiseCost;
     private readonly Tensor _relaxCost;
@@ -50,9 +51,11 @@ internal sealed class TransferObjective
         Tensor PerPrompt(Func<ExpressionPrior, IEnumerable<float>> row) => tensor(priors.SelectMany(row).ToArray(), device: device).view(_count, names.Length);
         _symmetric = tensor(priors.Select(p => p.Symmetric ? 1f : 0f).ToArray(), device: device);
 
-        // Gaze never moves; sideways jaw and mouth shifts only for one-sided prompts.
+        // Gaze moves only for a prompt that asks it to (look aside); sideways jaw and mouth shifts only for one-sided prompts.
         var lateral = tensor(owner.Lateral, device: device).view(1, -1);
-        _free = tensor(owner.Free, device: device).view(1, -1) * (lateral + ((1 - lateral) * (1 - _symmetric.view(-1, 1))));
+        var freed = PerPrompt(p => p.Freed ?? new float[names.Length]);
+        _free = maximum(tensor(owner.Free, device: device).view(1, -1), freed) * (lateral + ((1 - lateral) * (1 - _symmetric.view(-1, 1))));
+        _criticScale = tensor(priors.Select(p => p.CriticScale).ToArray(), device: device);
         _raiseCost = PerPrompt(p => p.RaiseCost);
         _relaxCost = tensor(priors.Select(p => p.RelaxCost).ToArray(), device: device).view(-1, 1);
         _prototypeMask = PerPrompt(p => p.Relevance) * _free;
@@ -95,7 +98,7 @@ internal sealed class TransferObjective
         var fitted = _o.FittedView && views > 1 ? _count : 0;
         var (composite, boxes, posed) = _scene.Composite(views == 1 ? weights : weights.repeat(views, 1), _owner.CriticFace(_o), _o.CriticTexture, _scene.RandomViews(_o, _views, fitted));
         var effective = weights - Beta;
-        var critic = _critic.Loss(composite, boxes).view(views, _count).mean([0]) * _o.CriticWeight;
+        var critic = _critic.Loss(composite, boxes).view(views, _count).mean([0]) * _criticScale * _o.CriticWeight;
         (string, Tensor)[] terms =
         [
             ("critic", critic),

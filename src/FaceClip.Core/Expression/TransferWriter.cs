@@ -184,6 +184,10 @@ public static class TransferWriter
                 ["probabilities"] = Probabilities(t.Probabilities),
                 ["intensity"] = t.Intensity,
                 ["symmetric"] = t.Symmetric,
+                ["judgedByCritic"] = t.JudgedByCritic,
+                ["actions"] = new JsonObject(t.Actions.OrderBy(a => a.Key, StringComparer.Ordinal).Select(a => KeyValuePair.Create(a.Key, (JsonNode?)JsonValue.Create(Math.Round(a.Value, 4))))),
+                ["relaxed"] = new JsonArray(t.Relaxed.Select(u => (JsonNode)JsonValue.Create(u)!).ToArray()),
+                ["reading"] = t.Describe(),
                 ["understood"] = new JsonArray(t.Understood.Select(u => (JsonNode)JsonValue.Create(u)!).ToArray()),
                 ["ignored"] = new JsonArray(t.Ignored.Select(u => (JsonNode)JsonValue.Create(u)!).ToArray()),
             };

@@ -45,7 +45,7 @@ public sealed class ReconstructorProvider : IDisposable
     /// <summary>Whether this process loads models and runs jobs (every role but <c>web</c>).</summary>
     public bool LoadsModels { get; }
 
-    /// <summary>Whether prompts can be any text (CLIP installed) or must be read by the expression lexicon.</summary>
+    /// <summary>Whether prompts can be any text (CLIP installed) or are read by the embedded critic's prompt reader.</summary>
     public bool ClipAvailable => _store.GetStatus("clip").Found;
 
     /// <summary>The triangles the viewer draws (everything opaque), as indices into the streamed vertex positions.</summary>

@@ -1,4 +1,5 @@
 using FaceClip.Core.Expression;
+using FaceClip.Core.Expression.Prompts;
 using FaceClip.Core.Losses;
 
 namespace FaceClip.Web.Inputs;
@@ -7,8 +8,8 @@ namespace FaceClip.Web.Inputs;
 /// typed and on its chip: the target it reads, or why it cannot read it.</summary>
 public sealed record PromptReading(string Prompt, bool Readable, string Summary)
 {
-    /// <summary>Reads a prompt the way the job will: CLIP takes any text; the embedded expression critic reads it with
-    /// the expression lexicon, and a prompt it cannot read is refused before anything runs.</summary>
+    /// <summary>Reads a prompt the way the job will: CLIP takes any text; the embedded expression critic reads it by meaning
+    /// (PromptReader), and a prompt it cannot read is refused before anything runs.</summary>
     public static PromptReading Of(string prompt, CriticChoice critic, bool clipInstalled, int maxLength)
     {
         var text = prompt.Trim();
@@ -32,15 +33,13 @@ public sealed record PromptReading(string Prompt, bool Readable, string Summary)
             return new PromptReading(text, true, "CLIP reads it as written.");
         }
 
-        if (ExpressionLexicon.TryParse(text, out _) is not { } target)
+        if (PromptReader.Shared.TryRead(text, out _) is not { } target)
         {
-            return new PromptReading(text, false,
-                "Names no expression the expression net knows. Try words like smile, laugh, surprised, sad, angry, afraid, disgusted or calm.");
+            var near = PromptReader.Shared.Rank(text).Take(2).Select(r => $"\"{r.Concept.Descriptions[0].Text}\"");
+            return new PromptReading(text, false, $"Names no expression or movement it knows; closest: {string.Join(", ", near)}. Try \"a big smile\" or \"wink\".");
         }
 
-        var reading = ExpressionLexicon.Describe(target);
-        var ignored = target.Ignored.Count > 0 ? $"; ignores \"{string.Join(" ", target.Ignored)}\"" : "";
-        var sides = target.Symmetric ? "" : ", one-sided";
-        return new PromptReading(text, true, $"Reads as {reading}{sides}{ignored}.");
+        var ignored = target.Ignored.Count > 0 ? $"; leaves out \"{string.Join("\", \"", target.Ignored)}\"" : "";
+        return new PromptReading(text, true, $"Reads as {target.Describe()}{ignored}.");
     }
 }

@@ -1,4 +1,5 @@
 using FaceClip.Core.Expression;
+using FaceClip.Core.Expression.Prompts;
 using FaceClip.Core.Losses;
 using FaceClip.Core.Runtime;
 using Microsoft.Extensions.Options;
@@ -74,8 +75,8 @@ public sealed class JobSubmission(
         return (record, null);
     }
 
-    /// <summary>With CLIP any prompt works; the embedded critic reads prompts with its lexicon, so a prompt it cannot
-    /// read is refused before anything runs, with what it understands.</summary>
+    /// <summary>With CLIP any prompt works; the embedded critic reads prompts by meaning (PromptReader), so a prompt it cannot
+    /// read is refused before anything runs, with the nearest things it knows.</summary>
     private string? CheckPrompts(JobRequest request)
     {
         if (request.Prompts.Count == 0)
@@ -89,7 +90,7 @@ public sealed class JobSubmission(
             return "The CLIP critic needs OpenAI's CLIP weights, which are not installed (faceclip models fetch clip); use critic auto or face.";
         }
 
-        return ExpressionLexicon.FirstUnreadable(request.Prompts, request.Critic, clip);
+        return PromptReader.Shared.FirstUnreadable(request.Prompts, request.Critic, clip);
     }
 
     private static Refusal QueueFull(JobOptions limits) =>

@@ -10,13 +10,29 @@ public sealed class TransferCommandTests
     private static Task<(int Code, string Out, string Err)> Run(params string[] args) => CliTestEnvironment.RunAsync(args);
 
     [Fact]
-    public async Task APromptTheEmbeddedCriticCannotReadIsAUserErrorListingWhatItUnderstands()
+    public async Task APromptTheEmbeddedCriticCannotReadIsAUserErrorWithTheNearestAndWhatToTry()
     {
         var (code, _, err) = await Run("transfer", Sample(2), "--prompt", "smile", "--prompt", "a purple elephant", "--out", Path.GetTempPath(), "--critic", "face");
         Assert.Equal(FaceClipCommand.UserError, code);
         Assert.Contains("a purple elephant", err, StringComparison.Ordinal);
-        Assert.Contains("understands", err, StringComparison.Ordinal);
+        Assert.Contains("closest", err, StringComparison.Ordinal);
         Assert.Contains("surprised", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task PromptsPrintsHowEachPromptIsReadAndFailsOnOneItCannotRead()
+    {
+        var (code, output, _) = await Run("prompts", "wink with your right eye", "on the verge of tears");
+        Assert.Equal(0, code);
+        Assert.Contains("\"wink with your right eye\": wink right; one-sided", output, StringComparison.Ordinal);
+        Assert.Contains("eyeBlink_R 1.00", output, StringComparison.Ordinal);
+        Assert.Contains("\"on the verge of tears\": sad", output, StringComparison.Ordinal);
+        Assert.Contains("all-MiniLM-L6-v2", output, StringComparison.Ordinal);
+
+        var (bad, text, _) = await Run("prompts", "a purple elephant", "--rank", "3");
+        Assert.Equal(1, bad);
+        Assert.Contains("closest", text, StringComparison.Ordinal);
+        Assert.Contains("nearest:", text, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -39,7 +39,7 @@ public sealed class ExpressionTransferTests(TransferFixture fixture) : IClassFix
     {
         var r = fixture.Result;
         Assert.Equal(CriticKind.Face, r.Critic);
-        Assert.Contains("lexicon", r.CriticDescription, StringComparison.Ordinal);
+        Assert.Contains("sentence-embedding", r.CriticDescription, StringComparison.Ordinal);
         var sad = r.Prompts[0];
         var surprised = r.Prompts[1];
         Assert.True(P(sad.Probabilities, "sad") > P(r.SourceProbabilities, "sad") + 0.15,
@@ -245,7 +245,7 @@ public sealed class ExpressionTransferTests(TransferFixture fixture) : IClassFix
         var options = new TransferOptions { Iterations = 0, Critic = CriticChoice.Face, PreviewEvery = 0 };
         using var warm = await fixture.Transfer.TransferAsync(fixture.Subject, ["very sad"], options);
         var target = warm.Prompts[0].Target!;
-        var (relevance, levels, antagonism) = ExpressionPrototypes.Plan(names, target.Probabilities, target.Intensity * options.PrototypeLevel);
+        var (relevance, levels, antagonism) = ExpressionPrototypes.Plan(names, target, options.PrototypeLevel);
         var started = warm.Prompts[0].Expression;
         for (var i = 0; i < names.Length; i++)
         {

@@ -10,9 +10,9 @@ namespace FaceClip.Core.Tests.Expression;
 public sealed class TransferViewTests(TransferFixture fixture) : IClassFixture<TransferFixture>
 {
     /// <summary>The embedded critic, keeping a copy of every batch of renders and boxes it is given.</summary>
-    private sealed class RecordingCritic(FaceExpressionNet net) : IExpressionCritic
+    private sealed class RecordingCritic(FaceExpressionNet net, IReadOnlyList<string> blendshapes) : IExpressionCritic
     {
-        private readonly EmbeddedExpressionCritic _inner = new(net);
+        private readonly EmbeddedExpressionCritic _inner = new(net, blendshapes);
 
         public List<float[]> Batches { get; } = [];
 
@@ -52,7 +52,7 @@ public sealed class TransferViewTests(TransferFixture fixture) : IClassFixture<T
     // The recording critic is handed in as the "clip" critic (the factory the transfer asks for --critic clip).
     private async Task<(RecordingCritic Critic, TransferResult Result)> RunAsync(TransferOptions options)
     {
-        var critic = new RecordingCritic(fixture.Reconstructor.Faces.ExpressionNet);
+        var critic = new RecordingCritic(fixture.Reconstructor.Faces.ExpressionNet, fixture.Reconstructor.Model.Data.ExpressionNames);
         using var transfer = new ExpressionTransfer(fixture.Reconstructor.Model, fixture.Reconstructor.Faces, () => critic);
         options.Critic = CriticChoice.Clip;
         options.PreviewEvery = 0;
@@ -171,7 +171,7 @@ public sealed class TransferViewTests(TransferFixture fixture) : IClassFixture<T
     [Fact]
     public void TheEmbeddedCriticGivesOneLossPerViewOfEachPrompt()
     {
-        using var critic = new EmbeddedExpressionCritic(fixture.Reconstructor.Faces.ExpressionNet);
+        using var critic = new EmbeddedExpressionCritic(fixture.Reconstructor.Faces.ExpressionNet, fixture.Reconstructor.Model.Data.ExpressionNames);
         using var embeddings = critic.EmbedPrompts(Prompts);
         using var generator = new Generator(1);
         using var images = rand(4, 3, 224, 224, generator: generator);

@@ -133,7 +133,7 @@ public sealed class StudioTests : BunitContext, IAsyncLifetime
     {
         var cut = Render<Studio>();
         cut.Find("input#prompt, #prompt input").Input("look surprised");
-        // While it is typed, the field says how it reads (CLIP reads any text when it is installed; the lexicon names the target).
+        // While it is typed, the field says how it reads (CLIP reads any text when it is installed; the sentence-embedding model names the target).
         var expected = FaceClip.Web.Inputs.PromptReading.Of("look surprised", FaceClip.Core.Losses.CriticChoice.Auto, Provider.Value.ClipAvailable, 200).Summary;
         cut.WaitForAssertion(() => Assert.Contains(expected, cut.Markup, StringComparison.Ordinal), TestWaits.HangCap);
         cut.Find("#add-prompt").Click();

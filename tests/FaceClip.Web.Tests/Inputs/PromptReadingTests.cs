@@ -17,10 +17,11 @@ public sealed class PromptReadingTests
     [Fact]
     public void AOneSidedPromptIsNotSilentlyReadAsASymmetricOne()
     {
-        // "wink" is a happy word to the lexicon; the person sees that, and that the face will be one-sided.
+        // A wink is a movement of the left eye, not an emotion; the person sees that, and that the face will be one-sided.
         var reading = PromptReading.Of("wink with the left eye", CriticChoice.Face, clipInstalled: false, maxLength: 200);
         Assert.True(reading.Readable);
-        Assert.Contains("happy", reading.Summary, StringComparison.Ordinal);
+        Assert.Contains("wink left", reading.Summary, StringComparison.Ordinal);
+        Assert.DoesNotContain("happy", reading.Summary, StringComparison.Ordinal);
         Assert.Contains("one-sided", reading.Summary, StringComparison.Ordinal);
     }
 
@@ -30,6 +31,7 @@ public sealed class PromptReadingTests
         var reading = PromptReading.Of("a teapot on the moon", CriticChoice.Auto, clipInstalled: false, maxLength: 200);
         Assert.False(reading.Readable);
         Assert.Contains("Names no expression", reading.Summary, StringComparison.Ordinal);
+        Assert.Contains("closest", reading.Summary, StringComparison.Ordinal);
         Assert.True(reading.Summary.Length < 160, $"the reason is short enough to sit beside a chip: {reading.Summary}");
     }
 

@@ -23,6 +23,10 @@ public static class ReconstructCommand
         var device = CommonOptions.Device();
         var detail = new Option<bool>("--detail") { Description = "After the fit, refine a displacement map along the normals (geometric details; writes displacement.png)." };
         var detailIterations = new Option<int?>("--detail-iterations") { Description = "Iterations of the detail pass (default 60)." };
+        var photoTexture = new Option<bool>("--photo-texture")
+        {
+            Description = "Bake the photo as it projects everywhere it was seen (hair, background and the photo's expression folds included); by default the texture keeps to the subject's skin and takes the skin tone there.",
+        };
         var weights = new Option<string[]>("--weight")
         {
             Description = "Override a loss weight, e.g. --weight landmarks=0.004 (photo, identity, landmarks, regularization, consistency, lighting).",
@@ -30,7 +34,7 @@ public static class ReconstructCommand
         };
         var command = new Command("reconstruct", "Fit a 3D face to a photo and write params.json, meshes, texture and renders.")
         {
-            image, output, face, iterations, critic, device, weights, initialiser, detail, detailIterations,
+            image, output, face, iterations, critic, device, weights, initialiser, detail, detailIterations, photoTexture,
         };
         command.SetAction((parse, ct) =>
         {
@@ -41,6 +45,7 @@ public static class ReconstructCommand
             }
 
             options.DetailPass = parse.GetValue(detail) || parse.GetValue(detailIterations) is not null;
+            options.CleanTexture = !parse.GetValue(photoTexture);
             if (parse.GetValue(detailIterations) is { } d)
             {
                 options.DetailIterations = d;

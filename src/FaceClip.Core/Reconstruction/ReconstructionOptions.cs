@@ -130,6 +130,11 @@ public sealed class ReconstructionOptions
     /// has one cell).</summary>
     public int TextureSize { get; set; } = 512;
 
+    /// <summary>Keep the baked texture to the subject's skin and off the photo's expression (<see cref="TextureCleaning"/>):
+    /// hair, background and the folds the fitted expression made take the subject's skin tone, so the face reads as
+    /// whatever expression it is given later. False: the photo as it projects, everywhere it was seen.</summary>
+    public bool CleanTexture { get; set; } = true;
+
     /// <summary>After the fit, refine a UV displacement map along the normals with the same losses (the paper's
     /// geometric details; <see cref="DisplacementMap"/>). The codes stay fixed while it runs.</summary>
     public bool DetailPass { get; set; }

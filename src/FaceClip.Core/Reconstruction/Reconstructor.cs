@@ -23,6 +23,8 @@ public sealed partial class Reconstructor : IDisposable
     private readonly MeshTopology _fitting;
     private readonly MeshTopology _display;
     private readonly TextureBaker.InnerParts _innerParts;
+    private readonly TextureCleaning.SkinParts _skinParts;
+    private readonly Tensor _triangles;
     private Lazy<DenseLandmarker>? _dense;
 
     public Reconstructor(FaceModel model, FacePipeline faces, Func<IFeatureCritic>? clipCriticFactory = null)
@@ -33,6 +35,8 @@ public sealed partial class Reconstructor : IDisposable
         _fitting = model.CreateFittingTopology();
         _display = model.CreateDisplayTopology();
         _innerParts = TextureBaker.InnerParts.Of(model.Data);
+        _skinParts = TextureCleaning.SkinParts.Of(model.Data);
+        _triangles = tensor(model.Data.Triangles.Select(v => (long)v).ToArray(), device: model.Device).view(-1, 3);
     }
 
     /// <summary>Loads the face model and the face networks from the store, and the CLIP critic when OpenAI's CLIP
@@ -286,5 +290,6 @@ public sealed partial class Reconstructor : IDisposable
 
         _fitting.Dispose();
         _display.Dispose();
+        _triangles.Dispose();
     }
 }

@@ -39,7 +39,7 @@ public static class TextureBaker
     /// <summary>Bakes the texture of an exported mesh (its atlas UVs; the mesh's vertices map back to the model's by
     /// <see cref="ExportMesh.SourceVertices"/>): [1, 3, height, width] in [0, 1].</summary>
     public static Tensor Bake(ExportMesh mesh, int width, int height, int modelVertexCount, Tensor cameraVertices, PerspectiveCamera camera,
-        FaceCrop crop, Tensor photo255, Tensor albedo, Tensor lighting, InnerParts? inner = null)
+        FaceCrop crop, Tensor photo255, Tensor albedo, Tensor lighting, InnerParts? inner = null, Cleaning? cleaning = null)
     {
         if (!mesh.HasUvs || mesh.SourceVertices is null)
         {
@@ -47,13 +47,14 @@ public static class TextureBaker
         }
 
         var vertexTriangles = mesh.Triangles.Select(v => mesh.SourceVertices[v]).ToArray();
-        return Bake(mesh.Uvs!, mesh.TriangleUvIndices!, vertexTriangles, width, height, modelVertexCount, cameraVertices, camera, crop, photo255, albedo, lighting, inner);
+        return Bake(mesh.Uvs!, mesh.TriangleUvIndices!, vertexTriangles, width, height, modelVertexCount, cameraVertices, camera, crop, photo255, albedo, lighting, inner, cleaning);
     }
 
     /// <summary>Bakes a texture for triangles given by model vertex ids <paramref name="triangleVertices"/> and UV
     /// indices <paramref name="triangleUvIndices"/> into <paramref name="uvs"/> (u right, v up, in [0, 1]).</summary>
     public static Tensor Bake(float[] uvs, int[] triangleUvIndices, int[] triangleVertices, int width, int height, int modelVertexCount,
-        Tensor cameraVertices, PerspectiveCamera camera, FaceCrop crop, Tensor photo255, Tensor albedo, Tensor lighting, InnerParts? inner = null)
+        Tensor cameraVertices, PerspectiveCamera camera, FaceCrop crop, Tensor photo255, Tensor albedo, Tensor lighting, InnerParts? inner = null,
+        Cleaning? cleaning = null)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
@@ -142,13 +143,58 @@ public static class TextureBaker
         // average: second-order SH extrapolates badly to normals the photo never showed (under the chin, in the ears).
         var seen = blend.sum().clamp_min(1);
         var meanIrradiance = (irradiance * blend).sum([0]) / seen;
-        var shaded = (texelAlbedo * meanIrradiance).clamp(0, 1);
+        Tensor shaded;
+        if (cleaning is null)
+        {
+            shaded = (texelAlbedo * meanIrradiance).clamp(0, 1);
+        }
+        else
+        {
+            // Seen texels the cleaning turns down keep their own light; the albedo is matched to the cheeks' colour.
+            var (trust, gain) = Clean(cleaning, modelVertexCount, vertexIds, weights, colour, texelAlbedo * irradiance, irradiance, blend, pixel, width, height);
+            var light = (irradiance * blend) + (meanIrradiance * (1 - blend));
+            shaded = (texelAlbedo * light * gain).clamp(0, 1);
+            blend = blend * trust.unsqueeze(1);
+        }
+
         var texel = (colour * blend) + (shaded * (1 - blend));
 
         // Texels no triangle covers take the mean colour, so filtering near UV seams does not pull in black.
         var fill = texel.mean([0]);
         var flat = fill.view(1, 3).expand((long)width * height, 3).clone().index_copy(0, pixel, texel);
         return flat.view(1, height, width, 3).permute(0, 3, 1, 2).contiguous().MoveToOuterDisposeScope();
+    }
+
+    /// <summary>What the bake needs to keep the texture to the subject's skin and off the fitted expression
+    /// (<see cref="TextureCleaning"/>): the model's skin parts and the fitted expression's strain per model vertex [V].</summary>
+    public sealed record Cleaning(TextureCleaning.SkinParts Parts, Tensor Strain);
+
+    /// <summary>Per texel, how far the photo is trusted (skin, or a facial feature; where the expression did not strain
+    /// the skin), smoothed over the texture; and the colour gain [3] that matches the model's albedo to the skin.</summary>
+    private static (Tensor Trust, Tensor Gain) Clean(Cleaning cleaning, int modelVertexCount, Tensor vertexIds, Tensor weights, Tensor colour, Tensor predicted,
+        Tensor irradiance, Tensor blend, Tensor pixel, int width, int height)
+    {
+        var device = colour.device;
+        if (cleaning.Parts.Features.Length != modelVertexCount || cleaning.Strain.numel() != modelVertexCount)
+        {
+            throw new ArgumentException($"The cleaning describes {cleaning.Parts.Features.Length} vertices and {cleaning.Strain.numel()} strains, not the model's {modelVertexCount}.", nameof(cleaning));
+        }
+
+        Tensor PerTexel(Tensor perVertex) => BarycentricInterpolation.Interpolate(perVertex.to(float32).to(device).view(1, -1, 1), vertexIds, weights).view(-1);
+        var features = PerTexel(tensor(cleaning.Parts.Features));
+        var reference = (PerTexel(tensor(cleaning.Parts.Reference.Select(r => r ? 1f : 0f).ToArray())) > 0.5) & (blend.view(-1) > 0.5);
+        var skin = TextureCleaning.SkinLikelihood(colour, irradiance, reference);
+        var still = TextureCleaning.StrainConfidence(PerTexel(cleaning.Strain));
+        var trust = TextureCleaning.SmoothOverTexels(still * (features + ((1 - features) * skin)), pixel, width, height, Math.Max(1, width / 384));
+        var gain = ones(3, device: device);
+        if (reference.sum().item<long>() >= 50)
+        {
+            var rows = reference.nonzero().view(-1);
+            static Tensor Median(Tensor t) => t.sort(0).Values.select(0, t.shape[0] / 2);
+            gain = (Median(colour.index_select(0, rows)) / Median(predicted.index_select(0, rows)).clamp_min(1e-3)).clamp(0.5, 2);
+        }
+
+        return (trust, gain);
     }
 
     /// <summary>Whether each point [N, 2] lies inside the closed polygon [L, 2] (even-odd rule, crossings of a ray

@@ -9,7 +9,8 @@ namespace FaceClip.Core.Vision;
 /// A TensorFlow.js graph model (<c>model.json</c>: a TF GraphDef topology plus a weights manifest) run with TorchSharp.
 /// The graph is compiled once into a list of steps over the ops MediaPipe's face models use: <c>_FusedConv2D</c>
 /// (BiasAdd, then optionally Relu, Relu6 or Prelu), <c>DepthwiseConv2dNative</c>, <c>AddV2</c>, <c>Prelu</c>,
-/// <c>Relu</c>, <c>MaxPool</c>, <c>Pad</c>, <c>Sigmoid</c>, <c>Reshape</c>, <c>ConcatV2</c>, <c>Identity</c>; any
+/// <c>Relu</c>, <c>MaxPool</c>, <c>Pad</c>, <c>Sigmoid</c>, <c>Reshape</c>, <c>ConcatV2</c>, <c>Mean</c>, <c>Softmax</c>,
+/// <c>Identity</c> (the ops of MediaPipe's face models and of Human's emotion net); any
 /// other op is refused when the model loads. Activations run as NCHW (TF's NHWC is converted at the input, at reshapes
 /// and at the outputs); weights live on the model's device; every op is batched.
 /// </summary>
@@ -154,6 +155,17 @@ public sealed class TfjsGraphModel : IDisposable
                     break;
                 }
 
+                case "Mean":
+                {
+                    var axes = Ints(weights, node.Inputs[1]);
+                    var keep = node.Attr.TryGetProperty("keep_dims", out var k) && k.TryGetProperty("b", out var b) && b.GetBoolean();
+                    _steps.Add(new Step(node.Name, v => Mean(v[node.Inputs[0]], axes, keep)));
+                    break;
+                }
+
+                case "Softmax":
+                    _steps.Add(new Step(node.Name, v => Softmax(v[node.Inputs[0]])));
+                    break;
                 case "ConcatV2":
                 {
                     var axis = (int)Ints(weights, node.Inputs[^1])[0];
@@ -318,6 +330,17 @@ public sealed class TfjsGraphModel : IDisposable
         var tf = x.Tf().reshape(shape);
         return tf.dim() == 4 ? new Value(tf.permute(0, 3, 1, 2), Nchw: true) : new Value(tf, Nchw: false);
     }
+
+    /// <summary>TF's Mean over the given axes (of the NHWC layout), keeping them as size 1 or not.</summary>
+    private static Value Mean(Value x, long[] axes, bool keep)
+    {
+        var tf = x.Tf();
+        var mean = tf.mean(axes.Select(a => a < 0 ? a + tf.dim() : a).ToArray(), keepdim: keep);
+        return mean.dim() == 4 ? new Value(mean.permute(0, 3, 1, 2), Nchw: true) : new Value(mean, Nchw: false);
+    }
+
+    /// <summary>TF's Softmax over the last axis (channels, for a 4-D activation).</summary>
+    private static Value Softmax(Value x) => x.Nchw ? new Value(x.Tensor.softmax(1), Nchw: true) : new Value(x.Tensor.softmax(-1), Nchw: false);
 
     private static Value Concat(List<Value> parts, int axis)
     {

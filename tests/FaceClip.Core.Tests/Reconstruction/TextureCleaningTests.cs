@@ -1,0 +1,162 @@
+using FaceClip.Core.Geometry;
+using FaceClip.Core.Reconstruction;
+using FaceClip.Core.Rendering;
+using FaceClip.Core.Tests.Geometry;
+using static TorchSharp.torch;
+
+namespace FaceClip.Core.Tests.Reconstruction;
+
+public sealed class TextureCleaningTests(IctFaceKitFixture fixture) : IClassFixture<IctFaceKitFixture>
+{
+    [Fact]
+    public void StrainIsTheChangeOfAreaNotOfPlace()
+    {
+        using var scope = NewDisposeScope();
+        // Two triangles sharing no vertex: the first moved 5 cm (no strain), the second scaled by 2 in x (area x2).
+        var before = tensor(new[] { 0f, 0f, 0f, 1f, 0f, 0f, 0f, 1f, 0f, 3f, 0f, 0f, 4f, 0f, 0f, 3f, 1f, 0f }).view(1, 6, 3);
+        var after = tensor(new[] { 5f, 0f, 0f, 6f, 0f, 0f, 5f, 1f, 0f, 3f, 0f, 0f, 5f, 0f, 0f, 3f, 1f, 0f }).view(1, 6, 3);
+        var triangles = tensor(new long[] { 0, 1, 2, 3, 4, 5 }).view(2, 3);
+        var strain = TextureCleaning.Strain(after, before, triangles, 6).data<float>().ToArray();
+        Assert.All(strain.Take(3), s => Assert.Equal(0f, s, 5));
+        Assert.All(strain.Skip(3), s => Assert.Equal(MathF.Log(2), s, 4));
+        var confidence = TextureCleaning.StrainConfidence(tensor(new[] { 0f, (float)TextureCleaning.StrainStart, 0.19f, (float)TextureCleaning.StrainEnd, 1f })).data<float>().ToArray();
+        Assert.Equal(1f, confidence[0]);
+        Assert.Equal(1f, confidence[1], 5);
+        Assert.InRange(confidence[2], 0.4f, 0.6f);
+        Assert.Equal(0f, confidence[3], 5);
+        Assert.Equal(0f, confidence[4]);
+    }
+
+    [Fact]
+    public void SkinIsTheCheeksColourUnderAnyShadingAndHairAndBackgroundAreNot()
+    {
+        using var scope = NewDisposeScope();
+        var generator = new Generator(3);
+        var skin = new[] { 0.78f, 0.58f, 0.48f };
+        // 200 reference texels: the skin colour under shading between 0.6 and 1.1, with a little noise.
+        var shading = rand(200, 1, generator: generator) * 0.5 + 0.6;
+        var reference = (tensor(skin).view(1, 3) * shading + (randn(200, 3, generator: generator) * 0.01)).clamp(0, 1);
+        Tensor Colour(float r, float g, float b, float light) => tensor(new[] { r * light, g * light, b * light }).view(1, 3);
+        var tests = cat([
+            Colour(skin[0], skin[1], skin[2], 0.7f), // skin in shadow
+            Colour(skin[0], skin[1], skin[2], 1.0f), // skin in the light
+            Colour(0.25f, 0.16f, 0.10f, 1.0f), // dark brown hair
+            Colour(0.95f, 0.85f, 0.35f, 1.0f), // blond hair
+            Colour(0.30f, 0.45f, 0.80f, 1.0f), // a blue wall
+            Colour(0.35f, 0.55f, 0.30f, 1.0f), // foliage
+        ], 0);
+        var colours = cat([reference, tests], 0);
+        var irradiance = cat([shading.expand(-1, 3), tensor(new[] { 0.7f, 1f, 1f, 1f, 1f, 1f }).view(6, 1).expand(-1, 3)], 0);
+        var isReference = cat([ones(200, dtype: ScalarType.Bool), zeros(6, dtype: ScalarType.Bool)], 0);
+        var p = TextureCleaning.SkinLikelihood(colours, irradiance, isReference).data<float>().Skip(200).ToArray();
+        Assert.True(p[0] > 0.6f && p[1] > 0.6f, $"skin under either light: {p[0]:F2}, {p[1]:F2}");
+        Assert.All(p.Skip(2), q => Assert.True(q < 0.1f, $"not skin: {string.Join(", ", p.Select(x => x.ToString("F2")))}"));
+
+        // Too few reference texels to measure the skin: everything counts as skin (the photo is kept).
+        Assert.All(TextureCleaning.SkinLikelihood(tests, ones(6, 3), ones(6, dtype: ScalarType.Bool)).data<float>().ToArray(), q => Assert.Equal(1f, q));
+    }
+
+    [Fact]
+    public void SmoothingUsesCoveredTexelsOnly()
+    {
+        using var scope = NewDisposeScope();
+        // Texels of an 8 x 4 texture: the left half covered with 1, then one texel set to 0.
+        var pixel = tensor(Enumerable.Range(0, 32).Where(i => i % 8 < 4).Select(i => (long)i).ToArray());
+        var values = ones(pixel.shape[0]);
+        var smooth = TextureCleaning.SmoothOverTexels(values, pixel, 8, 4, 1).data<float>().ToArray();
+        Assert.All(smooth, v => Assert.Equal(1f, v, 5)); // the uncovered half pulls nothing in
+        values[5] = 0f;
+        smooth = TextureCleaning.SmoothOverTexels(values, pixel, 8, 4, 1).data<float>().ToArray();
+        Assert.True(smooth[5] is > 0.5f and < 1f && smooth[0] is > 0.5f and < 1f && smooth[15] == 1f, string.Join(", ", smooth));
+    }
+
+    [Fact]
+    public void TheFeaturesAreKeptTheCheeksAreTheReferenceAndTheScalpIsTested()
+    {
+        var data = fixture.Data;
+        var parts = TextureCleaning.SkinParts.Of(data);
+        Assert.Equal(data.VertexCount, parts.Features.Length);
+        // Brows, eyes, nose and lips are features; so are the eyeballs and teeth.
+        foreach (var landmark in new[] { 19, 24, 30, 37, 44, 51, 57, 62 })
+        {
+            Assert.Equal(1f, parts.Features[data.Landmarks[landmark]]);
+        }
+
+        Assert.All(data.VerticesOfTriangles(data.TriangleIdsWhere(r => r is FaceRegion.Teeth or FaceRegion.ScleraLeft)), v => Assert.Equal(1f, parts.Features[v]));
+        // The back of the head and the top of the scalp are skin-tested throughout.
+        var top = Enumerable.Range(0, data.VertexCount).Where(v => data.Neutral[(3 * v) + 1] > data.Neutral[(3 * data.Landmarks[19]) + 1] + 6).ToList();
+        Assert.NotEmpty(top);
+        Assert.All(top, v => Assert.Equal(0f, parts.Features[v]));
+        // The reference is on the cheeks: a few hundred vertices, below the eyes, above the mouth, none a feature.
+        var reference = Enumerable.Range(0, data.VertexCount).Where(v => parts.Reference[v]).ToList();
+        Assert.InRange(reference.Count, 100, 5000);
+        Assert.All(reference, v => Assert.True(parts.Features[v] < 0.5f));
+        Assert.Contains(reference, v => data.Neutral[3 * v] > 2);
+        Assert.Contains(reference, v => data.Neutral[3 * v] < -2);
+    }
+
+    [Fact]
+    public void TheBakeGivesHairTheSkinToneAndKeepsTheSkin()
+    {
+        using var scope = NewDisposeScope();
+        // A 4 x 4 grid of quads facing the camera; the photo is skin-coloured except a dark band (hair) over the top row.
+        const int n = 5;
+        var verts = new List<float>();
+        var uv = new List<float>();
+        for (var j = 0; j < n; j++)
+        {
+            for (var i = 0; i < n; i++)
+            {
+                verts.AddRange([-2 + i, -2 + j, -10]);
+                uv.AddRange([i / (float)(n - 1), j / (float)(n - 1)]);
+            }
+        }
+
+        var tris = new List<int>();
+        for (var j = 0; j < n - 1; j++)
+        {
+            for (var i = 0; i < n - 1; i++)
+            {
+                var a = (j * n) + i;
+                tris.AddRange([a, a + 1, a + n + 1, a, a + n + 1, a + n]);
+            }
+        }
+
+        var count = n * n;
+        var vertices = tensor(verts.ToArray()).view(1, count, 3);
+        var camera = new PerspectiveCamera(64, 64, Focal: 64, Distance: 10);
+        var crop = new FaceCrop(0, 0, 64, 64);
+        var skin = new[] { 200f, 150f, 125f };
+        var photo = stack(skin.Select(c => full(64, 64, c)).ToArray()).unsqueeze(0);
+        // Hair over the top row of quads (y from 1 to 2: photo rows 19-26), a crease across the bottom one (rows 42-44, y from -1.9 to -1.6).
+        photo.narrow(2, 0, 26).copy_(tensor(new[] { 60f, 40f, 25f }).view(1, 3, 1, 1).expand(1, 3, 26, 64));
+        photo.narrow(2, 42, 3).copy_(tensor(new[] { 160f, 120f, 100f }).view(1, 3, 1, 1).expand(1, 3, 3, 64));
+        var albedo = tensor(Enumerable.Range(0, count).SelectMany(_ => new[] { 0.6f, 0.45f, 0.4f }).ToArray()).view(1, count, 3);
+        var lighting = zeros(1, 27);
+        lighting[0, 0] = 1 / 0.886227f; // a uniform light of irradiance 1 (Y00's band factor)
+        // No features; the lower three rows are the reference skin; no expression strain.
+        var reference = Enumerable.Range(0, count).Select(v => v / n < 3).ToArray();
+        var cleaning = new TextureBaker.Cleaning(new TextureCleaning.SkinParts(new float[count], reference), zeros(count));
+        var tri = tris.ToArray();
+
+        var plain = TextureBaker.Bake(uv.ToArray(), tri, tri, 64, 64, count, vertices, camera, crop, photo, albedo, lighting);
+        var cleaned = TextureBaker.Bake(uv.ToArray(), tri, tri, 64, 64, count, vertices, camera, crop, photo, albedo, lighting, cleaning: cleaning);
+        // Texture row 0 is v = 1 (the top of the quad grid, under the hair); row 40 is skin, row 61 the crease.
+        float[] At(Tensor t, int row, int column) => [.. Enumerable.Range(0, 3).Select(c => t[0, c, row, column].item<float>() * 255)];
+        var hairPlain = At(plain, 2, 32);
+        var hairCleaned = At(cleaned, 2, 32);
+        var skinCleaned = At(cleaned, 40, 32);
+        Assert.True(hairPlain[0] < 90, $"without cleaning the hair is baked on: {string.Join(", ", hairPlain)}");
+        Assert.True(hairCleaned.Zip(skin).All(x => Math.Abs(x.First - x.Second) < 25), $"the hair takes the skin tone: {string.Join(", ", hairCleaned)}");
+        Assert.True(skinCleaned.Zip(skin).All(x => Math.Abs(x.First - x.Second) < 6), $"skin stays the photo's: {string.Join(", ", skinCleaned)}");
+
+        // The crease is shaded skin, so it stays; where the expression strained the skin it fades to the skin tone.
+        var creasePlain = At(cleaned, 61, 32);
+        var strained = new TextureBaker.Cleaning(cleaning.Parts, tensor(Enumerable.Range(0, count).Select(v => v / n == 0 ? 1f : 0f).ToArray()));
+        var creaseStrained = At(TextureBaker.Bake(uv.ToArray(), tri, tri, 64, 64, count, vertices, camera, crop, photo, albedo, lighting, cleaning: strained), 61, 32);
+        Assert.True(creasePlain[1] < 130, $"without strain the crease is the photo's: {string.Join(", ", creasePlain)}");
+        Assert.True(creaseStrained.Zip(skin).All(x => Math.Abs(x.First - x.Second) < 12), $"a strained crease takes the skin tone: {string.Join(", ", creaseStrained)}");
+        Assert.Throws<ArgumentException>(() => TextureBaker.Bake(uv.ToArray(), tri, tri, 64, 64, count, vertices, camera, crop, photo, albedo, lighting,
+            cleaning: new TextureBaker.Cleaning(cleaning.Parts, zeros(3))));
+    }
+}

@@ -1,5 +1,5 @@
-// Runs MediaPipe Face Mesh and Iris as @vladmandic/human ships them (TFJS graph models, tfjs + tfjs-backend-wasm) on
-// face and eye crops, and writes the reference JSON the .NET tests compare FaceClip's TorchSharp port against.
+// Runs MediaPipe Face Mesh and Iris, and Human's emotion net, as @vladmandic/human ships them (TFJS graph models, tfjs +
+// tfjs-backend-wasm) on face and eye crops, and writes the reference JSON the .NET tests compare FaceClip's TorchSharp port against.
 //
 // The crops are FaceClip's own (regenerate.sh writes them with `faceclip faces --dense --crops`), decoded to raw RGB by
 // tools/face-api-reference/decode-rgb.cs, so both sides see the same pixels: each input is pixels / 255, NHWC, as
@@ -51,6 +51,7 @@ async function main() {
   await tf.setBackend('wasm');
   await tf.ready();
   const graphs = { mesh: await loadGraph('facemesh'), eye: await loadGraph('iris') };
+  const emotion = await loadGraph('emotion');
   const result = { generator: 'tools/mediapipe-reference/reference.mjs', human: '3.3.6', tfjs: tf.version.tfjs, backend: tf.getBackend(), crops: [] };
   for (const file of crops) {
     const kind = path.basename(file).startsWith('mesh-') ? 'mesh' : 'eye';
@@ -63,6 +64,17 @@ async function main() {
     for (let i = 0; i < names.length; i++) {
       const t = Array.isArray(tensors) ? tensors[i] : tensors;
       outputs[names[i].split(':')[0]] = { shape: t.shape, values: Array.from(await t.data(), (v) => Number(v.toFixed(4))) };
+    }
+    if (kind === 'mesh') {
+      // Human's emotion net on the same face crop, preprocessed as human's gear/emotion.ts does: resizeBilinear to the
+      // net's 64 x 64 (alignCorners false, no half-pixel centres), grayscale by rgb weights, then (g - 0.5) * 2.
+      const probabilities = tf.tidy(() => {
+        const resized = tf.image.resizeBilinear(input, [64, 64], false);
+        const gray = tf.sum(tf.mul(resized, tf.tensor1d([0.2989, 0.5870, 0.1140])), 3, true);
+        return emotion.execute(tf.mul(tf.sub(gray, 0.5), 2));
+      });
+      outputs.emotion = { shape: probabilities.shape, values: Array.from(await probabilities.data(), (v) => Number(v.toFixed(4))) };
+      tf.dispose(probabilities);
     }
     tf.dispose([input, tensors]);
     result.crops.push({ file: path.basename(file), kind, width: rgb.width, height: rgb.height, outputs });

@@ -15,7 +15,8 @@ namespace FaceClip.Cli.Commands;
 
 /// <summary><c>faceclip bench transfer</c>: every sample face (largest face of each photo) x prompts; prints whether
 /// the expression net's top class on the final render is the prompt's class (on the optimised view and on a held-out
-/// view), the identity distance between the subject's own render and the new one, mean |Δβ| and seconds per prompt.</summary>
+/// view), whether a second judge the product never optimises against (<see cref="ExpressionJudge"/>) reads the prompt's
+/// class on the user-facing render, the identity distance between the subject's own render and the new one, mean |Δβ| and seconds per prompt.</summary>
 public static class TransferBenchCommand
 {
     public static readonly string[] DefaultPrompts = ["happy", "sad", "angry", "surprised", "disgusted", "fearful"];
@@ -37,9 +38,13 @@ public static class TransferBenchCommand
         {
             Description = "Start every prompt from its saved mapper (faceclip train-mapper: FILE for one prompt, FILE-stem.<prompt-slug>.ext for several); with --iterations 0 they are applied as they are.",
         };
+        var photoTexture = new Option<bool>("--photo-texture")
+        {
+            Description = "Reconstruct with the photo baked as it projects (hair, background and the photo's expression included): the baseline of the skin-only texture.",
+        };
         var command = new Command("transfer", "Expression transfer success, identity distance, |Δβ| and time on sample faces x prompts.")
         {
-            images, faces, prompts, iterations, critic, grid, weights, fits, mapper,
+            images, faces, prompts, iterations, critic, grid, weights, fits, mapper, photoTexture,
         };
         command.SetAction((parse, ct) =>
         {
@@ -55,13 +60,14 @@ public static class TransferBenchCommand
             }
 
             var list = parse.GetValue(prompts) is { Length: > 0 } given ? given : DefaultPrompts;
-            return RunAsync(context, parse.GetValue(images), parse.GetValue(faces), list, options, parse.GetValue(grid), parse.GetValue(fits), parse.GetValue(mapper), ct);
+            return RunAsync(context, parse.GetValue(images), parse.GetValue(faces), list, options, parse.GetValue(grid), parse.GetValue(fits), parse.GetValue(mapper),
+                !parse.GetValue(photoTexture), ct);
         });
         return command;
     }
 
     private static async Task<int> RunAsync(CliContext context, DirectoryInfo? folder, int? faceCount, string[] prompts, TransferOptions options, FileInfo? grid,
-        DirectoryInfo? fits, FileInfo? mapperFile, CancellationToken ct)
+        DirectoryInfo? fits, FileInfo? mapperFile, bool cleanTexture, CancellationToken ct)
     {
         // Success is judged with the expression net's classes whatever the critic, so every prompt must name one.
         if (PromptReader.Shared.FirstUnreadable(prompts, CriticChoice.Face, clipInstalled: false) is { } error)
@@ -104,9 +110,12 @@ public static class TransferBenchCommand
         var compute = TorchRuntime.Configure(new ComputeOptions());
         using var reconstructor = Reconstructor.Load(context.Store, compute.Device);
         using var transfer = new ExpressionTransfer(reconstructor.Model, reconstructor.Faces, ExpressionTransfer.ClipCriticFactory(context.Store, compute.Device));
-        context.Output.WriteLine($"device {compute.Description}; {files.Count} photo(s) x {prompts.Length} prompt(s); {options.Iterations} iterations");
-        context.Output.WriteLine($"{"face",-10} {"prompt",-12} {"top",-10} {"ok",3} {"held-out",-10} {"ok",3} {"id dist",8} {"|Δβ|",6} {"s/prompt",9}");
-        var rows = new List<(bool Ok, bool HeldOk, double Id, double Delta, double Seconds)>();
+        // The second judge: nets the product never optimises against, on the render people see (render.png).
+        using var judge = ExpressionJudge.Load(context.Store, reconstructor.Faces, compute.Device);
+        context.Output.WriteLine($"device {compute.Description}; {files.Count} photo(s) x {prompts.Length} prompt(s); {options.Iterations} iterations; " +
+                                 $"texture {(cleanTexture ? "skin only (default)" : "the photo as it projects (--photo-texture)")}");
+        context.Output.WriteLine($"{"face",-10} {"prompt",-12} {"top",-10} {"ok",3} {"held-out",-10} {"ok",3} {"render: 2nd",-11} {"ok",3} {"id dist",8} {"|Δβ|",6} {"s/prompt",9}");
+        var rows = new List<(bool Ok, bool HeldOk, bool? SecondOk, double Id, double Delta, double Seconds)>();
         var cells = new List<Image<Rgb24>>();
         var skippedSteps = 0;
         string? critic = null;
@@ -116,7 +125,7 @@ public static class TransferBenchCommand
             TransferSubject subject;
             try
             {
-                subject = await SubjectAsync(reconstructor, file, fits is null ? null : Path.Combine(fits.FullName, name), ct);
+                subject = await SubjectAsync(reconstructor, file, fits is null ? null : Path.Combine(fits.FullName, name), cleanTexture, ct);
             }
             catch (ReconstructionException ex)
             {
@@ -153,18 +162,22 @@ public static class TransferBenchCommand
                 var result = results[0];
                 var perPrompt = clock.Elapsed.TotalSeconds / prompts.Length;
                 critic = $"{result.Critic.Name()} ({result.CriticDescription})";
-                context.Output.WriteLine($"{name,-10} {"(subject)",-12} {new FaceExpressions(result.SourceProbabilities).Dominant,-10} {"",3} {new FaceExpressions(result.SourceHeldOutProbabilities).Dominant,-10}");
+                context.Output.WriteLine($"{name,-10} {"(subject)",-12} {new FaceExpressions(result.SourceProbabilities).Dominant,-10} {"",3} {new FaceExpressions(result.SourceHeldOutProbabilities).Dominant,-10} {"",3} " +
+                                         $"{judge.Judge(result.SourceRenderPng)?.Dominant ?? "no face",-11}");
                 skippedSteps += results.Sum(r => r.SkippedSteps);
-                cells.Add(Cell(result.SourceCompositePng, null, null));
+                cells.Add(Cell(result.SourceRenderPng, null, null));
                 foreach (var p in results.SelectMany(r => r.Prompts))
                 {
                     var top = new FaceExpressions(p.Probabilities).Dominant;
                     var held = new FaceExpressions(p.HeldOutProbabilities).Dominant;
                     var ok = TransferWriter.Succeeded(p);
                     var heldOk = TransferWriter.Succeeded(p, heldOut: true);
-                    rows.Add((ok, heldOk, p.IdentityDistance, p.MeanAbsoluteDelta, perPrompt));
-                    context.Output.WriteLine($"{name,-10} {Trim(p.Prompt),-12} {top,-10} {(ok ? "yes" : "no"),3} {held,-10} {(heldOk ? "yes" : "no"),3} {p.IdentityDistance,8:F3} {p.MeanAbsoluteDelta,6:F3} {perPrompt,9:F1}");
-                    cells.Add(Cell(p.CompositePng, ok, heldOk));
+                    var second = judge.Judge(p.RenderPng);
+                    bool? secondOk = second is null ? null : second.Dominant == p.Target?.Dominant;
+                    rows.Add((ok, heldOk, secondOk, p.IdentityDistance, p.MeanAbsoluteDelta, perPrompt));
+                    context.Output.WriteLine($"{name,-10} {Trim(p.Prompt),-12} {top,-10} {(ok ? "yes" : "no"),3} {held,-10} {(heldOk ? "yes" : "no"),3} {second?.Dominant ?? "no face",-11} " +
+                                             $"{(secondOk is true ? "yes" : "no"),3} {p.IdentityDistance,8:F3} {p.MeanAbsoluteDelta,6:F3} {perPrompt,9:F1}");
+                    cells.Add(Cell(p.RenderPng, ok, secondOk));
                 }
             }
         }
@@ -181,6 +194,9 @@ public static class TransferBenchCommand
         context.Output.WriteLine($"critic {critic}");
         context.Output.WriteLine($"success (top class = prompt's class, optimised view): {success.Successes}/{success.Total} = {success.Percent:F0}%  [circular with the embedded critic: the same net judges]");
         context.Output.WriteLine($"held-out success (head turned {options.HeldOutYaw:F2} rad, light mirrored left-right; never optimised): {heldOutSuccess.Successes}/{heldOutSuccess.Total} = {heldOutSuccess.Percent:F0}%");
+        var secondSuccess = SuccessRate.Count(rows, r => r.SecondOk is true);
+        context.Output.WriteLine($"second judge on the user-facing render.png ({ExpressionJudge.Name}; never optimised): {secondSuccess.Successes}/{secondSuccess.Total} = {secondSuccess.Percent:F0}%" +
+                                 $"{(rows.Any(r => r.SecondOk is null) ? $"; no face found on {rows.Count(r => r.SecondOk is null)}" : string.Empty)}");
         context.Output.WriteLine($"identity distance: mean {identity.Mean:F3}, max {identity.Maximum:F3}; mean |Δβ| {Statistics.Mean(rows.Select(r => r.Delta)):F3}; seconds per prompt {Statistics.Mean(rows.Select(r => r.Seconds)):F1} (transfer only, reconstruction excluded)");
         if (skippedSteps > 0)
         {
@@ -191,7 +207,7 @@ public static class TransferBenchCommand
             Directory.CreateDirectory(grid.DirectoryName!);
             Core.Rendering.ImageFiles.SaveGrid(cells, prompts.Length + 1, grid.FullName);
             context.Output.WriteLine($"wrote {grid.FullName} (rows: faces; columns: the subject, then {string.Join(", ", prompts)}; " +
-                                     "bottom bar: left optimised view, right held-out view, green = top class is the prompt's)");
+                                     "cells: the user-facing render.png; bottom bar: left the critic's net on the optimised view, right the second judge on the render, green = top class is the prompt's)");
         }
 
         cells.ForEach(c => c.Dispose());
@@ -200,7 +216,7 @@ public static class TransferBenchCommand
 
     /// <summary>The photo's subject: read from <paramref name="fitFolder"/>/params.json when a run before saved it there,
     /// else reconstructed (and saved there when a folder is given).</summary>
-    private static async Task<TransferSubject> SubjectAsync(Reconstructor reconstructor, string file, string? fitFolder, CancellationToken ct)
+    private static async Task<TransferSubject> SubjectAsync(Reconstructor reconstructor, string file, string? fitFolder, bool cleanTexture, CancellationToken ct)
     {
         var saved = fitFolder is null ? null : Path.Combine(fitFolder, ReconstructionWriter.ParamsFile);
         if (saved is not null && File.Exists(saved))
@@ -208,7 +224,7 @@ public static class TransferBenchCommand
             return TransferSubject.FromParamsJson(saved, reconstructor.Model.Data.ExpressionNames, reconstructor.Model.Layout, file);
         }
 
-        using var fitted = await reconstructor.ReconstructAsync(file, new ReconstructionOptions { TextureSize = 512, PreviewEvery = 0 }, cancellationToken: ct);
+        using var fitted = await reconstructor.ReconstructAsync(file, new ReconstructionOptions { TextureSize = 512, PreviewEvery = 0, CleanTexture = cleanTexture }, cancellationToken: ct);
         if (fitFolder is not null)
         {
             ReconstructionWriter.Write(fitted, fitFolder, Path.GetFileName(file));
@@ -231,9 +247,10 @@ public static class TransferBenchCommand
 
     private static string Trim(string prompt) => prompt.Length <= 12 ? prompt : prompt[..11] + "…";
 
-    /// <summary>A 160-pixel cell with a bar along the bottom: left half the optimised view's verdict, right half the
-    /// held-out view's (green: the net's top class is the prompt's, red: it is not; grey for the subject).</summary>
-    private static Image<Rgb24> Cell(byte[] png, bool? ok, bool? heldOk)
+    /// <summary>A 160-pixel cell with a bar along the bottom: left half the critic's net on the optimised view, right half
+    /// the second judge on the render (green: the top class is the prompt's, red: it is not or no face was found; grey
+    /// for the subject).</summary>
+    private static Image<Rgb24> Cell(byte[] png, bool? ok, bool? secondOk)
     {
         var image = Image.Load<Rgb24>(png);
         image.Mutate(x => x.Resize(160, 160));
@@ -242,7 +259,7 @@ public static class TransferBenchCommand
         {
             for (var x = 0; x < 160; x++)
             {
-                image[x, y] = x < 79 ? Colour(ok) : x > 80 ? Colour(heldOk) : new Rgb24(255, 255, 255);
+                image[x, y] = x < 79 ? Colour(ok) : x > 80 ? Colour(secondOk ?? (ok is null ? null : false)) : new Rgb24(255, 255, 255);
             }
         }
 

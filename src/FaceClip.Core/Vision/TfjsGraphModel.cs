@@ -183,7 +183,8 @@ public sealed class TfjsGraphModel : IDisposable
     private Step FusedConv(Node node, TfjsWeightMap weights)
     {
         var fused = node.Strings("fused_ops");
-        if (fused.Count == 0 || fused[0] != "BiasAdd" || fused.Count > 2 || node.Int("num_args") != fused.Count)
+        // The bias is one extra argument, a Prelu's alpha another; Relu and Relu6 take none.
+        if (fused.Count == 0 || fused[0] != "BiasAdd" || fused.Count > 2 || node.Int("num_args") != (fused is [_, "Prelu"] ? 2 : 1))
         {
             throw new InvalidDataException($"{Source}: _FusedConv2D '{node.Name}' fuses [{string.Join(", ", fused)}]; BiasAdd then at most one activation is implemented.");
         }

@@ -237,6 +237,26 @@ public sealed class ExpressionTransferTests(TransferFixture fixture) : IClassFix
     }
 
     [Fact]
+    public async Task AMovementMovesItsBlendshapesEvenGazeAndTheSevenClassCriticSitsItOut()
+    {
+        var names = fixture.Reconstructor.Model.Data.ExpressionNames;
+        int I(string name) => Array.IndexOf(names, name);
+        var options = new TransferOptions { Iterations = 1, Critic = CriticChoice.Face, PreviewEvery = 0 };
+        using var result = await fixture.Transfer.TransferAsync(fixture.Subject, ["look up", "wink with your right eye", "a sad face"], options);
+        var (look, wink, sad) = (result.Prompts[0], result.Prompts[1], result.Prompts[2]);
+        // Gaze is frozen for every other prompt; "look up" moves it.
+        Assert.True(look.Expression[I("eyeLookUp_L")] > 0.6f && look.Expression[I("eyeLookUp_R")] > 0.6f, $"{look.Expression[I("eyeLookUp_L")]:F2}");
+        Assert.Equal(fixture.Subject.Expression[I("eyeLookUp_L")], sad.Expression[I("eyeLookUp_L")], 5);
+        // The wink closes the subject's right eye only.
+        Assert.True(wink.Expression[I("eyeBlink_R")] > 0.8f && wink.Expression[I("eyeBlink_L")] < 0.3f, $"{wink.Expression[I("eyeBlink_R")]:F2} / {wink.Expression[I("eyeBlink_L")]:F2}");
+        // A seven-class net cannot judge a wink or a gaze: its loss is left out for them, not for the sad face.
+        Assert.Equal(0, look.LossHistory[0]["critic"]);
+        Assert.Equal(0, wink.LossHistory[0]["critic"]);
+        Assert.True(sad.LossHistory[0]["critic"] > 0);
+        Assert.False(wink.Target!.JudgedByCritic);
+    }
+
+    [Fact]
     public async Task AFreshMapperStartsFromThePromptsPrototypeAndWithoutAWarmStartFromNoChange()
     {
         var names = fixture.Reconstructor.Model.Data.ExpressionNames;

@@ -34,7 +34,7 @@ public sealed class DenseLandmarkerTests(FacePipelineFixture faces, ITestOutputH
             var kind = crop.GetProperty("kind").GetString()!;
             var input = LoadCrop(Path.Combine(ReferenceFolder, crop.GetProperty("file").GetString()!));
             var ours = (kind == "mesh" ? mesh : iris).Run(input);
-            foreach (var o in crop.GetProperty("outputs").EnumerateObject())
+            foreach (var o in crop.GetProperty("outputs").EnumerateObject().Where(o => o.Name != "emotion")) // EmotionNetTests
             {
                 var expectedShape = o.Value.GetProperty("shape").EnumerateArray().Select(e => e.GetInt64()).ToArray();
                 var expected = o.Value.GetProperty("values").EnumerateArray().Select(e => e.GetSingle()).ToArray();

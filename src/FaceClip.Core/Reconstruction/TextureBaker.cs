@@ -169,8 +169,8 @@ public static class TextureBaker
     /// (<see cref="TextureCleaning"/>): the model's skin parts and the fitted expression's strain per model vertex [V].</summary>
     public sealed record Cleaning(TextureCleaning.SkinParts Parts, Tensor Strain);
 
-    /// <summary>Per texel, how far the photo is trusted (skin, or a facial feature; where the expression did not strain
-    /// the skin), smoothed over the texture; and the colour gain [3] that matches the model's albedo to the skin.</summary>
+    /// <summary>Per texel, how far the photo is trusted (a facial feature, or skin the expression did not strain),
+    /// smoothed over the texture; and the colour gain [3] that matches the model's albedo to the skin.</summary>
     private static (Tensor Trust, Tensor Gain) Clean(Cleaning cleaning, int modelVertexCount, Tensor vertexIds, Tensor weights, Tensor colour, Tensor predicted,
         Tensor irradiance, Tensor blend, Tensor pixel, int width, int height)
     {
@@ -185,7 +185,9 @@ public static class TextureBaker
         var reference = (PerTexel(tensor(cleaning.Parts.Reference.Select(r => r ? 1f : 0f).ToArray())) > 0.5) & (blend.view(-1) > 0.5);
         var skin = TextureCleaning.SkinLikelihood(colour, irradiance, reference);
         var still = TextureCleaning.StrainConfidence(PerTexel(cleaning.Strain));
-        var trust = TextureCleaning.SmoothOverTexels(still * (features + ((1 - features) * skin)), pixel, width, height, Math.Max(1, width / 384));
+        // The features keep the photo whatever their colour and strain: the model's albedo has no lip colour or brow, and
+        // a lip texel follows the lip as the expression moves it; the skin around them is tested for both.
+        var trust = TextureCleaning.SmoothOverTexels(features + ((1 - features) * skin * still), pixel, width, height, Math.Max(1, width / 384));
         var gain = ones(3, device: device);
         if (reference.sum().item<long>() >= 50)
         {

@@ -11,9 +11,10 @@ namespace FaceClip.Core.Reconstruction;
 /// reflectance of the cheeks, as <see cref="SkinLikelihood"/> measures them) is hair, a hat, a hand or the background,
 /// and takes the subject's own skin tone instead: the fitted albedo matched to the cheeks' colour. The brows, eyes,
 /// nose and lips (<see cref="SkinParts.Features"/>) are kept whatever their colour;</item>
-/// <item><b>not the expression</b>: where the fitted expression stretched or compressed the skin
-/// (<see cref="Strain"/>: a smile's cheeks and nasolabial folds, a frown's brow, squinting lids), the photo shows
-/// folds and shading that belong to that expression, so those texels fade to the same skin tone;</item>
+/// <item><b>not the expression</b>: where the fitted expression stretched or compressed the skin around the features
+/// (<see cref="Strain"/>: a smile's cheeks and nasolabial folds, a frown's forehead), the photo shows folds and shading
+/// that belong to that expression, so those texels fade to the same skin tone. The features themselves keep the photo
+/// (the model's albedo has no lip colour and no brows to put there instead);</item>
 /// <item>the confidence is smoothed over the texture before it blends, so no seam shows.</item>
 /// </list>
 /// </summary>

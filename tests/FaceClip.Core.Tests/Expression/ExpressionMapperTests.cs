@@ -49,7 +49,7 @@ public sealed class ExpressionMapperTests
     [Fact]
     public void AFreshMapperChangesNothingAndTrainingMakesTheOffsetDependOnThePrompt()
     {
-        using var mapper = new ExpressionMapper(new ExpressionMapperConfig());
+        using var mapper = new ExpressionMapper(new ExpressionMapperConfig(PromptInputs: 7));
         var (beta, identity, prompt) = Inputs(2);
         using (no_grad())
         {

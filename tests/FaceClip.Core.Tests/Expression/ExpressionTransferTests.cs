@@ -296,8 +296,8 @@ public sealed class ExpressionTransferTests(TransferFixture fixture) : IClassFix
         var startDistance = start.Prompts[0].IdentityDistance;
         Assert.True(startDistance > 0.05, $"the prototype moves the descriptor ({startDistance:F3})");
 
-        using var free = await fixture.Transfer.TransferAsync(fixture.Subject, prompt, Options(12, 0, 0));
-        using var held = await fixture.Transfer.TransferAsync(fixture.Subject, prompt, Options(12, 20, 0));
+        using var free = await fixture.Transfer.TransferAsync(fixture.Subject, prompt, Options(24, 0, 0));
+        using var held = await fixture.Transfer.TransferAsync(fixture.Subject, prompt, Options(24, 20, 0));
         // The first step's term is the weight times the distance of the first iterate (the prototype), as reported.
         Assert.Equal(0, free.Prompts[0].LossHistory[0]["identity"]);
         Assert.Equal(20 * startDistance, held.Prompts[0].LossHistory[0]["identity"], 20 * 2e-3);

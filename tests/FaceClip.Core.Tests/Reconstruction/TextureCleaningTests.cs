@@ -156,6 +156,10 @@ public sealed class TextureCleaningTests(IctFaceKitFixture fixture) : IClassFixt
         var creaseStrained = At(TextureBaker.Bake(uv.ToArray(), tri, tri, 64, 64, count, vertices, camera, crop, photo, albedo, lighting, cleaning: strained), 61, 32);
         Assert.True(creasePlain[1] < 130, $"without strain the crease is the photo's: {string.Join(", ", creasePlain)}");
         Assert.True(creaseStrained.Zip(skin).All(x => Math.Abs(x.First - x.Second) < 12), $"a strained crease takes the skin tone: {string.Join(", ", creaseStrained)}");
+        // A feature (a lip, a brow) keeps the photo even where the expression strained it.
+        var feature = new TextureBaker.Cleaning(new TextureCleaning.SkinParts([.. Enumerable.Range(0, count).Select(v => v / n <= 1 ? 1f : 0f)], reference), strained.Strain);
+        var creaseFeature = At(TextureBaker.Bake(uv.ToArray(), tri, tri, 64, 64, count, vertices, camera, crop, photo, albedo, lighting, cleaning: feature), 61, 32);
+        Assert.True(creaseFeature.Zip(new[] { 160f, 120f, 100f }).All(x => Math.Abs(x.First - x.Second) < 3), $"a strained feature keeps the photo: {string.Join(", ", creaseFeature)}");
         Assert.Throws<ArgumentException>(() => TextureBaker.Bake(uv.ToArray(), tri, tri, 64, 64, count, vertices, camera, crop, photo, albedo, lighting,
             cleaning: new TextureBaker.Cleaning(cleaning.Parts, zeros(3))));
     }

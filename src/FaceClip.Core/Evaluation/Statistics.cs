@@ -35,4 +35,20 @@ public static class Statistics
 
         return count > 0 ? sum / count : throw new ArgumentException("The mean of no values is undefined.", nameof(values));
     }
+
+    /// <summary>Cosine similarity of two vectors of the same length (0 for a zero vector).</summary>
+    public static double Cosine(IReadOnlyList<float> a, IReadOnlyList<float> b)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
+        double dot = 0, na = 0, nb = 0;
+        for (var i = 0; i < a.Count; i++)
+        {
+            dot += a[i] * b[i];
+            na += a[i] * a[i];
+            nb += b[i] * b[i];
+        }
+
+        return na == 0 || nb == 0 ? 0 : dot / Math.Sqrt(na * nb);
+    }
 }

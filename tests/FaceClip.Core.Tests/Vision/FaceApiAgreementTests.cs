@@ -103,7 +103,7 @@ public sealed class FaceApiAgreementTests
     [Fact]
     public void DescriptorsHaveCosineAbovePoint995()
     {
-        var worst = Matches().Min(m => Cosine(m.Ours.Descriptor, m.Ref.Descriptor));
+        var worst = Matches().Min(m => Core.Evaluation.Statistics.Cosine(m.Ours.Descriptor, m.Ref.Descriptor));
         _out.WriteLine($"worst descriptor cosine: {worst:F6}");
         Assert.True(worst > 0.995, $"worst cosine {worst}");
     }
@@ -138,19 +138,6 @@ public sealed class FaceApiAgreementTests
 
         _out.WriteLine($"smallest euclidean distance between two detected faces: {minDistance:F4}");
         Assert.True(minDistance > 0.05);
-    }
-
-    internal static double Cosine(float[] a, float[] b)
-    {
-        double dot = 0, na = 0, nb = 0;
-        for (var i = 0; i < a.Length; i++)
-        {
-            dot += a[i] * b[i];
-            na += a[i] * a[i];
-            nb += b[i] * b[i];
-        }
-
-        return dot / Math.Sqrt(na * nb);
     }
 
     private static double Norm(float[] a) => Math.Sqrt(a.Sum(v => (double)v * v));

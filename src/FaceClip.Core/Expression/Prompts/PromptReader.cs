@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.RegularExpressions;
+using FaceClip.Core.Evaluation;
 using FaceClip.Core.Losses;
 using FaceClip.Core.Vision;
 
@@ -132,7 +133,7 @@ public sealed partial class PromptReader
         Array.Fill(best, (double.NegativeInfinity, 0));
         foreach (var (concept, intensity, description) in _descriptions.Value)
         {
-            var s = Cosine(embedding, description);
+            var s = Statistics.Cosine(embedding, description);
             if (s > best[concept].Similarity)
             {
                 best[concept] = (s, intensity);
@@ -263,19 +264,6 @@ public sealed partial class PromptReader
     {
         var text = prompt.ToLowerInvariant().Replace('’', '\'');
         return ClauseBreak().Split(text).Select(c => c.Trim(' ', '.', '!', '?', '"', '\'')).Where(c => c.Any(char.IsLetter)).ToList();
-    }
-
-    private static double Cosine(float[] a, float[] b)
-    {
-        double dot = 0, na = 0, nb = 0;
-        for (var i = 0; i < a.Length; i++)
-        {
-            dot += a[i] * b[i];
-            na += a[i] * a[i];
-            nb += b[i] * b[i];
-        }
-
-        return dot / Math.Sqrt((na * nb) + 1e-12);
     }
 
     [GeneratedRegex(@"[,;:]|\band\b|\bbut\b|\bwhile\b|\bplus\b|\bthen\b|\.\s")]

@@ -20,7 +20,7 @@ namespace FaceClip.Core.Expression;
 /// that the face rendered with β' = clamp(β + Δβ, 0, 1) — identity, texture, pose and lighting fixed — satisfies the
 /// critic: CLIP's <c>1 − cos(E_i(I_r), E_t(prompt))</c> when installed, else the embedded expression critic. A
 /// regulariser keeps Δβ small (L2), sparse (L1), left/right symmetric unless the prompt asks for one side, and inside
-/// [0, 1]; gaze blendshapes are frozen. Progress streams as <see cref="OptimisationProgress{TResult}"/>.
+/// [0, 1]; gaze blendshapes are frozen unless the prompt asks the eyes to look somewhere. Progress streams as <see cref="OptimisationProgress{TResult}"/>.
 /// </summary>
 public sealed class ExpressionTransfer : IDisposable
 {
@@ -110,7 +110,7 @@ public sealed class ExpressionTransfer : IDisposable
     /// <summary>Whether the CLIP critic can run (its weights are installed).</summary>
     public bool ClipAvailable => Critics.ClipAvailable;
 
-    /// <summary>Per blendshape, 1 where the mapper may move it (gaze never moves).</summary>
+    /// <summary>Per blendshape, 1 where the mapper may move it by default (gaze only when a prompt names it: <see cref="ExpressionPrior.Freed"/>).</summary>
     internal float[] Free { get; }
 
     /// <summary>Per blendshape, 0 for the sideways jaw and mouth shifts (only one-sided prompts move them).</summary>

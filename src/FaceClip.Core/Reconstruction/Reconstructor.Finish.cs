@@ -71,9 +71,9 @@ public sealed partial class Reconstructor
         }
         var exported = FaceMeshExport.Create(Model, identityShape[0], albedo[0], textureSize: 0, includeExpressions: true);
         // The texture holds the subject's skin, not the scene, and not the photo's expression (TextureCleaning).
-        var strain = TextureCleaning.Strain(unposed, identityShape, _triangles, Model.VertexCount);
+        var cleaning = o.CleanTexture ? new TextureBaker.Cleaning(_skinParts, TextureCleaning.Strain(unposed, identityShape, _triangles, Model.VertexCount)) : null;
         var atlas = TextureBaker.Bake(exported, 4 * o.TextureSize, 2 * o.TextureSize, Model.VertexCount, cameraVertices, camera, crop,
-            image.Pixels.to(device), albedo, lighting, _innerParts, o.CleanTexture ? new TextureBaker.Cleaning(_skinParts, strain) : null);
+            image.Pixels.to(device), albedo, lighting, _innerParts, cleaning);
 
         // The model as the fit sees it (fitted albedo under the fitted light, whole head) and, blended over the photo,
         // its front face: a picture of the fit itself, not of the photo re-projected through the texture.

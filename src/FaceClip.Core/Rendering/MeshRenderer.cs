@@ -22,10 +22,12 @@ public sealed class MeshRenderer(PerspectiveCamera camera)
     /// (values in [0,1], row 0 = top = v 1) and a topology with corner UVs, albedo is sampled from the texture instead.
     /// With <paramref name="textureWeight"/> [V] as well (per vertex, 0..1), the texture is a photo that carries its own
     /// light: a pixel is w · texture (unlit) + (1 − w) · albedo · irradiance, so a part of the face can show the photo
-    /// while the rest is shaded from the albedo.
+    /// while the rest is shaded from the albedo. With <paramref name="detail"/>, each pixel's normal is bent by the
+    /// displacement map's slopes there (<see cref="SurfaceDetail"/>: normal mapping), and the shading and the normals
+    /// output use the bent normal.
     /// </summary>
     public RenderOutput Render(Tensor cameraVertices, MeshTopology topology, Tensor albedo, Tensor lighting,
-        Tensor? uvTexture = null, bool cullBackFaces = false, Tensor? textureWeight = null)
+        Tensor? uvTexture = null, bool cullBackFaces = false, Tensor? textureWeight = null, SurfaceDetail? detail = null)
     {
         ArgumentNullException.ThrowIfNull(cameraVertices);
         ArgumentNullException.ThrowIfNull(topology);
@@ -57,6 +59,10 @@ public sealed class MeshRenderer(PerspectiveCamera camera)
         var pixelAlbedo = interpolated.narrow(1, 0, 3);
         var pixelNormals = nn.functional.normalize(interpolated.narrow(1, 3, 3), dim: 1, eps: 1e-12);
         var pixelDepth = interpolated.narrow(1, 6, 1);
+        if (detail is not null)
+        {
+            pixelNormals = BentNormals(detail, cameraVertices, normals, topology, vertexIds, weights, pixelNormals, fragments.CountsPerBatchItem());
+        }
 
         if (uvTexture is not null)
         {
@@ -96,6 +102,21 @@ public sealed class MeshRenderer(PerspectiveCamera camera)
                 images.narrow(1, 8, 3),
                 fragments);
         }
+    }
+
+    /// <summary>The normal-mapped normal of every fragment: the map's slopes at its UV turned into a change of the
+    /// interpolated normal by the interpolated tangent frame (<see cref="SurfaceDetail"/>).</summary>
+    private static Tensor BentNormals(SurfaceDetail detail, Tensor cameraVertices, Tensor normals, MeshTopology topology, Tensor vertexIds,
+        Tensor weights, Tensor pixelNormals, long[] counts)
+    {
+        var batch = cameraVertices.shape[0];
+        var dtype = cameraVertices.dtype;
+        var gradients = SurfaceDetail.TangentGradients(cameraVertices, normals, topology.TriangleTensor, detail.VertexUvs);
+        var uv = detail.VertexUvs.to(dtype).unsqueeze(0).expand(batch, -1, -1);
+        var reach = detail.VertexWeights.to(dtype).view(1, -1, 1).expand(batch, -1, 1);
+        var pixel = BarycentricInterpolation.Interpolate(cat([gradients, uv, reach], 2), vertexIds, weights);
+        var slopes = SurfaceDetail.SampleSlopes(SurfaceDetail.Slopes(detail.Map.to(dtype)), pixel.narrow(1, 6, 2), counts);
+        return SurfaceDetail.Perturb(pixelNormals, pixel.narrow(1, 0, 6), pixel.narrow(1, 8, 1), slopes);
     }
 
     /// <summary>The batch item and the pixel centre (x + 0.5, y + 0.5) of each flat fragment index, worked out on the

@@ -25,6 +25,16 @@ public sealed record ExportMesh
     /// <summary>The albedo texture over the UV layout (row 0 = v 1).</summary>
     public Image<Rgb24>? Texture { get; init; }
 
+    /// <summary>A tangent-space normal map over the same UVs as <see cref="Texture"/> (x along u, y along v, z out;
+    /// 0.5 grey is a flat surface), or null.</summary>
+    public Image<Rgb48>? NormalTexture { get; init; }
+
+    /// <summary>A bump (height) map over the same UVs, mid-grey 32768 at the surface, or null.</summary>
+    public Image<L16>? BumpTexture { get; init; }
+
+    /// <summary>The height in model units (cm) from grey 0 to grey 65535 of <see cref="BumpTexture"/>.</summary>
+    public float BumpScale { get; init; }
+
     public IReadOnlyList<MorphTarget> MorphTargets { get; init; } = [];
 
     /// <summary>For meshes cut from a face model: the model vertex each exported vertex came from.</summary>

@@ -77,6 +77,13 @@ public static class GlbExporter
             baseColour.SetTexture(0, image);
         }
 
+        if (mesh.NormalTexture is not null && mesh.HasUvs)
+        {
+            using var png = new MemoryStream();
+            mesh.NormalTexture.SaveAsPng(png);
+            material.FindChannel("Normal")!.Value.SetTexture(0, root.UseImage(new MemoryImage(png.ToArray())));
+        }
+
         var roughness = material.FindChannel("MetallicRoughness")!.Value;
         roughness.Parameters[0].Value = 0f;
         roughness.Parameters[1].Value = 0.8f;

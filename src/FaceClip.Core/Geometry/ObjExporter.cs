@@ -5,13 +5,17 @@ using SixLabors.ImageSharp;
 namespace FaceClip.Core.Geometry;
 
 /// <summary>Writes Wavefront OBJ with its MTL and, when the mesh has a texture, the texture as PNG beside it
-/// (<c>name.obj</c>, <c>name.mtl</c>, <c>name_albedo.png</c>). Faces are <c>f v/vt</c> when the mesh has UVs.</summary>
+/// (<c>name.obj</c>, <c>name.mtl</c>, <c>name_albedo.png</c>), and its detail maps when it has them: the normal map
+/// (<c>norm</c>) and the bump map with its height range (<c>bump -bm</c>), 16-bit PNGs. Faces are <c>f v/vt</c> when
+/// the mesh has UVs.</summary>
 public static class ObjExporter
 {
     /// <param name="objPath">The OBJ file; the MTL goes beside it with the same name.</param>
     /// <param name="mesh">The mesh.</param>
     /// <param name="textureFileName">The texture's file name (default <c>name_albedo.png</c>).</param>
-    public static void Write(string objPath, ExportMesh mesh, string? textureFileName = null)
+    /// <param name="normalFileName">The normal map's file name (default <c>name_normal.png</c>).</param>
+    /// <param name="bumpFileName">The bump map's file name (default <c>name_bump.png</c>).</param>
+    public static void Write(string objPath, ExportMesh mesh, string? textureFileName = null, string? normalFileName = null, string? bumpFileName = null)
     {
         ArgumentNullException.ThrowIfNull(mesh);
         var folder = Path.GetDirectoryName(Path.GetFullPath(objPath))!;
@@ -66,6 +70,20 @@ public static class ObjExporter
         {
             mtl.Append("map_Kd ").AppendLine(textureName);
             mesh.Texture.SaveAsPng(Path.Combine(folder, textureName));
+        }
+
+        if (mesh.NormalTexture is not null)
+        {
+            var normalName = normalFileName ?? name + "_normal.png";
+            mtl.Append("norm ").AppendLine(normalName);
+            mesh.NormalTexture.SaveAsPng(Path.Combine(folder, normalName));
+        }
+
+        if (mesh.BumpTexture is not null)
+        {
+            var bumpName = bumpFileName ?? name + "_bump.png";
+            mtl.Append(culture, $"bump -bm {mesh.BumpScale:R} ").AppendLine(bumpName);
+            mesh.BumpTexture.SaveAsPng(Path.Combine(folder, bumpName));
         }
 
         File.WriteAllText(Path.Combine(folder, mtlName), mtl.ToString());

@@ -8,17 +8,24 @@ using static TorchSharp.torch;
 namespace FaceClip.Core.Reconstruction;
 
 /// <summary>
-/// The paper's geometric details: a displacement map over the face's UV tile (centimetres, positive outwards), applied
-/// to the vertices along the normals of the fitted base surface. Each vertex samples the map bilinearly at its UV;
-/// only the front face (the fitting region) moves, with a weight that ramps from 0 on the region's border to 1 a few
-/// vertex rings inside, so the detailed face joins the rest of the head without a step.
+/// The paper's geometric details: a displacement map over the face's UV tile (centimetres along the normal, positive
+/// outwards), shown per pixel by normal mapping (<see cref="SurfaceDetail"/>): the renderer bends each pixel's normal
+/// by the map's slopes there, so wrinkles finer than the mesh shade as they would on a displaced surface. The map
+/// reaches the skin of the front face only (<see cref="SkinWeights"/>): it fades in over a few vertex rings from the
+/// fitting region's border and out near the brows, eyes and lips, whose colour edges are not shape.
 /// </summary>
 public sealed class DisplacementMap : IDisposable
 {
     /// <summary>Vertex rings over which the displacement fades in from the fitting region's border.</summary>
     public const int BorderRings = 3;
 
-    private readonly Tensor _grid;
+    /// <summary>No detail within this distance (cm, on the mean face) of a brow, eye or lip landmark.</summary>
+    public const float FeatureNear = 0.3f;
+
+    /// <summary>Full detail from this distance (cm) of the brow, eye and lip landmarks on.</summary>
+    public const float FeatureFar = 0.75f;
+
+    private readonly Tensor _uvs;
     private readonly Tensor _weight;
 
     /// <param name="model">The face model (UVs, topology).</param>
@@ -29,16 +36,8 @@ public sealed class DisplacementMap : IDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(resolution, 8);
         var data = model.Data;
         var device = model.Device;
-        var uv = data.VertexUvs();
-        var grid = new float[data.VertexCount * 2];
-        for (var v = 0; v < data.VertexCount; v++)
-        {
-            grid[2 * v] = (2 * uv[2 * v]) - 1;     // u 0..1 → x -1..1
-            grid[(2 * v) + 1] = 1 - (2 * uv[(2 * v) + 1]); // v up, rows down: v 1 is row 0
-        }
-
-        _grid = tensor(grid, device: device).view(1, 1, data.VertexCount, 2).DetachFromDisposeScope();
-        _weight = tensor(BorderWeights(data), device: device).view(1, data.VertexCount, 1).DetachFromDisposeScope();
+        _uvs = tensor(data.VertexUvs(), device: device).view(data.VertexCount, 2).DetachFromDisposeScope();
+        _weight = tensor(SkinWeights(data), device: device).DetachFromDisposeScope();
         Resolution = resolution;
         Map = new Parameter(zeros(1, 1, resolution, resolution, device: device), requires_grad: true);
         Map.DetachFromDisposeScope();
@@ -49,27 +48,11 @@ public sealed class DisplacementMap : IDisposable
     /// <summary>The map [1, 1, R, R] in centimetres; row 0 is v = 1 (the top of the face tile).</summary>
     public Parameter Map { get; }
 
-    /// <summary>Per vertex [1, V, 1]: how much of the map's value the vertex takes (0 off the front face).</summary>
+    /// <summary>Per vertex [V]: how much of the map the surface takes there (0 off the front face's skin).</summary>
     public Tensor VertexWeights => _weight;
 
-    /// <summary>The displacement of every vertex, [B, V, 3]: the map sampled at the vertex's UV, times its weight,
-    /// along <paramref name="normals"/> [B, V, 3] (unit normals of the base surface).</summary>
-    public Tensor Offsets(Tensor normals)
-    {
-        var batch = normals.shape[0];
-        var sampled = nn.functional.grid_sample(Map, _grid, mode: GridSampleMode.Bilinear, padding_mode: GridSamplePaddingMode.Border, align_corners: false);
-        var perVertex = sampled.view(1, -1, 1) * _weight;
-        return normals * perVertex.expand(batch, -1, 1);
-    }
-
-    /// <summary>Unit normals of <paramref name="vertices"/> [B, V, 3] over <paramref name="topology"/>, without gradient:
-    /// the directions the displacement moves along.</summary>
-    public static Tensor BaseNormals(Tensor vertices, MeshTopology topology)
-    {
-        ArgumentNullException.ThrowIfNull(topology);
-        using var noGrad = no_grad();
-        return MeshNormals.VertexNormals(vertices.detach(), topology.TriangleTensor);
-    }
+    /// <summary>What the renderer needs to show the map (<see cref="Rendering.MeshRenderer.Render"/>).</summary>
+    public SurfaceDetail Detail => new(Map, _uvs, _weight);
 
     /// <summary>Mean squared 5-point Laplacian of the map (cm² per texel²): keeps the details smooth.</summary>
     public Tensor Smoothness()
@@ -81,8 +64,8 @@ public sealed class DisplacementMap : IDisposable
         return laplacian.square().mean();
     }
 
-    /// <summary>Mean squared displacement (cm²) over the moving vertices: keeps the details small.</summary>
-    public Tensor Magnitude(Tensor offsets) => offsets.square().sum(-1).sum() / (_weight.sum() * offsets.shape[0]).clamp_min(1);
+    /// <summary>Mean squared displacement over the map (cm²): keeps the details small, and the texels no pixel sees at 0.</summary>
+    public Tensor Magnitude() => Map.square().mean();
 
     /// <summary>The map as a 16-bit greyscale PNG over the face's UV tile, mapped linearly from
     /// [<paramref name="low"/>, <paramref name="high"/>] centimetres (the range of the map, symmetric about 0).</summary>
@@ -105,6 +88,71 @@ public sealed class DisplacementMap : IDisposable
         using var stream = new MemoryStream();
         image.SaveAsPng(stream);
         return stream.ToArray();
+    }
+
+    /// <summary>
+    /// The map as a tangent-space normal map [3, R, R] over the face's UV tile, components in [-1, 1]: x along the
+    /// surface's u direction, y along v, z outwards (the convention of glTF's <c>normalTexture</c>), for the surface
+    /// <paramref name="vertices"/> [1, V, 3] drawn in the map by <paramref name="raster"/> (<see cref="Raster"/>).
+    /// Texels no triangle covers are (0, 0, 1).
+    /// </summary>
+    public Tensor TangentSpaceNormals(Tensor vertices, MeshTopology fitting, UvRaster raster)
+    {
+        ArgumentNullException.ThrowIfNull(vertices);
+        ArgumentNullException.ThrowIfNull(fitting);
+        ArgumentNullException.ThrowIfNull(raster);
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var surface = vertices.detach().to(Map.dtype);
+        var normals = MeshNormals.VertexNormals(surface, fitting.TriangleTensor);
+        var frames = SurfaceDetail.Tangents(surface, fitting.TriangleTensor, _uvs);
+        var gradients = SurfaceDetail.TangentGradients(surface, normals, fitting.TriangleTensor, _uvs);
+        var (values, coverage) = raster.Interpolate(cat([normals, frames, gradients, _weight.view(1, -1, 1).to(Map.dtype)], 2)[0]);
+        var texels = values.view(values.shape[0], -1).T;
+        var n = nn.functional.normalize(texels.narrow(1, 0, 3), dim: 1, eps: 1e-12);
+        var slopes = SurfaceDetail.Slopes(Map.detach())[0].view(2, -1).T;
+        var bent = SurfaceDetail.Perturb(n, texels.narrow(1, 9, 6), texels.narrow(1, 15, 1), slopes);
+        var t = texels.narrow(1, 3, 3);
+        var tangent = nn.functional.normalize(t - ((t * n).sum(1, keepdim: true) * n), dim: 1, eps: 1e-12);
+        var handedness = (linalg.cross(t, texels.narrow(1, 6, 3)) * n).sum(1, keepdim: true).sign();
+        var bitangent = linalg.cross(n, tangent) * handedness;
+        var local = stack([(bent * tangent).sum(1), (bent * bitangent).sum(1), (bent * n).sum(1)], 0);
+        var flat = tensor(new[] { 0f, 0f, 1f }, dtype: local.dtype, device: local.device).view(3, 1);
+        var covered = coverage.view(1, -1) > 0.5;
+        return where(covered, local, flat).view(3, Resolution, Resolution).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The fitting region drawn in the map's UV tile at its resolution.</summary>
+    public UvRaster Raster(FaceModelData data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        return new UvRaster(data.VertexUvs(), data.VerticesOfTriangles(data.FittingTriangleIds()), Resolution, _uvs.device);
+    }
+
+    /// <summary>Per vertex: <see cref="BorderWeights"/> times a ramp from 0 within <see cref="FeatureNear"/> of the
+    /// brows, eyes and lips (the 68-point scheme's 17-26 and 36-67) to 1 from <see cref="FeatureFar"/> on.</summary>
+    internal static float[] SkinWeights(FaceModelData data)
+    {
+        var weights = BorderWeights(data);
+        var features = Enumerable.Range(17, 10).Concat(Enumerable.Range(36, 32)).Select(i => data.Landmarks[i]).ToArray();
+        for (var v = 0; v < weights.Length; v++)
+        {
+            if (weights[v] == 0)
+            {
+                continue;
+            }
+
+            var nearest = features.Min(f => Distance(data.Neutral, v, f));
+            weights[v] *= Math.Clamp((nearest - FeatureNear) / (FeatureFar - FeatureNear), 0f, 1f);
+        }
+
+        return weights;
+
+        static float Distance(float[] p, int a, int b)
+        {
+            float dx = p[3 * a] - p[3 * b], dy = p[(3 * a) + 1] - p[(3 * b) + 1], dz = p[(3 * a) + 2] - p[(3 * b) + 2];
+            return MathF.Sqrt((dx * dx) + (dy * dy) + (dz * dz));
+        }
     }
 
     /// <summary>1 on front-face vertices at least <see cref="BorderRings"/> rings in from the region's border, ramping
@@ -172,7 +220,7 @@ public sealed class DisplacementMap : IDisposable
 
     public void Dispose()
     {
-        _grid.Dispose();
+        _uvs.Dispose();
         _weight.Dispose();
         Map.Dispose();
     }

@@ -23,7 +23,7 @@ internal sealed class FitRun
     private readonly CancellationToken _ct;
     private readonly int _total;
     private int _done;
-    private Tensor? _shownOffsets; // the detail pass's displacement, while it runs
+    private SurfaceDetail? _shownDetail; // the detail pass's map, while it runs
     private readonly Tensor? _photo; // the photo crop, for previews of the landmark stages
 
     /// <summary>The landmark stages render a preview every this many preview steps (and at their last step).</summary>
@@ -95,32 +95,32 @@ internal sealed class FitRun
             it => _loss.Full(Codes, FollowContour(it), prepared, critic, LandmarkIds, Dense), terms => terms.Composite);
     }
 
-    /// <summary>The detail pass: a displacement map along the normals, the codes as fitted. The photometric and
-    /// landmark terms as fitted, the recognition-feature terms scaled (they can pull the map into patterns the network
-    /// likes rather than shapes the photo shows), and the map's smoothness and magnitude priors. Returns the fitted
-    /// offsets [1, V, 3].</summary>
-    public Tensor DetailStage(DisplacementMap detail, ReconstructionTarget prepared, IFeatureCritic critic, MeshTopology fitting)
+    /// <summary>The detail pass: a displacement map shown by normal mapping, the codes as fitted. The photometric
+    /// residual's fine band (<see cref="ReconstructionLoss.Detail"/>) and the map's smoothness and magnitude priors; the
+    /// landmarks and the recognition features do not see a normal map, and the vertices do not move.</summary>
+    public void DetailStage(DisplacementMap detail, ReconstructionTarget prepared)
     {
         var fitted = Fitted;
-        var normals = DisplacementMap.BaseNormals(_model.ComputeShape(fitted.Shape, fitted.Expression).detach(), fitting);
+        Tensor cameraVertices;
+        using (no_grad())
+        {
+            cameraVertices = _loss.CameraVertices(fitted).detach();
+        }
+
         var clock = Stopwatch.StartNew();
         using var optimizer = optim.Adam([detail.Map], lr: _o.DetailLearningRate);
         var loop = new OptimisationLoop(optimizer);
+        _shownDetail = detail.Detail;
         loop.Run(_o.DetailIterations, _ =>
         {
-            var offsets = detail.Offsets(normals);
-            var t = _loss.Full(fitted, _loss.CameraVertices(fitted, offsets), prepared, critic, LandmarkIds, Dense);
+            var t = _loss.Detail(fitted, cameraVertices, prepared, detail.Detail);
             var smoothness = detail.Smoothness() * _o.DetailSmoothnessWeight;
-            var magnitude = detail.Magnitude(offsets) * _o.DetailMagnitudeWeight;
-            var objective = t.Terms["photo"] + t.Terms["landmarks"] + ((t.Terms["identity"] + t.Terms["consistency"]) * _o.DetailFeatureWeight) + smoothness + magnitude;
-            _shownOffsets = offsets.detach();
-            return new ReconstructionTerms(objective, new Dictionary<string, Tensor>(t.Terms) { ["smoothness"] = smoothness, ["magnitude"] = magnitude }, t.Composite);
+            var magnitude = detail.Magnitude() * _o.DetailMagnitudeWeight;
+            return new ReconstructionTerms(t.Total + smoothness + magnitude, new Dictionary<string, Tensor>(t.Terms) { ["smoothness"] = smoothness, ["magnitude"] = magnitude }, t.Composite);
         }, (it, terms, _) => Report(OptimisationStage.Detail, it, _o.DetailIterations, terms, terms.Composite), _ct);
-        _shownOffsets = null;
+        _shownDetail = null;
         SkippedSteps += loop.SkippedSteps;
         Timings["detail"] = clock.Elapsed.TotalSeconds;
-        using var noGrad = no_grad();
-        return detail.Offsets(normals).detach();
     }
 
     private void RunStage(OptimisationStage stage, int iterations, (Parameter Param, double Lr)[] groups, Func<int, ReconstructionTerms> objective,
@@ -186,9 +186,9 @@ internal sealed class FitRun
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var posed = _model.Pose(Codes, _shownOffsets);
+        var posed = _model.Pose(Codes);
         byte[]? png = null;
-        compositeCrop ??= _photo is null || !render ? null : _loss.Composite(Codes, _photo, _shownOffsets);
+        compositeCrop ??= _photo is null || !render ? null : _loss.Composite(Codes, _photo, _shownDetail);
         if (compositeCrop is not null)
         {
             var small = nn.functional.interpolate(compositeCrop, [_o.PreviewSize, _o.PreviewSize], mode: InterpolationMode.Bilinear, align_corners: false);

@@ -187,11 +187,30 @@ public sealed class ReconstructionLoss : IDisposable
 
     /// <summary>The codes rendered over the photo crop, without gradients: what a preview shows where the loss renders
     /// nothing (the landmark stages).</summary>
-    public Tensor Composite(FaceCodes c, Tensor photo, Tensor? offsets = null)
+    public Tensor Composite(FaceCodes c, Tensor photo, SurfaceDetail? detail = null)
     {
         using var noGrad = no_grad();
-        var rendered = _renderer.Render(CameraVertices(c, offsets), _fitting, _model.ComputeAlbedo(c.Texture), c.Lighting, cullBackFaces: true);
+        var rendered = _renderer.Render(CameraVertices(c), _fitting, _model.ComputeAlbedo(c.Texture), c.Lighting, cullBackFaces: true, detail: detail);
         return (rendered.Image * rendered.Mask) + (photo * (1 - rendered.Mask));
+    }
+
+    /// <summary>The detail pass's term (<see cref="DetailPhotometricLoss"/>, weighted as the photometric term): the
+    /// codes' render with <paramref name="detail"/> normal-mapped against the photo's fine shading, over the skin the
+    /// photometric term uses. <paramref name="cameraVertices"/> are the fitted codes' (fixed while the map is fitted).</summary>
+    public ReconstructionTerms Detail(FaceCodes c, Tensor cameraVertices, ReconstructionTarget t, SurfaceDetail detail)
+    {
+        var rendered = _renderer.Render(cameraVertices, _fitting, _model.ComputeAlbedo(c.Texture), c.Lighting, cullBackFaces: true, detail: detail);
+        var mask = rendered.Mask;
+        Tensor weights;
+        using (no_grad())
+        {
+            weights = PhotometricLoss.RobustWeights(t.Photo, rendered.Image, mask) * t.Skin * mask;
+        }
+
+        var band = _weights.DetailBand * Camera.Width / 224.0;
+        var photo = DetailPhotometricLoss.Compute(t.Photo, rendered.Image, weights, band) * _weights.PhotoWeight;
+        var composite = (rendered.Image * mask) + (t.Photo * (1 - mask));
+        return new ReconstructionTerms(photo, new Dictionary<string, Tensor> { ["photo"] = photo }, composite);
     }
 
     private Tensor Prior(FaceCodes c) => CodeRegularization.Prior(c.Shape, c.Expression, c.Texture, _weights.ExpressionScale) * _weights.RegularizationWeight;

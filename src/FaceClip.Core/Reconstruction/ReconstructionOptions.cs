@@ -135,30 +135,28 @@ public sealed class ReconstructionOptions
     /// whatever expression it is given later. False: the photo as it projects, everywhere it was seen.</summary>
     public bool CleanTexture { get; set; } = true;
 
-    /// <summary>After the fit, refine a UV displacement map along the normals with the same losses (the paper's
-    /// geometric details; <see cref="DisplacementMap"/>). The codes stay fixed while it runs.</summary>
+    /// <summary>After the fit, refine a UV displacement map shown by normal mapping (the paper's geometric details;
+    /// <see cref="DisplacementMap"/>) against the photo's fine shading. The codes stay fixed while it runs.</summary>
     public bool DetailPass { get; set; }
 
     /// <summary>Iterations of the detail pass.</summary>
     public int DetailIterations { get; set; } = 60;
 
     /// <summary>Side of the displacement map over the face's UV tile, in texels.</summary>
-    public int DetailResolution { get; set; } = 128;
+    public int DetailResolution { get; set; } = 256;
 
     /// <summary>Adam learning rate of the displacement map (centimetres per step, roughly).</summary>
-    public double DetailLearningRate { get; set; } = 0.004;
+    public double DetailLearningRate { get; set; } = 0.002;
 
     /// <summary>Weight of the map's mean squared Laplacian (smooth details).</summary>
     public double DetailSmoothnessWeight { get; set; } = 500;
 
-    /// <summary>Scale of the identity and feature-consistency terms in the detail pass (photometric and landmark terms
-    /// keep their weights). 0 by default: with them the map turned into high-frequency noise that the recognition
-    /// network likes (identity loss 0.044 → 0.007) while the photometric term barely moved; without them the pass is
-    /// shape from shading, and its displacement follows the eyes, nose and mouth.</summary>
-    public double DetailFeatureWeight { get; set; }
-
-    /// <summary>Weight of the mean squared displacement in cm² (small details).</summary>
+    /// <summary>Weight of the mean squared displacement in cm² (small details, none where nothing asks for them).</summary>
     public double DetailMagnitudeWeight { get; set; } = 1;
+
+    /// <summary>The detail pass sees the photometric residual's frequencies above a Gaussian of this many pixels of a
+    /// 224-pixel crop (<see cref="Losses.DetailPhotometricLoss"/>): coarser differences are the coarse fit's.</summary>
+    public double DetailBand { get; set; } = 4;
 
     /// <summary>Where the fit starts: <c>auto</c> (the parameter regressor's prediction when trained weights are
     /// installed, else landmarks), <c>regressor</c> or <c>landmarks</c> (zero codes placed from the landmarks).</summary>
@@ -192,6 +190,7 @@ public sealed class ReconstructionOptions
         Require(DetailIterations >= 0, "DetailIterations cannot be negative.");
         Require(DetailResolution is >= 8 and <= 2048, "DetailResolution must be 8..2048.");
         Require(DetailLearningRate > 0, "DetailLearningRate must be positive.");
-        Require(DetailSmoothnessWeight >= 0 && DetailMagnitudeWeight >= 0 && DetailFeatureWeight >= 0, "Detail weights cannot be negative.");
+        Require(DetailSmoothnessWeight >= 0 && DetailMagnitudeWeight >= 0, "Detail weights cannot be negative.");
+        Require(DetailBand > 0, "DetailBand must be positive.");
     }
 }

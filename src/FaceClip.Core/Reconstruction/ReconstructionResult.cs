@@ -108,6 +108,17 @@ public sealed record ReconstructionQuality(double LandmarkNme, double Photometri
 /// <param name="High">Centimetres at grey level 65535.</param>
 /// <param name="Resolution">Side of the map in texels.</param>
 /// <param name="Iterations">Iterations the pass ran.</param>
-/// <param name="MaxDisplacement">Largest vertex displacement, cm.</param>
-/// <param name="MeanDisplacement">Mean vertex displacement over the front face, cm.</param>
-public sealed record DetailResult(byte[] DisplacementPng, float Low, float High, int Resolution, int Iterations, float MaxDisplacement, float MeanDisplacement);
+/// <param name="MaxDisplacement">Largest |displacement| over the skin the map reaches, cm.</param>
+/// <param name="MeanDisplacement">Mean |displacement| over the skin the map reaches, cm.</param>
+public sealed record DetailResult(byte[] DisplacementPng, float Low, float High, int Resolution, int Iterations, float MaxDisplacement, float MeanDisplacement)
+{
+    /// <summary>The tangent-space normal map over the face's UV tile, [3, R, R] row-major, components in [-1, 1]
+    /// (<see cref="DisplacementMap.TangentSpaceNormals"/>); empty when not computed.</summary>
+    public float[] TangentNormals { get; init; } = [];
+
+    /// <summary>The photometric error in a fine band (<see cref="Evaluation.BandError"/>) on the skin, without the
+    /// details and with them.</summary>
+    public float BandErrorWithout { get; init; }
+
+    public float BandErrorWith { get; init; }
+}

@@ -17,6 +17,8 @@ public static class ReconstructionWriter
     public const string GlbFile = "mesh.glb";
     public const string PlyFile = "mesh.ply";
     public const string DisplacementFile = "displacement.png";
+    public const string NormalMapFile = "normal.png";
+    public const string BumpMapFile = "bump.png";
 
     /// <summary>Writes every artifact and returns their file names.</summary>
     public static IReadOnlyList<string> Write(ReconstructionResult result, string directory, string photoName) =>
@@ -38,11 +40,11 @@ public static class ReconstructionWriter
         IReadOnlyList<MorphKeyframe>? animation = null, string animationName = "expression")
     {
         var posed = mesh.ApplyMorphs(weights);
-        ObjExporter.Write(Path.Combine(directory, ObjFile), posed, TextureFile);
+        ObjExporter.Write(Path.Combine(directory, ObjFile), posed, TextureFile, NormalMapFile, BumpMapFile);
         PlyExporter.Write(Path.Combine(directory, PlyFile), posed);
         GlbExporter.Write(Path.Combine(directory, GlbFile), mesh, weights, animation, animationName);
         using var zip = ZipFile.Open(Path.Combine(directory, ObjZipFile), ZipArchiveMode.Create);
-        foreach (var name in new[] { ObjFile, MtlFile, TextureFile })
+        foreach (var name in new[] { ObjFile, MtlFile, TextureFile, NormalMapFile, BumpMapFile }.Where(n => File.Exists(Path.Combine(directory, n))))
         {
             zip.CreateEntryFromFile(Path.Combine(directory, name), name, CompressionLevel.Optimal);
         }

@@ -12,7 +12,7 @@ namespace FaceClip.Core.Reconstruction;
 public sealed partial class Reconstructor
 {
     private ReconstructionResult Finish(FitScene f, FitRun run, IFeatureCritic critic, FitInitialiser initialiser, ReconstructionOptions o,
-        DisplacementMap? detail, Tensor? detailOffsets)
+        DisplacementMap? detail)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
@@ -21,18 +21,14 @@ public sealed partial class Reconstructor
         var c = run.Fitted;
         var (shape, expression, texture, lighting) = (c.Shape, c.Expression, c.Texture, c.Lighting);
         var unposed = Model.ComputeShape(shape, expression);
-        if (detailOffsets is not null)
-        {
-            unposed += detailOffsets;
-        }
-
-        var posed = FaceModel.ApplyPose(unposed, FaceModel.ComputeRotation(c.Rotation), c.Translation); // Model.Pose(c, detailOffsets), its shape reused
+        var posed = FaceModel.ApplyPose(unposed, FaceModel.ComputeRotation(c.Rotation), c.Translation); // Model.Pose(c), its shape reused
         var cameraVertices = camera.ToCameraSpace(posed);
         var albedo = Model.ComputeAlbedo(texture).clamp(0, 1);
         var renderer = new MeshRenderer(camera);
 
-        // Quality on the fitting region.
-        var fit = renderer.Render(cameraVertices, _fitting, albedo, lighting, cullBackFaces: true);
+        // Quality on the fitting region (with the details, when the pass ran).
+        var surfaceDetail = detail?.Detail;
+        var fit = renderer.Render(cameraVertices, _fitting, albedo, lighting, cullBackFaces: true, detail: surfaceDetail);
         var error = (photo - fit.Image).abs().mean([1], keepdim: true);
         var photometricAll = (error * fit.Mask).sum() / fit.Mask.sum().clamp_min(1);
         var skinRegion = fit.Mask * (SkinProbability(photo, fit.Mask) > 0.5).to(fit.Mask.dtype);
@@ -56,19 +52,9 @@ public sealed partial class Reconstructor
         // The exported mesh (identity shape, the expressions as morph targets, the UV atlas) with its texture baked
         // from the photo.
         var identityShape = Model.ComputeShape(shape, zeros_like(expression));
-        if (detailOffsets is not null)
-        {
-            identityShape += detailOffsets;
-        }
-
-        DetailResult? details = null;
-        if (detail is not null && detailOffsets is not null)
-        {
-            var png = detail.ToPng(out var low, out var high);
-            var moved = detailOffsets.norm(-1)[0];
-            details = new DetailResult(png, low, high, detail.Resolution, o.DetailIterations,
-                moved.max().item<float>(), (moved.sum() / detail.VertexWeights.gt(0).sum()).item<float>());
-        }
+        var details = detail is null ? null : Details(detail, identityShape, photo, fit, renderer.Render(cameraVertices, _fitting, albedo, lighting, cullBackFaces: true), skinRegion, o);
+        var bumpScale = 0f;
+        var bump = detail is null ? null : DetailAtlas.Bump(detail.Map.detach().cpu().data<float>().ToArray(), detail.Resolution, out bumpScale);
         var exported = FaceMeshExport.Create(Model, identityShape[0], albedo[0], textureSize: 0, includeExpressions: true);
         // The texture holds the subject's skin, not the scene, and not the photo's expression (TextureCleaning).
         var cleaning = o.CleanTexture ? new TextureBaker.Cleaning(_skinParts, TextureCleaning.Strain(unposed, identityShape, _triangles, Model.VertexCount)) : null;
@@ -77,7 +63,7 @@ public sealed partial class Reconstructor
 
         // The model as the fit sees it (fitted albedo under the fitted light, whole head) and, blended over the photo,
         // its front face: a picture of the fit itself, not of the photo re-projected through the texture.
-        var shown = renderer.Render(cameraVertices, _display, albedo, lighting, cullBackFaces: true);
+        var shown = renderer.Render(cameraVertices, _display, albedo, lighting, cullBackFaces: true, detail: surfaceDetail);
         var renderPng = Png(shown.Image, shown.Mask, background: 0.5f);
         var overlay = PhotoOverlay.Blend(image.Pixels.to(device), fit.Image, fit.Mask, crop);
         var overlayPng = Png(overlay, null, 1f);
@@ -116,7 +102,13 @@ public sealed partial class Reconstructor
             Vertices = unposed.cpu().data<float>().ToArray(),
             PosedVertices = posed.cpu().data<float>().ToArray(),
             VertexColors = albedo.cpu().data<float>().ToArray(),
-            Mesh = exported with { Texture = ImageFiles.ToRgbImage(atlas[0]) },
+            Mesh = exported with
+            {
+                Texture = ImageFiles.ToRgbImage(atlas[0]),
+                NormalTexture = details is null ? null : DetailAtlas.Normals(details.TangentNormals, details.Resolution),
+                BumpTexture = bump,
+                BumpScale = bumpScale,
+            },
             ExpressionWeights = expression[0].cpu().data<float>().ToArray(),
             RenderPng = renderPng,
             OverlayPng = overlayPng,
@@ -126,6 +118,26 @@ public sealed partial class Reconstructor
                 PhotometricErrorAllPixels = photometricAll.item<float>(),
                 SkinCoverage = (skinRegion.sum() / fit.Mask.sum().clamp_min(1)).item<float>(),
             },
+        };
+    }
+
+    /// <summary>The detail pass's outputs: the maps, how far the map displaces the skin, and the photometric error in a
+    /// fine band (<see cref="Evaluation.BandError"/>) with and without the details.</summary>
+    private DetailResult Details(DisplacementMap detail, Tensor identityShape, Tensor photo, RenderOutput with, RenderOutput without, Tensor skin, ReconstructionOptions o)
+    {
+        var png = detail.ToPng(out var low, out var high);
+        using var raster = detail.Raster(Model.Data);
+        var normals = detail.TangentSpaceNormals(identityShape, _fitting, raster);
+        var (reach, _) = raster.Interpolate(detail.VertexWeights.view(-1, 1));
+        var onSkin = (reach > 0.99f).view(-1);
+        var magnitude = detail.Map.detach().abs().view(-1).masked_select(onSkin);
+        var scale = Evaluation.BandError.ScaleOf(photo);
+        return new DetailResult(png, low, high, detail.Resolution, o.DetailIterations,
+            magnitude.numel() == 0 ? 0 : magnitude.max().item<float>(), magnitude.numel() == 0 ? 0 : magnitude.mean().item<float>())
+        {
+            TangentNormals = normals.cpu().data<float>().ToArray(),
+            BandErrorWithout = Evaluation.BandError.Compute(photo, without.Image, skin * without.Mask, scale),
+            BandErrorWith = Evaluation.BandError.Compute(photo, with.Image, skin * with.Mask, scale),
         };
     }
 

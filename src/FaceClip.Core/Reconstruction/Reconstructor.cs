@@ -170,11 +170,14 @@ public sealed partial class Reconstructor : IDisposable
         var prepared = loss.Prepare(photo, target, run.Codes, critic);
         run.FullStage(prepared, critic);
         using var detail = o.DetailPass && o.DetailIterations > 0 ? new DisplacementMap(Model, o.DetailResolution) : null;
-        var offsets = detail is null ? null : run.DetailStage(detail, prepared, critic, _fitting);
+        if (detail is not null)
+        {
+            run.DetailStage(detail, prepared);
+        }
 
         var finishing = Stopwatch.StartNew();
         var fit = new FitScene(image, analysis, faceIndex, face, crop, photo, camera, prepared);
-        var result = Finish(fit, run, critic, initialiser, o, detail, offsets);
+        var result = Finish(fit, run, critic, initialiser, o, detail);
         run.Timings["texture"] = finishing.Elapsed.TotalSeconds;
         run.Timings["total"] = clock.Elapsed.TotalSeconds;
         report(new OptimisationProgress<ReconstructionResult>

@@ -31,13 +31,10 @@ public sealed record SurfaceDetail(Tensor Map, Tensor VertexUvs, Tensor VertexWe
         return cat([(right - left) * (columns / 2.0), (up - down) * (rows / 2.0)], 1);
     }
 
-    /// <summary>
-    /// Per vertex [B, V, 6]: the two vectors g_u = s·(n × B)/|T × B| and g_v = s·(T × n)/|T × B| that turn the map's
-    /// slopes into a change of the unit normal <paramref name="normals"/> [B, V, 3]. T and B are the area-weighted means
-    /// of the triangles' tangents (Lengyel's construction from the UV deltas) around each vertex; triangles whose UVs
-    /// are degenerate are left out.
-    /// </summary>
-    public static Tensor TangentGradients(Tensor vertices, Tensor normals, Tensor triangles, Tensor uvs)
+    /// <summary>Per vertex [B, V, 6]: the surface's tangents T = ∂P/∂u and B = ∂P/∂v (centimetres per unit of UV), the
+    /// area-weighted means of the triangles' tangents (Lengyel's construction from the UV deltas) around each vertex;
+    /// triangles whose UVs are degenerate are left out.</summary>
+    public static Tensor Tangents(Tensor vertices, Tensor triangles, Tensor uvs)
     {
         ArgumentNullException.ThrowIfNull(vertices);
         var batch = vertices.shape[0];
@@ -60,16 +57,23 @@ public sealed record SurfaceDetail(Tensor Map, Tensor VertexUvs, Tensor VertexWe
         var weight = linalg.cross(e1, e2).norm(dim: 1, keepdim: true) * usable.to(vertices.dtype);
         var tangent = ((e1 * dv2) - (e2 * dv1)) * inverse * weight;
         var bitangent = ((e2 * du1) - (e1 * du2)) * inverse * weight;
-        var rows = flat.shape[0];
-        var ids = corners.T.reshape(-1);
-        var frames = BarycentricInterpolation.ScatterAddRows(cat([tangent, bitangent, weight], 1).repeat(3, 1), ids, rows);
-        var total = frames.narrow(1, 6, 1).clamp_min(1e-20);
-        var t = (frames.narrow(1, 0, 3) / total).view(batch, vertexCount, 3);
-        var b = (frames.narrow(1, 3, 3) / total).view(batch, vertexCount, 3);
-        var cross = linalg.cross(t, b);
-        var signedArea = (cross * normals).sum(-1, keepdim: true);
-        var scale = where(signedArea.abs() > 1e-20, 1 / where(signedArea.abs() > 1e-20, signedArea, ones_like(signedArea)), zeros_like(signedArea));
+        var frames = BarycentricInterpolation.ScatterAddRows(cat([tangent, bitangent, weight], 1).repeat(3, 1), corners.T.reshape(-1), flat.shape[0]);
+        return (frames.narrow(1, 0, 6) / frames.narrow(1, 6, 1).clamp_min(1e-20)).view(batch, vertexCount, 6);
+    }
+
+    /// <summary>
+    /// Per vertex [B, V, 6]: the two vectors g_u = s·(n × B)/|T × B| and g_v = s·(T × n)/|T × B| that turn the map's
+    /// slopes into a change of the unit normal <paramref name="normals"/> [B, V, 3] (T and B: <see cref="Tangents"/>).
+    /// </summary>
+    public static Tensor TangentGradients(Tensor vertices, Tensor normals, Tensor triangles, Tensor uvs)
+    {
+        var frames = Tangents(vertices, triangles, uvs);
+        var t = frames.narrow(2, 0, 3);
+        var b = frames.narrow(2, 3, 3);
+        var signedArea = (linalg.cross(t, b) * normals).sum(-1, keepdim: true);
+        var usable = signedArea.abs() > 1e-20;
         // s / |T × B| with s = sign((T × B)·n) is 1 / ((T × B)·n) when n is the unit normal along T × B.
+        var scale = where(usable, 1 / where(usable, signedArea, ones_like(signedArea)), zeros_like(signedArea));
         return cat([linalg.cross(normals, b) * scale, linalg.cross(t, normals) * scale], 2);
     }
 

@@ -13,40 +13,24 @@ public sealed class DisplacementMapTests(IctFaceKitFixture fixture) : IClassFixt
 
     public void Dispose() => _model.Dispose();
 
-    private Tensor Normals()
-    {
-        using var topology = _model.CreateFittingTopology();
-        return DisplacementMap.BaseNormals(_model.MeanShape.unsqueeze(0), topology);
-    }
-
     [Fact]
-    public void AConstantMapMovesTheInnerFaceAlongItsNormalsAndNothingElse()
+    public void TheMapReachesTheSkinAndLeavesTheBrowsEyesAndLipsOut()
     {
-        using var scope = NewDisposeScope();
-        using var map = new DisplacementMap(_model, 32);
-        using (no_grad())
+        var weights = DisplacementMap.SkinWeights(fixture.Data);
+        var border = DisplacementMap.BorderWeights(fixture.Data);
+        var data = fixture.Data;
+        // Never more than the border ramp; nothing outside the front face.
+        Assert.All(Enumerable.Range(0, weights.Length), v => Assert.InRange(weights[v], 0, border[v] + 1e-6f));
+        // At the feature landmarks themselves, none; on the cheeks and the forehead, all of it.
+        foreach (var landmark in new[] { 19, 24, 37, 44, 48, 51, 54, 57 })
         {
-            map.Map.fill_(0.2);
+            Assert.Equal(0f, weights[data.Landmarks[landmark]]);
         }
 
-        var normals = Normals();
-        var offsets = map.Offsets(normals)[0];
-        var weights = DisplacementMap.BorderWeights(fixture.Data);
-        var lengths = offsets.norm(-1).data<float>().ToArray();
-        var inner = Enumerable.Range(0, weights.Length).Where(v => weights[v] == 1).ToArray();
-        var outside = Enumerable.Range(0, weights.Length).Where(v => weights[v] == 0).ToArray();
-        var border = Enumerable.Range(0, weights.Length).Where(v => weights[v] is > 0 and < 1).ToArray();
-        Assert.True(inner.Length > 3000, $"{inner.Length} inner vertices");
-        Assert.NotEmpty(border);
-        Assert.All(inner, v => Assert.Equal(0.2f, lengths[v], 4));
-        Assert.All(outside, v => Assert.Equal(0f, lengths[v]));
-        Assert.All(border, v => Assert.InRange(lengths[v], 0.01f, 0.19f));
-
-        // Along the normal, outwards.
-        var n = normals[0].data<float>().ToArray();
-        var o = offsets.data<float>().ToArray();
-        var v0 = inner[inner.Length / 2];
-        Assert.Equal(0.2, (n[3 * v0] * o[3 * v0]) + (n[(3 * v0) + 1] * o[(3 * v0) + 1]) + (n[(3 * v0) + 2] * o[(3 * v0) + 2]), 4);
+        var full = Enumerable.Range(0, weights.Length).Count(v => weights[v] == 1);
+        Assert.True(full > 2000, $"{full} vertices take the whole map");
+        // The nose and the jaw line's inner vertices are skin.
+        Assert.Equal(1f, weights[data.Landmarks[30]]);
     }
 
     [Fact]
@@ -62,17 +46,67 @@ public sealed class DisplacementMapTests(IctFaceKitFixture fixture) : IClassFixt
     }
 
     [Fact]
-    public void GradientsReachTheTexelsUnderTheVertices()
+    public void TheNormalMapIsFlatForAConstantMapAndLeansAgainstASlope()
     {
         using var scope = NewDisposeScope();
         using var map = new DisplacementMap(_model, 64);
-        var offsets = map.Offsets(Normals());
-        (offsets * Normals()).sum().backward(); // d(sum of normal displacements)/d(texel) = the texel's bilinear weight total
+        using var topology = _model.CreateFittingTopology();
+        using var raster = map.Raster(fixture.Data);
+        var surface = _model.MeanShape.unsqueeze(0);
+        using (no_grad())
+        {
+            map.Map.fill_(0.2);
+        }
+
+        var (reach, coverage) = raster.Interpolate(map.VertexWeights.view(-1, 1));
+        var skin = (reach > 0.99f).view(-1);
+        Assert.True(skin.sum().item<long>() > 500);
+        var flat = map.TangentSpaceNormals(surface, topology, raster).view(3, -1);
+        Assert.True(flat.select(0, 2).min().item<float>() > 0.9999f, "a constant displacement bends no normal");
+
+        // D = 2·u cm: rising along u, so the normal leans back along −u (x < 0), not along v.
+        using (no_grad())
+        {
+            map.Map.copy_((arange(64, dtype: ScalarType.Float32).add(0.5f).div(64).mul(2)).view(1, 1, 1, 64).expand(1, 1, 64, 64));
+        }
+
+        var leaning = map.TangentSpaceNormals(surface, topology, raster).view(3, -1);
+        var x = leaning.select(0, 0).masked_select(skin);
+        var y = leaning.select(0, 1).masked_select(skin);
+        Assert.InRange(x.median().item<float>(), -0.3f, -0.03f);
+        Assert.InRange(y.median().item<float>(), -0.01f, 0.01f);
+        Assert.True(coverage.sum().item<float>() > skin.sum().item<long>());
+    }
+
+    [Fact]
+    public void GradientsReachTheTexelsUnderTheSkin()
+    {
+        using var scope = NewDisposeScope();
+        using var map = new DisplacementMap(_model, 64);
+        using var topology = _model.CreateFittingTopology();
+        var camera = new FaceClip.Core.Rendering.PerspectiveCamera(96, 96, Focal: 500, Distance: 60);
+        var renderer = new FaceClip.Core.Rendering.MeshRenderer(camera);
+        var vertices = camera.ToCameraSpace(_model.MeanShape.unsqueeze(0));
+        var albedo = full(1, _model.VertexCount, 3, 0.7f);
+        var light = zeros(1, 27);
+        using (no_grad())
+        {
+            light[0, 0] = 0.8f;
+            light[0, 3] = 0.4f;
+            light[0, 9] = 0.8f;
+            light[0, 18] = 0.8f;
+        }
+
+        var image = renderer.Render(vertices, topology, albedo, light, cullBackFaces: true, detail: map.Detail).Image;
+        image.sum().backward();
         var grad = map.Map.grad!.view(64, 64);
-        var touched = grad.abs().gt(1e-6).sum().item<long>();
-        Assert.InRange(touched, 500, 4096);
-        Assert.True(grad.min().item<float>() >= 0);
-        Assert.Equal(map.VertexWeights.sum().item<float>(), grad.sum().item<float>(), 1);
+        var touched = grad.abs().gt(1e-7).sum().item<long>();
+        Assert.InRange(touched, 300, 4096);
+        using var raster = map.Raster(fixture.Data);
+        var (reach, _) = raster.Interpolate(map.VertexWeights.view(-1, 1));
+        // No gradient where the map does not reach (beyond the one-texel spread of the slopes' differences).
+        var far = nn.functional.max_pool2d(reach.view(1, 1, 64, 64), 5, 1, 2).view(64, 64) == 0;
+        Assert.Equal(0, grad.abs().gt(1e-7).logical_and(far).sum().item<long>());
     }
 
     [Fact]

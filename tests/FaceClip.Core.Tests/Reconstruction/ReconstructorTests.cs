@@ -174,7 +174,7 @@ public sealed class ReconstructorTests(ReconstructorFixture fixture) : IClassFix
     }
 
     [Fact]
-    public async Task TheDetailPassDisplacesTheFrontFaceAndWritesItsMap()
+    public async Task TheDetailPassFitsANormalMappedDisplacementAndExportsItsMaps()
     {
         var options = ReconstructorFixture.ShortFit();
         options.DetailPass = true;
@@ -189,33 +189,16 @@ public sealed class ReconstructorTests(ReconstructorFixture fixture) : IClassFix
         Assert.NotNull(detail[3].Vertices);
 
         var details = Assert.IsType<DetailResult>(r.Details);
-        Assert.InRange(details.MaxDisplacement, 1e-5f, 1f); // moved, by less than a centimetre
+        Assert.InRange(details.MaxDisplacement, 1e-5f, 0.5f); // the map moved, by less than 5 mm
         Assert.Equal(8, details.Iterations);
+        Assert.Equal(3 * options.DetailResolution * options.DetailResolution, details.TangentNormals.Length);
+        Assert.True(details.BandErrorWith > 0 && details.BandErrorWithout > 0);
 
-        // The exported identity mesh carries the displacement: against the same codes without it, front-face
-        // vertices moved and the rest of the head did not.
-        var model = fixture.Reconstructor.Model;
-        var shapeCodes = TorchSharp.torch.tensor(r.Codes.AsSpan(r.Layout.ShapeOffset, r.Layout.Shape).ToArray()).view(1, -1);
-        var plain = model.ComputeShape(shapeCodes, TorchSharp.torch.zeros(1, r.Layout.Expression)).view(-1).data<float>().ToArray();
-        var weights = DisplacementMap.BorderWeights(model.Data);
-        var source = r.Mesh.SourceVertices!;
-        double movedInner = 0, movedOutside = 0;
-        for (var i = 0; i < source.Length; i++)
-        {
-            var v = source[i];
-            var d = Math.Sqrt(Enumerable.Range(0, 3).Sum(k => Math.Pow(r.Mesh.Positions[(3 * i) + k] - plain[(3 * v) + k], 2)));
-            if (weights[v] == 1)
-            {
-                movedInner = Math.Max(movedInner, d);
-            }
-            else if (weights[v] == 0)
-            {
-                movedOutside = Math.Max(movedOutside, d);
-            }
-        }
-
-        Assert.True(movedInner > 1e-5, $"front face moved {movedInner} cm");
-        Assert.True(movedOutside < 1e-4, $"the rest of the head moved {movedOutside} cm");
+        // The meshes keep the fitted surface (the detail is in the maps): the same vertices as without the pass.
+        Assert.Equal(fixture.Reconstructor.Model.VertexCount * 3, r.Vertices.Length);
+        Assert.NotNull(r.Mesh.NormalTexture);
+        Assert.Equal((4 * options.DetailResolution, 2 * options.DetailResolution), (r.Mesh.NormalTexture!.Width, r.Mesh.NormalTexture.Height));
+        Assert.True(r.Mesh.BumpScale > 0);
 
         var folder = Directory.CreateTempSubdirectory("faceclip-detail-").FullName;
         try
@@ -228,6 +211,24 @@ public sealed class ReconstructorTests(ReconstructorFixture fixture) : IClassFix
             var d = json.RootElement.GetProperty("detail");
             Assert.Equal("displacement.png", d.GetProperty("file").GetString());
             Assert.True(d.GetProperty("grey_65535_cm").GetDouble() > 0);
+
+            // The OBJ's material names both maps, 16-bit PNGs inside the zip; the GLB's material has a normal texture.
+            var mtl = File.ReadAllText(Path.Combine(folder, ReconstructionWriter.MtlFile));
+            Assert.Contains($"norm {ReconstructionWriter.NormalMapFile}", mtl);
+            Assert.Matches(@"bump -bm [0-9.Ee-]+ bump\.png", mtl);
+            using (var zip = System.IO.Compression.ZipFile.OpenRead(Path.Combine(folder, ReconstructionWriter.ObjZipFile)))
+            {
+                Assert.Contains(ReconstructionWriter.NormalMapFile, zip.Entries.Select(e => e.Name));
+                Assert.Contains(ReconstructionWriter.BumpMapFile, zip.Entries.Select(e => e.Name));
+            }
+
+            using (var normal = Image.Load(Path.Combine(folder, ReconstructionWriter.NormalMapFile)))
+            {
+                Assert.Equal(48, normal.PixelType.BitsPerPixel);
+            }
+
+            var glb = SharpGLTF.Schema2.ModelRoot.Load(Path.Combine(folder, ReconstructionWriter.GlbFile));
+            Assert.NotNull(glb.LogicalMaterials[0].FindChannel("Normal")!.Value.Texture);
         }
         finally
         {
@@ -235,6 +236,7 @@ public sealed class ReconstructorTests(ReconstructorFixture fixture) : IClassFix
         }
 
         Assert.Null(fixture.Result.Details); // off unless asked for
+        Assert.Null(fixture.Result.Mesh.NormalTexture);
     }
 
     [Fact]

@@ -11,6 +11,7 @@ public static class BenchCommand
         bench.Subcommands.Add(RenderBenchCommand.Build(context));
         bench.Subcommands.Add(ReconstructBenchCommand.Build(context));
         bench.Subcommands.Add(SyntheticBenchCommand.Build(context));
+        bench.Subcommands.Add(DetailBenchCommand.Build(context));
         bench.Subcommands.Add(ClipBenchCommand.Build(context));
         bench.Subcommands.Add(FacesBenchCommand.Build(context));
         bench.Subcommands.Add(TransferBenchCommand.Build(context));

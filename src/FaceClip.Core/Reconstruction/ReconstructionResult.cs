@@ -116,6 +116,9 @@ public sealed record DetailResult(byte[] DisplacementPng, float Low, float High,
     /// (<see cref="DisplacementMap.TangentSpaceNormals"/>); empty when not computed.</summary>
     public float[] TangentNormals { get; init; } = [];
 
+    /// <summary>The displacement map itself, R × R cm (row 0 is v = 1); empty when not computed.</summary>
+    public float[] Displacement { get; init; } = [];
+
     /// <summary>The photometric error in a fine band (<see cref="Evaluation.BandError"/>) on the skin, without the
     /// details and with them.</summary>
     public float BandErrorWithout { get; init; }

@@ -136,6 +136,7 @@ public sealed partial class Reconstructor
             magnitude.numel() == 0 ? 0 : magnitude.max().item<float>(), magnitude.numel() == 0 ? 0 : magnitude.mean().item<float>())
         {
             TangentNormals = normals.cpu().data<float>().ToArray(),
+            Displacement = detail.Map.detach().cpu().data<float>().ToArray(),
             BandErrorWithout = Evaluation.BandError.Compute(photo, without.Image, skin * without.Mask, scale),
             BandErrorWith = Evaluation.BandError.Compute(photo, with.Image, skin * with.Mask, scale),
         };

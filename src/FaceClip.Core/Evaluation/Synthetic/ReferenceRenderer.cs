@@ -3,6 +3,10 @@ using SkiaSharp;
 
 namespace FaceClip.Core.Evaluation.Synthetic;
 
+/// <summary>What the reference renderer draws: triangles over vertex ids, each one's region, mouth-socket flag and
+/// winding (+1 counter-clockwise seen from outside), and the vertices' UVs.</summary>
+internal sealed record ReferenceRendererGeometry(int[] Triangles, FaceRegion[] Regions, bool[] MouthSocket, double[] Outward, float[] Uvs);
+
 /// <summary>A photographed synthetic face: the JPEG as a fitter would receive it and the true 68 landmarks in its
 /// pixels (the jaw line on the visible silhouette).</summary>
 public sealed record SyntheticPhoto(byte[] Jpeg, (float X, float Y)[] Landmarks, int Width, int Height);
@@ -26,11 +30,10 @@ public sealed class ReferenceRenderer
     private readonly FaceModelData _data;
     private readonly IReadOnlyList<SKBitmap> _backgrounds;
     private readonly int _supersampling;
-    private readonly int[] _triangles;
-    private readonly FaceRegion[] _regions;
-    private readonly bool[] _mouthSocket;
+    private readonly ReferenceRendererGeometry _base;
     private readonly float[] _vertexUvs;
-    private readonly double[] _outward;
+    private FineFaceMesh? _fine;
+
 
     /// <param name="data">The face model the faces are made of.</param>
     /// <param name="backgrounds">Photos to crop backgrounds from (blurred strongly); none: a painted gradient.</param>
@@ -41,21 +44,47 @@ public sealed class ReferenceRenderer
         _backgrounds = backgrounds ?? [];
         _supersampling = Math.Clamp(supersampling, 1, 6);
         var ids = Enumerable.Range(0, data.TriangleCount).Where(t => Drawn.Contains(data.TriangleRegions[t])).ToArray();
-        _triangles = data.VerticesOfTriangles(ids);
-        _regions = ids.Select(t => data.TriangleRegions[t]).ToArray();
+        var triangles = data.VerticesOfTriangles(ids);
+        var regions = ids.Select(t => data.TriangleRegions[t]).ToArray();
         _vertexUvs = data.VertexUvs();
-        _mouthSocket = MouthSocket(data, _triangles, _regions);
-        _outward = Outward(data, _triangles, _regions);
+        _base = new ReferenceRendererGeometry(triangles, regions, MouthSocket(data, triangles, regions), Outward(data, triangles, regions), _vertexUvs);
     }
 
-    /// <summary>Photographs <paramref name="face"/> whose unposed vertices (V*3, cm) are <paramref name="vertices"/>.</summary>
-    public SyntheticPhoto Render(SyntheticFace face, float[] vertices)
+    /// <summary>Photographs <paramref name="face"/> whose unposed vertices (V*3, cm) are <paramref name="vertices"/>.
+    /// With <paramref name="displacement"/> (a map over the face's UV tile, cm along the normal, row 0 is v = 1;
+    /// <see cref="WrinkleMap"/>), the front face is subdivided (<see cref="FineFaceMesh"/>) and its vertices displaced by
+    /// the map: the photo shows the detail as geometry, shaded per vertex of the fine mesh.</summary>
+    public SyntheticPhoto Render(SyntheticFace face, float[] vertices, float[]? displacement = null)
     {
         ArgumentNullException.ThrowIfNull(face);
         ArgumentNullException.ThrowIfNull(vertices);
-        var camera = CameraPoints(face, vertices);
+        var geometry = _base;
+        var points = vertices;
+        if (displacement is not null)
+        {
+            _fine ??= new FineFaceMesh(_data, _base.Triangles, _base.Regions, _base.MouthSocket, _base.Outward, _vertexUvs, FineFaceMesh.DefaultLevels);
+            geometry = _fine.Geometry;
+            points = _fine.Displaced(vertices, VertexNormals(_base, ToDouble(vertices)), displacement);
+        }
+
+        var camera = CameraPoints(face, points);
         var (u, w) = Project(face, camera, _supersampling);
-        var normals = VertexNormals(camera);
+        var normals = VertexNormals(geometry, camera);
+        if (_fine is not null && displacement is not null)
+        {
+            // The fine mesh is the coarse one split flat: its own normals are the coarse facets'. What the detail adds
+            // is the change between the displaced and the flat fine mesh's normals, added to the coarse mesh's smooth
+            // normals mixed onto the fine vertices.
+            var flat = VertexNormals(geometry, CameraPoints(face, Array.ConvertAll(_fine.Mix(ToDouble(vertices)), v => (float)v)));
+            var smooth = _fine.Mix(VertexNormals(_base, CameraPoints(face, vertices)));
+            for (var i = 0; i < normals.Length; i += 3)
+            {
+                var (x, y, z) = (smooth[i] + normals[i] - flat[i], smooth[i + 1] + normals[i + 1] - flat[i + 1], smooth[i + 2] + normals[i + 2] - flat[i + 2]);
+                var length = Math.Sqrt((x * x) + (y * y) + (z * z));
+                (normals[i], normals[i + 1], normals[i + 2]) = length > 0 ? (x / length, y / length, z / length) : (0, 0, 0);
+            }
+        }
+
         var shade = Shade(face, normals);
         var random = new Random(face.Seed);
 
@@ -65,7 +94,7 @@ public sealed class ReferenceRenderer
         DrawBackground(canvas, big, face, random);
         using (var skin = SkinPainter.Paint(_data, face, _vertexUvs, random))
         {
-            DrawHead(canvas, face, camera, u, w, shade, skin);
+            DrawHead(canvas, geometry, face, camera, u, w, shade, skin);
         }
 
         using var supersampled = surface.Snapshot();
@@ -119,22 +148,23 @@ public sealed class ReferenceRenderer
         return (x, y);
     }
 
-    private void DrawHead(SKCanvas canvas, SyntheticFace face, double[] camera, double[] x, double[] y, double[] shade, SkinTexture skin)
+    private static void DrawHead(SKCanvas canvas, ReferenceRendererGeometry g, SyntheticFace face, double[] camera, double[] x, double[] y, double[] shade, SkinTexture skin)
     {
-        var count = _triangles.Length / 3;
+        var (triangles, regions, mouthSocket, outward, uvs) = (g.Triangles, g.Regions, g.MouthSocket, g.Outward, g.Uvs);
+        var count = triangles.Length / 3;
         var order = new List<(double Depth, int Triangle)>(count);
         for (var t = 0; t < count; t++)
         {
-            int a = _triangles[t * 3], b = _triangles[(t * 3) + 1], c = _triangles[(t * 3) + 2];
+            int a = triangles[t * 3], b = triangles[(t * 3) + 1], c = triangles[(t * 3) + 2];
             // y grows downwards in the picture: a triangle that faces the camera has a negative area there
             var area = ((x[b] - x[a]) * (y[c] - y[a])) - ((x[c] - x[a]) * (y[b] - y[a]));
-            if (_regions[t] is FaceRegion.Face or FaceRegion.BackHead && -area * _outward[t] <= 0)
+            if (regions[t] is FaceRegion.Face or FaceRegion.BackHead && -area * outward[t] <= 0)
             {
                 continue; // skin facing away; the eyes, teeth and gums are drawn whole, in depth order
             }
 
             // The sclera's mesh is the whole eyeball, cornea included: sorted a little deeper, the iris shows through it.
-            var bias = _regions[t] is FaceRegion.ScleraLeft or FaceRegion.ScleraRight ? 3 * 0.6 : 0;
+            var bias = regions[t] is FaceRegion.ScleraLeft or FaceRegion.ScleraRight ? 3 * 0.6 : 0;
             order.Add((bias - (camera[(a * 3) + 2] + camera[(b * 3) + 2] + camera[(c * 3) + 2]), t));
         }
 
@@ -145,22 +175,22 @@ public sealed class ReferenceRenderer
         for (var k = 0; k < order.Count; k++)
         {
             var t = order[k].Triangle;
-            var region = _regions[t];
+            var region = regions[t];
             for (var corner = 0; corner < 3; corner++)
             {
-                var vertex = _triangles[(t * 3) + corner];
+                var vertex = triangles[(t * 3) + corner];
                 var slot = (k * 3) + corner;
                 positions[slot] = new SKPoint((float)x[vertex], (float)y[vertex]);
                 var s = shade[vertex];
                 if (region == FaceRegion.Face)
                 {
-                    texture[slot] = skin.At(_vertexUvs[vertex * 2], _vertexUvs[(vertex * 2) + 1]);
+                    texture[slot] = skin.At(uvs[vertex * 2], uvs[(vertex * 2) + 1]);
                     colours[slot] = Colour([s * face.LightTint[0], s * face.LightTint[1], s * face.LightTint[2]]);
                 }
                 else
                 {
                     texture[slot] = skin.White;
-                    var albedo = RegionColour(face, region, _mouthSocket[t]);
+                    var albedo = RegionColour(face, region, mouthSocket[t]);
                     colours[slot] = Colour([albedo[0] * s * face.LightTint[0], albedo[1] * s * face.LightTint[1], albedo[2] * s * face.LightTint[2]]);
                 }
             }
@@ -199,21 +229,24 @@ public sealed class ReferenceRenderer
         return result;
     }
 
+    private static double[] ToDouble(float[] values) => Array.ConvertAll(values, v => (double)v);
+
     /// <summary>Area-weighted vertex normals of the drawn triangles, outward.</summary>
-    private double[] VertexNormals(double[] p)
+    private static double[] VertexNormals(ReferenceRendererGeometry g, double[] p)
     {
+        var (triangles, outward) = (g.Triangles, g.Outward);
         var normals = new double[p.Length];
-        for (var t = 0; t < _triangles.Length / 3; t++)
+        for (var t = 0; t < triangles.Length / 3; t++)
         {
-            int a = _triangles[t * 3] * 3, b = _triangles[(t * 3) + 1] * 3, c = _triangles[(t * 3) + 2] * 3;
+            int a = triangles[t * 3] * 3, b = triangles[(t * 3) + 1] * 3, c = triangles[(t * 3) + 2] * 3;
             double ux = p[b] - p[a], uy = p[b + 1] - p[a + 1], uz = p[b + 2] - p[a + 2];
             double vx = p[c] - p[a], vy = p[c + 1] - p[a + 1], vz = p[c + 2] - p[a + 2];
             double nx = (uy * vz) - (uz * vy), ny = (uz * vx) - (ux * vz), nz = (ux * vy) - (uy * vx);
             foreach (var i in new[] { a, b, c })
             {
-                normals[i] += nx * _outward[t];
-                normals[i + 1] += ny * _outward[t];
-                normals[i + 2] += nz * _outward[t];
+                normals[i] += nx * outward[t];
+                normals[i + 1] += ny * outward[t];
+                normals[i + 2] += nz * outward[t];
             }
         }
 

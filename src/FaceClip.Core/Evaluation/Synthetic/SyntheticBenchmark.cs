@@ -67,11 +67,12 @@ public sealed class SyntheticBenchmark
     /// <summary>The faces of a run (drawn, not yet photographed).</summary>
     public IReadOnlyList<SyntheticFace> Faces(int count, int seed) => _generator.Draw(count, seed);
 
-    /// <summary>Photographs one face (its true vertices are the model's with the face's codes).</summary>
-    public SyntheticPhoto Photograph(SyntheticFace face)
+    /// <summary>Photographs one face (its true vertices are the model's with the face's codes), with the geometric
+    /// detail of <paramref name="displacement"/> when given (<see cref="WrinkleMap"/>).</summary>
+    public SyntheticPhoto Photograph(SyntheticFace face, float[]? displacement = null)
     {
         ArgumentNullException.ThrowIfNull(face);
-        return _renderer.Render(face, TrueVertices(face));
+        return _renderer.Render(face, TrueVertices(face), displacement);
     }
 
     /// <summary>The face's true unposed vertices, V*3.</summary>

@@ -59,7 +59,7 @@ public sealed class SyntheticBenchmarkTests(SyntheticBenchFixture fixture, IctFa
     {
         // Everything that draws a synthetic photo: none of it may call the fitter's renderer, its camera, its tensor
         // face model or TorchSharp (the engine of the fitter's forward model).
-        var drawing = new[] { typeof(ReferenceRenderer), typeof(SkinPainter), typeof(SkinTexture), typeof(SyntheticFaceGenerator) };
+        var drawing = new[] { typeof(ReferenceRenderer), typeof(SkinPainter), typeof(SkinTexture), typeof(SyntheticFaceGenerator), typeof(FineFaceMesh), typeof(WrinkleMap) };
         var forbidden = new[] { "FaceClip.Core.Rendering", "TorchSharp" };
         foreach (var type in drawing)
         {
@@ -73,6 +73,71 @@ public sealed class SyntheticBenchmarkTests(SyntheticBenchFixture fixture, IctFa
 
         // The scan sees calls at all: the renderer draws with Skia.
         Assert.Contains(ReferencedMembers(typeof(ReferenceRenderer)), m => m.DeclaringType?.Namespace == "SkiaSharp");
+    }
+
+    [Fact]
+    public void WrinklesArePhotographedAsGeometryWhereTheMapPutsThem()
+    {
+        // A key light from the upper left: grooves shade as they do in a photo taken off the axis.
+        var face = Face(yaw: 0, expression: []) with { Blur = 0, Noise = 0, JpegQuality = 95, LightDirection = [-0.55, 0.55, 0.63], KeyLight = 0.8, Ambient = 0.2 };
+        var random = new Random(3);
+        float[] map;
+        do
+        {
+            map = WrinkleMap.Draw(ict.Data, 128, random, out _);
+        }
+        while (map.Min() > -0.05f);
+
+        var plain = Pixels(fixture.Bench.Photograph(face));
+        var fine = Pixels(fixture.Bench.Photograph(face, new float[128 * 128]));
+        var wrinkled = Pixels(fixture.Bench.Photograph(face, map));
+        static int Changed(float[] a, float[] b) => a.Zip(b, (x, y) => Math.Abs(x - y)).Count(d => d > 6);
+        // The fine mesh alone looks like the model's mesh; its wrinkles change many pixels.
+        var subdivision = Changed(plain, fine);
+        var wrinkles = Changed(fine, wrinkled);
+        Assert.True(wrinkles > 500 && wrinkles > 8 * subdivision, $"wrinkles change {wrinkles} pixels by more than 6 grey levels, the subdivision {subdivision}");
+    }
+
+    [Fact]
+    public void TheDetailErrorIsZeroForTheTruthAndSeesAMissingMap()
+    {
+        var data = ict.Data;
+        var map = WrinkleMap.Draw(data, 128, new Random(4), out _);
+        var vertices = data.Neutral;
+        var frontal = SyntheticFaceGenerator.Rotation(0, 0, 0);
+        var same = DetailError.Measure(data, map, vertices, map, vertices, frontal);
+        Assert.True(same.Texels > 3000, $"{same.Texels} texels");
+        Assert.Equal(1, same.Correlation, 6);
+        Assert.InRange(same.NormalErrorWith, 0, 0.05); // float32 acos near 1
+        Assert.True(same.NormalErrorWithout > 0.2, $"without the map the normals are {same.NormalErrorWithout:F2} degrees off");
+        Assert.True(same.WrinkleNormalErrorWithout > 3 * same.NormalErrorWithout, $"on the wrinkles {same.WrinkleNormalErrorWithout:F2} degrees off");
+        Assert.InRange(same.WrinkleNormalErrorWith, 0, 0.05);
+        Assert.Equal(same.TrueRmsMm, same.RecoveredRmsMm, 6);
+
+        // Half the depth: as correlated, closer than nothing, further than the truth.
+        var half = DetailError.Measure(data, map, vertices, map.Select(d => d / 2).ToArray(), vertices, frontal);
+        Assert.Equal(1, half.Correlation, 6);
+        Assert.InRange(half.NormalErrorWith, 0.1, same.NormalErrorWithout * 0.8);
+        // A turned head shows fewer texels.
+        Assert.True(DetailError.Measure(data, map, vertices, map, vertices, SyntheticFaceGenerator.Rotation(60, 0, 0)).Texels < same.Texels * 0.9);
+    }
+
+    private static float[] Pixels(SyntheticPhoto photo)
+    {
+        using var image = SixLabors.ImageSharp.Image.Load<SixLabors.ImageSharp.PixelFormats.L8>(photo.Jpeg);
+        var values = new float[image.Width * image.Height];
+        image.ProcessPixelRows(rows =>
+        {
+            for (var y = 0; y < rows.Height; y++)
+            {
+                var row = rows.GetRowSpan(y);
+                for (var x = 0; x < row.Length; x++)
+                {
+                    values[(y * row.Length) + x] = row[x].PackedValue;
+                }
+            }
+        });
+        return values;
     }
 
     [Fact]

@@ -1,0 +1,99 @@
+using System.Diagnostics;
+using FaceClip.Core.Reconstruction;
+using FaceClip.Core.Vision;
+
+namespace FaceClip.Core.Evaluation.Synthetic;
+
+/// <summary>One synthetic face of the detail benchmark.</summary>
+/// <param name="Face">The face as drawn.</param>
+/// <param name="Wrinkles">Which wrinkles it carries ("none" for a smooth face).</param>
+/// <param name="Photo">Its photograph (the detail as geometry of a fine mesh).</param>
+/// <param name="Failure">Why it was not fitted, else null.</param>
+/// <param name="Measure">The detail figures (<see cref="DetailError"/>), null when not fitted.</param>
+/// <param name="BandErrorWithout">The fit's photometric error in the fine band without the details.</param>
+/// <param name="BandErrorWith">The same with them.</param>
+/// <param name="DetailSeconds">Wall time of the detail pass.</param>
+/// <param name="Seconds">Wall time of the whole fit.</param>
+public sealed record DetailFaceResult(SyntheticFace Face, string Wrinkles, SyntheticPhoto Photo, string? Failure, DetailMeasure? Measure,
+    double BandErrorWithout, double BandErrorWith, double DetailSeconds, double Seconds)
+{
+    public bool Fitted => Failure is null && Measure is not null;
+
+    public bool Smooth => Wrinkles == "none";
+
+    /// <summary>The fit's render (model albedo, fitted light, the details normal-mapped), PNG.</summary>
+    public byte[]? RenderPng { get; init; }
+
+    /// <summary>The recovered displacement over the face's UV tile, R × R cm.</summary>
+    public float[]? RecoveredMap { get; init; }
+}
+
+/// <summary>
+/// <c>faceclip bench detail</c>'s engine: synthetic faces (<see cref="SyntheticBenchmark"/>), two in three carrying
+/// random wrinkles (<see cref="WrinkleMap"/>) and one in three smooth, photographed with the detail as real geometry of
+/// a fine mesh by the reference renderer, fitted with the detail pass through the product's path, and measured in the
+/// UV tile against the true map and the true detailed surface (<see cref="DetailError"/>).
+/// </summary>
+public sealed class DetailBenchmark(Reconstructor reconstructor, SyntheticBenchmark synthetic)
+{
+    /// <summary>The faces of a run with their true maps (R × R) and what the maps hold.</summary>
+    public IReadOnlyList<(SyntheticFace Face, float[] Map, string Wrinkles)> Faces(int count, int seed, int resolution)
+    {
+        var random = new Random(seed ^ 0x5eed);
+        return synthetic.Faces(count, seed).Select(face =>
+        {
+            if (face.Index % 3 == 2)
+            {
+                return (face, new float[resolution * resolution], "none");
+            }
+
+            string wrinkles;
+            var map = WrinkleMap.Draw(reconstructor.Model.Data, resolution, random, out wrinkles);
+            return (face, map, wrinkles);
+        }).ToList();
+    }
+
+    public async Task<DetailFaceResult> MeasureAsync(SyntheticFace face, float[] map, string wrinkles, ReconstructionOptions options, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(face);
+        ArgumentNullException.ThrowIfNull(options);
+        var photo = synthetic.Photograph(face, map);
+        options.DetailPass = true;
+        var clock = Stopwatch.StartNew();
+        ReconstructionResult? result = null;
+        string? failure = null;
+        using (var image = FaceImage.Decode(photo.Jpeg, $"synthetic face {face.Index}"))
+        {
+            try
+            {
+                await foreach (var p in reconstructor.RunAsync(image, options, ct))
+                {
+                    result = p.Result ?? result;
+                }
+            }
+            catch (ReconstructionException ex)
+            {
+                failure = ex.Message;
+            }
+        }
+
+        var seconds = clock.Elapsed.TotalSeconds;
+        if (result?.Details is not { } details)
+        {
+            result?.Dispose();
+            return new DetailFaceResult(face, wrinkles, photo, failure ?? "The fit ended without details.", null, double.NaN, double.NaN, double.NaN, seconds);
+        }
+
+        using (result)
+        {
+            var rotation = SyntheticFaceGenerator.Rotation(face.Yaw, face.Pitch, face.Roll);
+            var measure = DetailError.Measure(reconstructor.Model.Data, map, synthetic.TrueVertices(face), details.Displacement, result.Vertices, rotation);
+            return new DetailFaceResult(face, wrinkles, photo, null, measure, details.BandErrorWithout, details.BandErrorWith,
+                result.Timings.GetValueOrDefault("detail"), seconds)
+            {
+                RenderPng = result.RenderPng,
+                RecoveredMap = details.Displacement,
+            };
+        }
+    }
+}

@@ -171,7 +171,14 @@ class LiveView {
       const name = view === 'fit' ? 'mesh.glb' : `${view}/mesh.glb`;
       this.glbs.set(view, new GLTFLoader().loadAsync(`/api/jobs/${this.jobId}/artifacts/${name}`).then(gltf => {
         const meshes = [];
-        gltf.scene.traverse(o => { if (o.isMesh) meshes.push({ mesh: o, textured: o.material }); });
+        // A fit with the detail pass carries a normal map: the shaded view shows its wrinkles too.
+        gltf.scene.traverse(o => {
+          if (!o.isMesh) return;
+          const normalMap = o.material.normalMap;
+          const shaded = normalMap ? Object.assign(this.shaded.clone(), { normalMap }) : this.shaded;
+          meshes.push({ mesh: o, textured: o.material, shaded });
+        });
+        if (meshes.some(m => m.shaded !== this.shaded)) this.root.dataset.normalMap = 'true';
         gltf.scene.visible = false;
         this.scene.add(gltf.scene);
         return { scene: gltf.scene, meshes };
@@ -206,8 +213,8 @@ class LiveView {
       const e = await other;
       e.scene.visible = key === this.view;
     }
-    for (const { mesh, textured } of entry.meshes) {
-      mesh.material = this.mode === 'textured' ? textured : this.mode === 'wireframe' ? this.wire : this.shaded;
+    for (const { mesh, textured, shaded } of entry.meshes) {
+      mesh.material = this.mode === 'textured' ? textured : this.mode === 'wireframe' ? this.wire : shaded;
     }
     await this.requestRender();
     if (this.wanted !== wanted) return; // a later choice came while this one was drawn

@@ -71,7 +71,8 @@ public static class DetailBenchCommand
             var bench = new DetailBenchmark(reconstructor, new SyntheticBenchmark(reconstructor, backgrounds));
             context.Output.WriteLine($"device {compute.Description}; {count} faces, seed {seed}; map {options.DetailResolution}², {options.DetailIterations} iterations; " +
                 "normal errors in degrees, displacement RMS in mm, over the skin texels facing the camera");
-            context.Output.WriteLine($"{"face",-5} {"wrinkles",-44} {"yaw",4} {"corr",6} {"n0",6} {"n1",6} {"n1/n0",6} {"rms",6} {"true",6} {"band0",7} {"band1",7} {"s",5}");
+            context.Output.WriteLine("n0/n1: normal error over the skin without/with the map; w0/w1: on the wrinkles alone; band: fine-band photometric error");
+            context.Output.WriteLine($"{"face",-5} {"wrinkles",-44} {"yaw",4} {"corr",6} {"n0",6} {"n1",6} {"n1/n0",6} {"w0",6} {"w1",6} {"rms",6} {"true",6} {"band0",7} {"band1",7} {"s",5}");
             var rows = new List<DetailFaceResult>();
             foreach (var (face, map, wrinkles) in bench.Faces(count, seed, options.DetailResolution))
             {
@@ -82,7 +83,7 @@ public static class DetailBenchCommand
                 var m = r.Measure;
                 context.Output.WriteLine(r.Fitted && m is not null
                     ? string.Create(CultureInfo.InvariantCulture,
-                        $"{face.Index,-5} {label,-44} {face.Yaw,4:F0} {m.Correlation,6:F2} {m.NormalErrorWithout,6:F2} {m.NormalErrorWith,6:F2} {m.NormalErrorWith / m.NormalErrorWithout,6:F3} {m.RecoveredRmsMm,6:F3} {m.TrueRmsMm,6:F3} {r.BandErrorWithout,7:F4} {r.BandErrorWith,7:F4} {r.DetailSeconds,5:F1}")
+                        $"{face.Index,-5} {label,-44} {face.Yaw,4:F0} {m.Correlation,6:F2} {m.NormalErrorWithout,6:F2} {m.NormalErrorWith,6:F2} {m.NormalErrorWith / m.NormalErrorWithout,6:F3} {m.WrinkleNormalErrorWithout,6:F2} {m.WrinkleNormalErrorWith,6:F2} {m.RecoveredRmsMm,6:F3} {m.TrueRmsMm,6:F3} {r.BandErrorWithout,7:F4} {r.BandErrorWith,7:F4} {r.DetailSeconds,5:F1}")
                     : $"{face.Index,-5} {label,-44} {face.Yaw,4:F0} not fitted: {r.Failure}");
                 if (pictures is not null && r.Fitted)
                 {
@@ -90,6 +91,8 @@ public static class DetailBenchCommand
                     var sheet = Path.Combine(pictures.FullName, $"detail-{face.Index:D2}.png");
                     var cells = new List<Image<Rgb24>> { Thumbnail(r.Photo.Jpeg), Thumbnail(r.RenderPng!), MapImage(map), MapImage(r.RecoveredMap!) };
                     Core.Rendering.ImageFiles.SaveGrid(cells, 4, sheet);
+                    await File.WriteAllBytesAsync(Path.Combine(pictures.FullName, $"detail-{face.Index:D2}-true.f32"), System.Runtime.InteropServices.MemoryMarshal.AsBytes(map.AsSpan()).ToArray(), ct);
+                    await File.WriteAllBytesAsync(Path.Combine(pictures.FullName, $"detail-{face.Index:D2}-recovered.f32"), System.Runtime.InteropServices.MemoryMarshal.AsBytes(r.RecoveredMap!.AsSpan()).ToArray(), ct);
                     cells.ForEach(c => c.Dispose());
                 }
             }
@@ -102,9 +105,11 @@ public static class DetailBenchCommand
             {
                 var n0 = Statistics.Mean(wrinkled.Select(r => r.Measure!.NormalErrorWithout));
                 var n1 = Statistics.Mean(wrinkled.Select(r => r.Measure!.NormalErrorWith));
+                var w0 = Statistics.Mean(wrinkled.Select(r => r.Measure!.WrinkleNormalErrorWithout));
+                var w1 = Statistics.Mean(wrinkled.Select(r => r.Measure!.WrinkleNormalErrorWith));
                 context.Output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"wrinkled: displacement correlation mean {Statistics.Mean(wrinkled.Select(r => r.Measure!.Correlation)):F3} (median {Statistics.Median(wrinkled.Select(r => r.Measure!.Correlation)):F3}); " +
-                    $"normal error {n0:F2}° without the map, {n1:F2}° with it ({(1 - (n1 / n0)) * 100:F1}% lower); recovered RMS {Statistics.Mean(wrinkled.Select(r => r.Measure!.RecoveredRmsMm)):F3} mm, true {Statistics.Mean(wrinkled.Select(r => r.Measure!.TrueRmsMm)):F3} mm"));
+                    $"normal error on the skin {n0:F2}° without the map, {n1:F2}° with it ({(1 - (n1 / n0)) * 100:F1}% lower), on the wrinkles {w0:F2}° and {w1:F2}° ({(1 - (w1 / w0)) * 100:F1}% lower); recovered RMS {Statistics.Mean(wrinkled.Select(r => r.Measure!.RecoveredRmsMm)):F3} mm, true {Statistics.Mean(wrinkled.Select(r => r.Measure!.TrueRmsMm)):F3} mm"));
             }
 
             if (smooth.Count > 0)

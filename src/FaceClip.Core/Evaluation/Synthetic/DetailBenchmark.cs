@@ -53,6 +53,39 @@ public sealed class DetailBenchmark(Reconstructor reconstructor, SyntheticBenchm
         }).ToList();
     }
 
+    /// <summary>The true face as <see cref="DetailError"/> measures it: where the reference renderer puts its vertices.</summary>
+    private DetailError.Surface Truth(SyntheticFace face, float[] map)
+    {
+        var vertices = synthetic.TrueVertices(face);
+        var camera = ReferenceRenderer.CameraPoints(face, vertices);
+        var (x, y) = ReferenceRenderer.PixelPoints(face, camera);
+        var pixels = new float[vertices.Length];
+        for (var v = 0; v < x.Length; v++)
+        {
+            (pixels[3 * v], pixels[(3 * v) + 1], pixels[(3 * v) + 2]) = ((float)x[v], (float)y[v], (float)-camera[(3 * v) + 2]);
+        }
+
+        return new DetailError.Surface(vertices, map, pixels, SyntheticFaceGenerator.Rotation(face.Yaw, face.Pitch, face.Roll));
+    }
+
+    /// <summary>The fit as <see cref="DetailError"/> measures it: its posed vertices through its camera and crop into the photo.</summary>
+    private static DetailError.Surface Fitted(ReconstructionResult result)
+    {
+        using var scope = TorchSharp.torch.NewDisposeScope();
+        var posed = TorchSharp.torch.tensor(result.PosedVertices).view(1, -1, 3);
+        var screen = result.Camera.Project(result.Camera.ToCameraSpace(posed))[0].data<float>().ToArray();
+        for (var v = 0; v < screen.Length / 3; v++)
+        {
+            var (x, y) = result.Crop.ToPhoto(screen[3 * v], screen[(3 * v) + 1]);
+            (screen[3 * v], screen[(3 * v) + 1]) = ((float)x, (float)y);
+        }
+
+        var l = result.Layout;
+        var angles = TorchSharp.torch.tensor(result.Codes.AsSpan(l.RotationOffset, 3).ToArray()).view(1, 3);
+        var rotation = Geometry.FaceModel.ComputeRotation(angles)[0].to(TorchSharp.torch.ScalarType.Float64).data<double>().ToArray();
+        return new DetailError.Surface(result.Vertices, result.Details!.Displacement, screen, rotation);
+    }
+
     public async Task<DetailFaceResult> MeasureAsync(SyntheticFace face, float[] map, string wrinkles, ReconstructionOptions options, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(face);
@@ -86,8 +119,7 @@ public sealed class DetailBenchmark(Reconstructor reconstructor, SyntheticBenchm
 
         using (result)
         {
-            var rotation = SyntheticFaceGenerator.Rotation(face.Yaw, face.Pitch, face.Roll);
-            var measure = DetailError.Measure(reconstructor.Model.Data, map, synthetic.TrueVertices(face), details.Displacement, result.Vertices, rotation);
+            var measure = DetailError.Measure(reconstructor.Model.Data, face.Width, face.Height, Truth(face, map), Fitted(result));
             return new DetailFaceResult(face, wrinkles, photo, null, measure, details.BandErrorWithout, details.BandErrorWith,
                 result.Timings.GetValueOrDefault("detail"), seconds)
             {

@@ -103,10 +103,18 @@ public sealed class SyntheticBenchmarkTests(SyntheticBenchFixture fixture, IctFa
     {
         var data = ict.Data;
         var map = WrinkleMap.Draw(data, 128, new Random(4), out _);
+        var face = Face(yaw: 0, expression: []);
         var vertices = data.Neutral;
-        var frontal = SyntheticFaceGenerator.Rotation(0, 0, 0);
-        var same = DetailError.Measure(data, map, vertices, map, vertices, frontal);
-        Assert.True(same.Texels > 3000, $"{same.Texels} texels");
+        DetailError.Surface Seen(SyntheticFace f, float[] m)
+        {
+            var camera = ReferenceRenderer.CameraPoints(f, vertices);
+            var (x, y) = ReferenceRenderer.PixelPoints(f, camera);
+            var pixels = Enumerable.Range(0, x.Length).SelectMany(v => new[] { (float)x[v], (float)y[v], (float)-camera[(3 * v) + 2] }).ToArray();
+            return new DetailError.Surface(vertices, m, pixels, SyntheticFaceGenerator.Rotation(f.Yaw, f.Pitch, f.Roll));
+        }
+
+        var same = DetailError.Measure(data, face.Width, face.Height, Seen(face, map), Seen(face, map));
+        Assert.True(same.Texels > 3000, $"{same.Texels} pixels");
         Assert.Equal(1, same.Correlation, 6);
         Assert.InRange(same.NormalErrorWith, 0, 0.05); // float32 acos near 1
         Assert.True(same.NormalErrorWithout > 0.2, $"without the map the normals are {same.NormalErrorWithout:F2} degrees off");
@@ -115,11 +123,16 @@ public sealed class SyntheticBenchmarkTests(SyntheticBenchFixture fixture, IctFa
         Assert.Equal(same.TrueRmsMm, same.RecoveredRmsMm, 6);
 
         // Half the depth: as correlated, closer than nothing, further than the truth.
-        var half = DetailError.Measure(data, map, vertices, map.Select(d => d / 2).ToArray(), vertices, frontal);
+        var half = DetailError.Measure(data, face.Width, face.Height, Seen(face, map), Seen(face, map.Select(d => d / 2).ToArray()));
         Assert.Equal(1, half.Correlation, 6);
-        Assert.InRange(half.NormalErrorWith, 0.1, same.NormalErrorWithout * 0.8);
-        // A turned head shows fewer texels.
-        Assert.True(DetailError.Measure(data, map, vertices, map, vertices, SyntheticFaceGenerator.Rotation(60, 0, 0)).Texels < same.Texels * 0.9);
+        Assert.InRange(half.WrinkleNormalErrorWith, 0.1, same.WrinkleNormalErrorWithout * 0.8);
+        // A turned head shows fewer pixels; a fit that lands a few pixels off no longer lines up.
+        var turned = Face(yaw: 35, expression: []);
+        Assert.True(DetailError.Measure(data, turned.Width, turned.Height, Seen(turned, map), Seen(turned, map)).Texels < same.Texels);
+        var seen = Seen(face, map);
+        var moved = seen with { Pixels = seen.Pixels.Select((p, i) => i % 3 == 1 ? p + 4 : p).ToArray() }; // 4 pixels down, about 3 mm
+        var shifted = DetailError.Measure(data, face.Width, face.Height, seen, moved);
+        Assert.True(shifted.Correlation < 0.6, $"a fit 4 pixels off still correlates {shifted.Correlation:F2}");
     }
 
     private static float[] Pixels(SyntheticPhoto photo)

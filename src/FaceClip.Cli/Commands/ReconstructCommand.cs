@@ -21,7 +21,11 @@ public static class ReconstructCommand
         var critic = CommonOptions.Critic("auto, clip or face.");
         var initialiser = CommonOptions.Initialiser();
         var device = CommonOptions.Device();
-        var detail = new Option<bool>("--detail") { Description = "After the fit, refine a displacement map along the normals (geometric details; writes displacement.png)." };
+        var detail = new Option<bool>("--detail")
+        {
+            Description = "After the fit, refine a displacement map shown by normal mapping (geometric details; writes displacement.png, normal.png and bump.png, used by the OBJ and GLB).",
+        };
+        var dense = new Option<bool>("--dense") { Description = "With the details, also write the front face subdivided and displaced as geometry (mesh-dense.obj, mesh-dense.ply; implies --detail)." };
         var detailIterations = new Option<int?>("--detail-iterations") { Description = "Iterations of the detail pass (default 60)." };
         var photoTexture = new Option<bool>("--photo-texture")
         {
@@ -34,7 +38,7 @@ public static class ReconstructCommand
         };
         var command = new Command("reconstruct", "Fit a 3D face to a photo and write params.json, meshes, texture and renders.")
         {
-            image, output, face, iterations, critic, device, weights, initialiser, detail, detailIterations, photoTexture,
+            image, output, face, iterations, critic, device, weights, initialiser, detail, detailIterations, dense, photoTexture,
         };
         command.SetAction((parse, ct) =>
         {
@@ -44,7 +48,8 @@ public static class ReconstructCommand
                 options.Iterations = n;
             }
 
-            options.DetailPass = parse.GetValue(detail) || parse.GetValue(detailIterations) is not null;
+            options.DenseDetailMesh = parse.GetValue(dense);
+            options.DetailPass = parse.GetValue(detail) || parse.GetValue(detailIterations) is not null || options.DenseDetailMesh;
             options.CleanTexture = !parse.GetValue(photoTexture);
             if (parse.GetValue(detailIterations) is { } d)
             {
@@ -135,7 +140,8 @@ public static class ReconstructCommand
         context.Output.WriteLine($"landmark NME {q.LandmarkNme:F4}, photometric error {q.PhotometricError:F4}, descriptor distance {q.DescriptorDistance:F3}, {fitted.Timings["total"]:F1} s");
         if (fitted.Details is { } details)
         {
-            context.Output.WriteLine($"details: mean displacement {details.MeanDisplacement * 10:F2} mm, max {details.MaxDisplacement * 10:F2} mm");
+            context.Output.WriteLine($"details: mean |displacement| {details.MeanDisplacement * 10:F3} mm, max {details.MaxDisplacement * 10:F2} mm; " +
+                $"fine-band photometric error {details.BandErrorWithout:F4} without, {details.BandErrorWith:F4} with ({(1 - (details.BandErrorWith / details.BandErrorWithout)) * 100:F1}% lower)");
         }
 
         context.Output.WriteLine($"wrote {string.Join(", ", files)} to {output.FullName}");

@@ -142,6 +142,13 @@ public sealed class ReconstructionOptions
     /// <summary>Iterations of the detail pass.</summary>
     public int DetailIterations { get; set; } = 60;
 
+    /// <summary>With the detail pass, also export the front face split <see cref="DenseDetailLevels"/> times and
+    /// displaced by the map, as geometry (<c>mesh-dense.obj</c>, <c>mesh-dense.ply</c>).</summary>
+    public bool DenseDetailMesh { get; set; }
+
+    /// <summary>Halvings of the dense mesh's triangles (3: a 64th of a model triangle, about 0.6 million vertices).</summary>
+    public int DenseDetailLevels { get; set; } = 3;
+
     /// <summary>Side of the displacement map over the face's UV tile, in texels.</summary>
     public int DetailResolution { get; set; } = 256;
 
@@ -192,5 +199,6 @@ public sealed class ReconstructionOptions
         Require(DetailLearningRate > 0, "DetailLearningRate must be positive.");
         Require(DetailSmoothnessWeight >= 0 && DetailMagnitudeWeight >= 0, "Detail weights cannot be negative.");
         Require(DetailBand > 0, "DetailBand must be positive.");
+        Require(DenseDetailLevels is >= 0 and <= 4, "DenseDetailLevels must be 0..4.");
     }
 }

@@ -80,8 +80,13 @@ public sealed record ReconstructionResult : IDisposable
 
     public required ReconstructionQuality Quality { get; init; }
 
-    /// <summary>The detail pass's displacement map, when it ran (already applied to <see cref="Vertices"/> and the mesh).</summary>
+    /// <summary>The detail pass's displacement map and its maps, when it ran (the meshes keep the fitted surface and
+    /// carry the detail as normal and bump maps).</summary>
     public DetailResult? Details { get; init; }
+
+    /// <summary>With <see cref="ReconstructionOptions.DenseDetailMesh"/>: the front face subdivided and displaced by the
+    /// detail map, with the fitted expression, as geometry (<see cref="Geometry.FaceSubdivision"/>).</summary>
+    public ExportMesh? DenseMesh { get; init; }
 
     public ReadOnlySpan<float> Slice(int offset, int length) => Codes.AsSpan(offset, length);
 

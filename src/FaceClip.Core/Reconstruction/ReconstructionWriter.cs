@@ -19,6 +19,8 @@ public static class ReconstructionWriter
     public const string DisplacementFile = "displacement.png";
     public const string NormalMapFile = "normal.png";
     public const string BumpMapFile = "bump.png";
+    public const string DenseObjFile = "mesh-dense.obj";
+    public const string DensePlyFile = "mesh-dense.ply";
 
     /// <summary>Writes every artifact and returns their file names.</summary>
     public static IReadOnlyList<string> Write(ReconstructionResult result, string directory, string photoName) =>
@@ -31,6 +33,12 @@ public static class ReconstructionWriter
             if (result.Details is { } details)
             {
                 File.WriteAllBytes(Path.Combine(staging, DisplacementFile), details.DisplacementPng);
+            }
+
+            if (result.DenseMesh is { } dense)
+            {
+                ObjExporter.Write(Path.Combine(staging, DenseObjFile), dense, TextureFile);
+                PlyExporter.Write(Path.Combine(staging, DensePlyFile), dense);
             }
         });
 

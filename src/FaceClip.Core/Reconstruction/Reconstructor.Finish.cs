@@ -113,6 +113,7 @@ public sealed partial class Reconstructor
             RenderPng = renderPng,
             OverlayPng = overlayPng,
             Details = details,
+            DenseMesh = details is not null && o.DenseDetailMesh ? DenseMesh(unposed, albedo, details.Displacement, o.DenseDetailLevels) with { Texture = ImageFiles.ToRgbImage(atlas[0]) } : null,
             Quality = new ReconstructionQuality(nme, photometric.item<float>(), descriptorDistance)
             {
                 PhotometricErrorAllPixels = photometricAll.item<float>(),
@@ -139,6 +140,48 @@ public sealed partial class Reconstructor
             Displacement = detail.Map.detach().cpu().data<float>().ToArray(),
             BandErrorWithout = Evaluation.BandError.Compute(photo, without.Image, skin * without.Mask, scale),
             BandErrorWith = Evaluation.BandError.Compute(photo, with.Image, skin * with.Mask, scale),
+        };
+    }
+
+    /// <summary>The front face (the fitting region) split <paramref name="levels"/> times and displaced by the map along the
+    /// surface's normals: the detail as geometry, with the atlas UVs of the exported meshes and the albedo as colours.</summary>
+    private ExportMesh DenseMesh(Tensor unposed, Tensor albedo, float[] map, int levels)
+    {
+        var data = Model.Data;
+        var normals = MeshNormals.VertexNormals(unposed, _fitting.TriangleTensor)[0].to(ScalarType.Float64).cpu().data<double>().ToArray();
+        var vertices = unposed[0].to(ScalarType.Float64).cpu().data<double>().ToArray();
+        var uvs = Array.ConvertAll(data.VertexUvs(), v => (double)v);
+        var subdivision = new FaceSubdivision(data.Triangles, data.VertexCount, data.FittingTriangleIds(), levels);
+        var positions = subdivision.Displace(vertices, normals, uvs, map);
+        var fineUvs = subdivision.Mix(uvs, 2);
+        var colours = subdivision.Mix(albedo[0].to(ScalarType.Float64).cpu().data<double>().ToArray());
+        // Keep the fine triangles' vertices only, renumbered.
+        var ids = new int[subdivision.VertexCount];
+        Array.Fill(ids, -1);
+        var kept = new List<int>();
+        foreach (var v in subdivision.Triangles)
+        {
+            if (ids[v] < 0)
+            {
+                ids[v] = kept.Count;
+                kept.Add(v);
+            }
+        }
+
+        var triangles = Array.ConvertAll(subdivision.Triangles, v => ids[v]);
+        var atlas = new float[kept.Count * 2];
+        for (var i = 0; i < kept.Count; i++)
+        {
+            (atlas[2 * i], atlas[(2 * i) + 1]) = FaceMeshExport.AtlasUv(FaceRegion.Face, (float)fineUvs[2 * kept[i]], (float)fineUvs[(2 * kept[i]) + 1]);
+        }
+
+        return new ExportMesh
+        {
+            Positions = kept.SelectMany(v => new[] { positions[3 * v], positions[(3 * v) + 1], positions[(3 * v) + 2] }).ToArray(),
+            Triangles = triangles,
+            Uvs = atlas,
+            TriangleUvIndices = triangles,
+            VertexColours = kept.SelectMany(v => new[] { (float)colours[3 * v], (float)colours[(3 * v) + 1], (float)colours[(3 * v) + 2] }).ToArray(),
         };
     }
 

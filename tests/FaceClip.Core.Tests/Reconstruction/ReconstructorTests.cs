@@ -179,11 +179,17 @@ public sealed class ReconstructorTests(ReconstructorFixture fixture) : IClassFix
         var options = ReconstructorFixture.ShortFit();
         options.DetailPass = true;
         options.DetailIterations = 8;
+        options.DenseDetailMesh = true;
         var progress = new List<OptimisationProgress<ReconstructionResult>>();
         using var r = await fixture.Reconstructor.ReconstructAsync(ReconstructorFixture.SamplePhoto, options, progress.Add);
 
         var detail = progress.Where(p => p.Stage == OptimisationStage.Detail).ToList();
         Assert.Equal(8, detail.Count);
+
+        // The dense mesh: the front face split three times (a few hundred thousand vertices), displaced by the map.
+        var dense = Assert.IsType<FaceClip.Core.Geometry.ExportMesh>(r.DenseMesh);
+        Assert.InRange(dense.VertexCount, 200_000, 1_500_000);
+        Assert.Equal(dense.VertexCount * 2, dense.Uvs!.Length);
         Assert.Equal([OptimisationStage.Full, OptimisationStage.Detail, OptimisationStage.Done], progress.Select(p => p.Stage).Distinct().Skip(2));
         Assert.All(detail, p => Assert.Contains("smoothness", p.Losses.Keys));
         Assert.NotNull(detail[3].Vertices);
@@ -205,6 +211,8 @@ public sealed class ReconstructorTests(ReconstructorFixture fixture) : IClassFix
         {
             var files = ReconstructionWriter.Write(r, folder, "sample1.jpg");
             Assert.Contains(ReconstructionWriter.DisplacementFile, files);
+            Assert.Contains(ReconstructionWriter.DenseObjFile, files);
+            Assert.Contains(ReconstructionWriter.DensePlyFile, files);
             using var map = Image.Load<SixLabors.ImageSharp.PixelFormats.L16>(Path.Combine(folder, ReconstructionWriter.DisplacementFile));
             Assert.Equal(options.DetailResolution, map.Width);
             using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, ReconstructionWriter.ParamsFile)));

@@ -62,7 +62,7 @@ public sealed class ReferenceRenderer
         var points = vertices;
         if (displacement is not null)
         {
-            _fine ??= new FineFaceMesh(_data, _base.Triangles, _base.Regions, _base.MouthSocket, _base.Outward, _vertexUvs, FineFaceMesh.DefaultLevels);
+            _fine ??= new FineFaceMesh(_data, _base, FineFaceMesh.DefaultLevels);
             geometry = _fine.Geometry;
             points = _fine.Displaced(vertices, VertexNormals(_base, ToDouble(vertices)), displacement);
         }

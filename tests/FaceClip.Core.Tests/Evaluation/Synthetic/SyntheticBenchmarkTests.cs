@@ -59,7 +59,7 @@ public sealed class SyntheticBenchmarkTests(SyntheticBenchFixture fixture, IctFa
     {
         // Everything that draws a synthetic photo: none of it may call the fitter's renderer, its camera, its tensor
         // face model or TorchSharp (the engine of the fitter's forward model).
-        var drawing = new[] { typeof(ReferenceRenderer), typeof(SkinPainter), typeof(SkinTexture), typeof(SyntheticFaceGenerator), typeof(FineFaceMesh), typeof(WrinkleMap) };
+        var drawing = new[] { typeof(ReferenceRenderer), typeof(SkinPainter), typeof(SkinTexture), typeof(SyntheticFaceGenerator), typeof(FineFaceMesh), typeof(FaceSubdivision), typeof(WrinkleMap) };
         var forbidden = new[] { "FaceClip.Core.Rendering", "TorchSharp" };
         foreach (var type in drawing)
         {

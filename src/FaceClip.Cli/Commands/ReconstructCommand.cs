@@ -94,11 +94,12 @@ public static class ReconstructCommand
             case "detail-magnitude": options.DetailMagnitudeWeight = value; break;
             case "detail-rate": options.DetailLearningRate = value; break;
             case "detail-band": options.DetailBand = value; break;
+            case "detail-crop": options.DetailCropSize = (int)value; break;
             case "dense": options.DenseLandmarks = value > 0; break;
             case "dense-noise": options.DenseLandmarkNoise = value; break;
             case "dense-points": options.DenseIndependentPoints = value; break;
             case "dense-irises": options.DenseIrises = value > 0; break;
-            default: throw new CliUserException($"Unknown loss '{parts[0]}': expected photo, identity, landmarks, regularization, consistency, lighting, pose-rate, shape-rate, expression-rate, landmark-noise, expression-scale, pose-iterations, shape-iterations, detail-smoothness, detail-magnitude, detail-rate, detail-band, dense, dense-noise, dense-points or dense-irises.");
+            default: throw new CliUserException($"Unknown loss '{parts[0]}': expected photo, identity, landmarks, regularization, consistency, lighting, pose-rate, shape-rate, expression-rate, landmark-noise, expression-scale, pose-iterations, shape-iterations, detail-smoothness, detail-magnitude, detail-rate, detail-band, detail-crop, dense, dense-noise, dense-points or dense-irises.");
         }
     }
 

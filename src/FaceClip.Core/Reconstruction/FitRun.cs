@@ -97,14 +97,16 @@ internal sealed class FitRun
 
     /// <summary>The detail pass: a displacement map shown by normal mapping, the codes as fitted. The photometric
     /// residual's fine band (<see cref="ReconstructionLoss.Detail"/>) and the map's smoothness and magnitude priors; the
-    /// landmarks and the recognition features do not see a normal map, and the vertices do not move.</summary>
-    public void DetailStage(DisplacementMap detail, ReconstructionTarget prepared)
+    /// landmarks and the recognition features do not see a normal map, and the vertices do not move. <paramref name="loss"/>
+    /// renders at the size of <paramref name="photo"/> (the same framing as the fit's crop), <paramref name="skin"/> its
+    /// pixels' skin probability.</summary>
+    public void DetailStage(DisplacementMap detail, ReconstructionLoss loss, Tensor photo, Tensor skin)
     {
         var fitted = Fitted;
         Tensor cameraVertices;
         using (no_grad())
         {
-            cameraVertices = _loss.CameraVertices(fitted).detach();
+            cameraVertices = loss.CameraVertices(fitted).detach();
         }
 
         var clock = Stopwatch.StartNew();
@@ -113,7 +115,7 @@ internal sealed class FitRun
         _shownDetail = detail.Detail;
         loop.Run(_o.DetailIterations, _ =>
         {
-            var t = _loss.Detail(fitted, cameraVertices, prepared, detail.Detail);
+            var t = loss.Detail(fitted, cameraVertices, photo, skin, detail.Detail);
             var smoothness = detail.Smoothness() * _o.DetailSmoothnessWeight;
             var magnitude = detail.Magnitude() * _o.DetailMagnitudeWeight;
             return new ReconstructionTerms(t.Total + smoothness + magnitude, new Dictionary<string, Tensor>(t.Terms) { ["smoothness"] = smoothness, ["magnitude"] = magnitude }, t.Composite);

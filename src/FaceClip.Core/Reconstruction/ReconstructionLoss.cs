@@ -194,23 +194,32 @@ public sealed class ReconstructionLoss : IDisposable
         return (rendered.Image * rendered.Mask) + (photo * (1 - rendered.Mask));
     }
 
+    /// <summary>Each pixel's skin probability [1, 1, S, S] in a photo crop [1, 3, S, S] under the render of <paramref name="c"/>
+    /// (as <see cref="Prepare"/> measures it for the fit).</summary>
+    public Tensor Skin(Tensor photo, FaceCodes c)
+    {
+        using var noGrad = no_grad();
+        var first = _renderer.Render(CameraVertices(c), _fitting, _model.ComputeAlbedo(c.Texture), c.Lighting, cullBackFaces: true);
+        return Reconstructor.SkinProbability(photo, first.Mask).detach();
+    }
+
     /// <summary>The detail pass's term (<see cref="DetailPhotometricLoss"/>, weighted as the photometric term): the
-    /// codes' render with <paramref name="detail"/> normal-mapped against the photo's fine shading, over the skin the
-    /// photometric term uses. <paramref name="cameraVertices"/> are the fitted codes' (fixed while the map is fitted).</summary>
-    public ReconstructionTerms Detail(FaceCodes c, Tensor cameraVertices, ReconstructionTarget t, SurfaceDetail detail)
+    /// codes' render with <paramref name="detail"/> normal-mapped against the photo crop's fine shading, over its skin
+    /// (<paramref name="skin"/>). <paramref name="cameraVertices"/> are the fitted codes' (fixed while the map is fitted).</summary>
+    public ReconstructionTerms Detail(FaceCodes c, Tensor cameraVertices, Tensor photo, Tensor skin, SurfaceDetail detail)
     {
         var rendered = _renderer.Render(cameraVertices, _fitting, _model.ComputeAlbedo(c.Texture), c.Lighting, cullBackFaces: true, detail: detail);
         var mask = rendered.Mask;
         Tensor weights;
         using (no_grad())
         {
-            weights = PhotometricLoss.RobustWeights(t.Photo, rendered.Image, mask) * t.Skin * mask;
+            weights = PhotometricLoss.RobustWeights(photo, rendered.Image, mask) * skin * mask;
         }
 
         var band = _weights.DetailBand * Camera.Width / 224.0;
-        var photo = DetailPhotometricLoss.Compute(t.Photo, rendered.Image, weights, band) * _weights.PhotoWeight;
-        var composite = (rendered.Image * mask) + (t.Photo * (1 - mask));
-        return new ReconstructionTerms(photo, new Dictionary<string, Tensor> { ["photo"] = photo }, composite);
+        var term = DetailPhotometricLoss.Compute(photo, rendered.Image, weights, band) * _weights.PhotoWeight;
+        var composite = (rendered.Image * mask) + (photo * (1 - mask));
+        return new ReconstructionTerms(term, new Dictionary<string, Tensor> { ["photo"] = term }, composite);
     }
 
     private Tensor Prior(FaceCodes c) => CodeRegularization.Prior(c.Shape, c.Expression, c.Texture, _weights.ExpressionScale) * _weights.RegularizationWeight;

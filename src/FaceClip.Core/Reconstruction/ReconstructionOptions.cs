@@ -149,6 +149,9 @@ public sealed class ReconstructionOptions
     /// <summary>Halvings of the dense mesh's triangles (3: a 64th of a model triangle, about 0.6 million vertices).</summary>
     public int DenseDetailLevels { get; set; } = 3;
 
+    /// <summary>Side of the crop the detail pass works on (the fit's framing; at least <see cref="CropSize"/>).</summary>
+    public int DetailCropSize { get; set; } = 224;
+
     /// <summary>Side of the displacement map over the face's UV tile, in texels.</summary>
     public int DetailResolution { get; set; } = 256;
 
@@ -199,6 +202,7 @@ public sealed class ReconstructionOptions
         Require(DetailLearningRate > 0, "DetailLearningRate must be positive.");
         Require(DetailSmoothnessWeight >= 0 && DetailMagnitudeWeight >= 0, "Detail weights cannot be negative.");
         Require(DetailBand > 0, "DetailBand must be positive.");
+        Require(DetailCropSize is >= 64 and <= 1024, "DetailCropSize must be 64..1024.");
         Require(DenseDetailLevels is >= 0 and <= 4, "DenseDetailLevels must be 0..4.");
     }
 }

@@ -172,7 +172,12 @@ public sealed partial class Reconstructor : IDisposable
         using var detail = o.DetailPass && o.DetailIterations > 0 ? new DisplacementMap(Model, o.DetailResolution) : null;
         if (detail is not null)
         {
-            run.DetailStage(detail, prepared);
+            // The detail pass sees the photo at its own crop size (the same framing, more pixels where the photo has them).
+            var size = Math.Max(o.CropSize, o.DetailCropSize);
+            var detailCrop = FaceCrop.Around(face.Landmarks, size, o.CropScale);
+            var detailPhoto = size == o.CropSize ? photo : detailCrop.Extract(image.Pixels.to(Model.Device));
+            using var detailLoss = new ReconstructionLoss(Model, _fitting, Faces.RecognitionNet, ReconstructionLoss.CropCamera(size), o);
+            run.DetailStage(detail, detailLoss, detailPhoto, size == o.CropSize ? prepared.Skin : detailLoss.Skin(detailPhoto, run.Fitted));
         }
 
         var finishing = Stopwatch.StartNew();

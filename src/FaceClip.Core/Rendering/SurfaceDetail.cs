@@ -39,12 +39,9 @@ public sealed record SurfaceDetail(Tensor Map, Tensor VertexUvs, Tensor VertexWe
         ArgumentNullException.ThrowIfNull(vertices);
         var batch = vertices.shape[0];
         var vertexCount = vertices.shape[1];
-        var offsets = arange(batch, dtype: ScalarType.Int64, device: vertices.device).mul_(vertexCount).view(batch, 1, 1);
-        var corners = (triangles.unsqueeze(0) + offsets).view(-1, 3);
-        var flat = vertices.reshape(-1, 3);
-        var p0 = BarycentricInterpolation.GatherRows(flat, corners.select(1, 0));
-        var e1 = BarycentricInterpolation.GatherRows(flat, corners.select(1, 1)) - p0;
-        var e2 = BarycentricInterpolation.GatherRows(flat, corners.select(1, 2)) - p0;
+        var (corners, p0, p1, p2) = MeshNormals.TriangleCorners(vertices, triangles);
+        var e1 = p1 - p0;
+        var e2 = p2 - p0;
         var uv = uvs.to(vertices.dtype);
         var uv0 = uv.index_select(0, triangles.select(1, 0));
         var d1 = (uv.index_select(0, triangles.select(1, 1)) - uv0).repeat(batch, 1);
@@ -57,7 +54,7 @@ public sealed record SurfaceDetail(Tensor Map, Tensor VertexUvs, Tensor VertexWe
         var weight = linalg.cross(e1, e2).norm(dim: 1, keepdim: true) * usable.to(vertices.dtype);
         var tangent = ((e1 * dv2) - (e2 * dv1)) * inverse * weight;
         var bitangent = ((e2 * du1) - (e1 * du2)) * inverse * weight;
-        var frames = BarycentricInterpolation.ScatterAddRows(cat([tangent, bitangent, weight], 1).repeat(3, 1), corners.T.reshape(-1), flat.shape[0]);
+        var frames = BarycentricInterpolation.ScatterAddRows(cat([tangent, bitangent, weight], 1).repeat(3, 1), corners.T.reshape(-1), batch * vertexCount);
         return (frames.narrow(1, 0, 6) / frames.narrow(1, 6, 1).clamp_min(1e-20)).view(batch, vertexCount, 6);
     }
 

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using FaceClip.Core.Reconstruction;
-using FaceClip.Core.Vision;
 
 namespace FaceClip.Core.Evaluation.Synthetic;
 
@@ -93,23 +92,7 @@ public sealed class DetailBenchmark(Reconstructor reconstructor, SyntheticBenchm
         var photo = synthetic.Photograph(face, map);
         options.DetailPass = true;
         var clock = Stopwatch.StartNew();
-        ReconstructionResult? result = null;
-        string? failure = null;
-        using (var image = FaceImage.Decode(photo.Jpeg, $"synthetic face {face.Index}"))
-        {
-            try
-            {
-                await foreach (var p in reconstructor.RunAsync(image, options, ct))
-                {
-                    result = p.Result ?? result;
-                }
-            }
-            catch (ReconstructionException ex)
-            {
-                failure = ex.Message;
-            }
-        }
-
+        var (result, failure) = await synthetic.FitAsync(face, photo, options, ct);
         var seconds = clock.Elapsed.TotalSeconds;
         if (result?.Details is not { } details)
         {

@@ -102,23 +102,7 @@ public sealed class SyntheticBenchmark
         var truth = TrueVertices(face);
         var meanFace = SurfaceError.Aligned(data.Neutral, truth, _vertices) * 10;
         var clock = Stopwatch.StartNew();
-        ReconstructionResult? result = null;
-        string? failure = null;
-        using (var image = FaceImage.Decode(photo.Jpeg, $"synthetic face {face.Index}"))
-        {
-            try
-            {
-                await foreach (var p in _reconstructor.RunAsync(image, options, ct))
-                {
-                    result = p.Result ?? result;
-                }
-            }
-            catch (ReconstructionException ex)
-            {
-                failure = ex.Message;
-            }
-        }
-
+        var (result, failure) = await FitAsync(face, photo, options, ct);
         var seconds = clock.Elapsed.TotalSeconds;
         if (result is null)
         {
@@ -152,6 +136,28 @@ public sealed class SyntheticBenchmark
                 OverlayPng = result.OverlayPng,
             };
         }
+    }
+
+    /// <summary>Fits a face's photo through the product's path (the decoded JPEG): the result, or why there is none.</summary>
+    public async Task<(ReconstructionResult? Result, string? Failure)> FitAsync(SyntheticFace face, SyntheticPhoto photo, ReconstructionOptions options, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(face);
+        ArgumentNullException.ThrowIfNull(photo);
+        ReconstructionResult? result = null;
+        using var image = FaceImage.Decode(photo.Jpeg, $"synthetic face {face.Index}");
+        try
+        {
+            await foreach (var p in _reconstructor.RunAsync(image, options, ct))
+            {
+                result = p.Result ?? result;
+            }
+        }
+        catch (ReconstructionException ex)
+        {
+            return (null, ex.Message);
+        }
+
+        return (result, null);
     }
 
     private float[] Shape(float[] codes, FaceCodeLayout layout) =>

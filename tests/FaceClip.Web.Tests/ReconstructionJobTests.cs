@@ -135,6 +135,8 @@ public sealed class ReconstructionJobTests : IClassFixture<ReconstructionJobTest
         Assert.True(artifacts.TryGetProperty("very-surprised/mesh.glb", out var glbUrl));
         Assert.True(artifacts.TryGetProperty("mesh.glb", out _));
         Assert.True(artifacts.TryGetProperty("displacement.png", out _));
+        Assert.True(artifacts.TryGetProperty("normal.png", out _));
+        Assert.True(artifacts.TryGetProperty("bump.png", out _));
         foreach (var name in new[] { "mesh-obj.zip", "mesh.ply", "texture.png", "render.png", "codes.json" })
         {
             Assert.True(artifacts.TryGetProperty($"very-surprised/{name}", out _), name);

@@ -42,7 +42,9 @@ public static class JobDownloads
         ["mesh-obj.zip"] = (DownloadGroup.Face, "3D face (OBJ)", "The mesh as OBJ with its material (MTL) and texture, zipped: opens in almost any 3D program."),
         ["mesh.ply"] = (DownloadGroup.Face, "Point cloud and mesh (PLY)", "The mesh with a colour per vertex, for MeshLab and scanning tools."),
         ["texture.png"] = (DownloadGroup.Texture, "Texture", "The face's colours baked from the photo onto the model's UV layout."),
-        ["displacement.png"] = (DownloadGroup.Texture, "Displacement map", "The detail pass's offsets along the normals (wrinkles, folds) in UV layout."),
+        ["displacement.png"] = (DownloadGroup.Texture, "Displacement map", "The detail pass's offsets along the normals (wrinkles, folds) over the face's UV tile, 16-bit."),
+        ["normal.png"] = (DownloadGroup.Texture, "Normal map", "The detail pass's wrinkles and folds as a tangent-space normal map over the texture's layout, 16-bit (the GLB and OBJ use it)."),
+        ["bump.png"] = (DownloadGroup.Texture, "Bump map", "The detail pass's displacement as a height map over the texture's layout, 16-bit (the OBJ's material gives its range)."),
         ["render.png"] = (DownloadGroup.Image, "Render", "The fitted face rendered as the photo's camera saw it."),
         ["overlay.png"] = (DownloadGroup.Image, "Render over the photo", "The render laid over the photo, with the detected and fitted landmarks."),
         ["composite.png"] = (DownloadGroup.Image, "The new face in the photo", "The changed face rendered into the photo."),
@@ -76,9 +78,9 @@ public static class JobDownloads
             var (group, title, explanation) = Known.TryGetValue(file, out var known)
                 ? known
                 : (DownloadGroup.Data, file, "A file the job wrote.");
-            if (folder is not null && file == "texture.png")
+            if (folder is not null && file is "texture.png" or "normal.png" or "bump.png")
             {
-                continue; // a prompt's texture is the fit's
+                continue; // a prompt's texture and detail maps are the fit's
             }
 
             if (prompt is not null && group is DownloadGroup.Face)

@@ -89,10 +89,11 @@ public sealed class JobTimelineTests
             Id = id, Owner = "browser:test", CreatedAt = DateTimeOffset.UtcNow, Status = JobStatus.Completed, InputFileName = "input.jpg",
             Request = new JobRequest { Prompts = ["look surprised"] },
             Artifacts = ["params.json", "mesh.obj", "mesh.mtl", "texture.png", "mesh.glb", "mesh-obj.zip", "mesh.ply", "render.png", "overlay.png",
-                "look-surprised/mesh.glb", "look-surprised/texture.png", "look-surprised/codes.json", "transfer.json"],
+                "normal.png", "look-surprised/mesh.glb", "look-surprised/texture.png", "look-surprised/normal.png", "look-surprised/codes.json", "transfer.json"],
         };
         var downloads = JobDownloads.Of(record);
-        Assert.DoesNotContain(downloads, d => d.Artifact is "mesh.obj" or "mesh.mtl" or "look-surprised/texture.png");
+        Assert.DoesNotContain(downloads, d => d.Artifact is "mesh.obj" or "mesh.mtl" or "look-surprised/texture.png" or "look-surprised/normal.png");
+        Assert.Equal(DownloadGroup.Texture, downloads.Single(d => d.Artifact == "normal.png").Group);
         Assert.Equal(DownloadGroup.Face, downloads[0].Group);
         var glb = downloads.Single(d => d.Artifact == "mesh.glb");
         Assert.Equal("3D face (GLB)", glb.Title);

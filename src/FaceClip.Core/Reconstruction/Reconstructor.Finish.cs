@@ -54,7 +54,7 @@ public sealed partial class Reconstructor
         var identityShape = Model.ComputeShape(shape, zeros_like(expression));
         var details = detail is null ? null : Details(detail, identityShape, photo, fit, renderer.Render(cameraVertices, _fitting, albedo, lighting, cullBackFaces: true), skinRegion, o);
         var bumpScale = 0f;
-        var bump = detail is null ? null : DetailAtlas.Bump(detail.Map.detach().cpu().data<float>().ToArray(), detail.Resolution, out bumpScale);
+        var bump = details is null ? null : DetailAtlas.Bump(details.Displacement, details.Resolution, out bumpScale);
         var exported = FaceMeshExport.Create(Model, identityShape[0], albedo[0], textureSize: 0, includeExpressions: true);
         // The texture holds the subject's skin, not the scene, and not the photo's expression (TextureCleaning).
         var cleaning = o.CleanTexture ? new TextureBaker.Cleaning(_skinParts, TextureCleaning.Strain(unposed, identityShape, _triangles, Model.VertexCount)) : null;

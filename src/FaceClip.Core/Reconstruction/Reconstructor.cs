@@ -176,8 +176,8 @@ public sealed partial class Reconstructor : IDisposable
             var size = Math.Max(o.CropSize, o.DetailCropSize);
             var detailCrop = FaceCrop.Around(face.Landmarks, size, o.CropScale);
             var detailPhoto = size == o.CropSize ? photo : detailCrop.Extract(image.Pixels.to(Model.Device));
-            using var detailLoss = new ReconstructionLoss(Model, _fitting, Faces.RecognitionNet, ReconstructionLoss.CropCamera(size), o);
-            run.DetailStage(detail, detailLoss, detailPhoto, size == o.CropSize ? prepared.Skin : detailLoss.Skin(detailPhoto, run.Fitted));
+            using var larger = size == o.CropSize ? null : new ReconstructionLoss(Model, _fitting, Faces.RecognitionNet, ReconstructionLoss.CropCamera(size), o);
+            run.DetailStage(detail, larger ?? loss, detailPhoto, larger is null ? prepared.Skin : larger.Skin(detailPhoto, run.Fitted));
         }
 
         var finishing = Stopwatch.StartNew();

@@ -19,8 +19,9 @@ public sealed class ReconstructCommandTests
             var (code, output, error) = await Run("reconstruct", Sample(1), "--out", folder, "--face", "1", "--iterations", "3", "--device", "cpu", "--detail-iterations", "2");
             Assert.True(code == 0, error);
             Assert.Contains("face 1 of 3; critic face", output);
-            Assert.Contains("details: mean displacement", output);
-            foreach (var name in new[] { "params.json", "mesh.obj", "mesh.mtl", "texture.png", "mesh.glb", "mesh.ply", "render.png", "overlay.png", "mesh-obj.zip", "displacement.png" })
+            Assert.Contains("details: mean |displacement|", output);
+            Assert.Contains("fine-band photometric error", output);
+            foreach (var name in new[] { "params.json", "mesh.obj", "mesh.mtl", "texture.png", "mesh.glb", "mesh.ply", "render.png", "overlay.png", "mesh-obj.zip", "displacement.png", "normal.png", "bump.png" })
             {
                 Assert.True(File.Exists(Path.Combine(folder, name)), name);
             }

@@ -171,8 +171,15 @@ public sealed class StudioBrowserTests(ITestOutputHelper output) : IAsyncLifetim
         // 4. A render from the first stage; 3. the whole job's progress: marks for its stages, a time left for all of it.
         await page.WaitForFunctionAsync($"() => +(document.querySelector('.live-view')?.dataset.renders ?? 0) >= 1 || {BrowserSession.Finished}");
         var firstRenderStage = await page.EvaluateAsync<string>("() => document.querySelector('.live-view').dataset.firstRenderStage");
-        output.WriteLine($"first render: {firstRenderStage} stage, {(await page.EvaluateAsync<double>("() => performance.now()") - started) / 1000:F1} s after the job page opened");
-        Assert.Equal("pose", firstRenderStage);
+        // The stage the job was in when the page joined (none: it joined before the first step). A page that joins
+        // during the first stage shows a render of that stage; one that joins later replays the latest render, which is
+        // from the stage it joined in or the one before (the new stage may not have drawn yet).
+        var joinedStage = await page.EvaluateAsync<string?>("() => document.querySelector('.live-view').dataset.joinedStage ?? null") ?? "pose";
+        output.WriteLine($"first render: {firstRenderStage} stage, {(await page.EvaluateAsync<double>("() => performance.now()") - started) / 1000:F1} s after the job page opened, which joined in the {joinedStage} stage");
+        string[] stages = ["pose", "shape", "full", "transfer"];
+        var joined = Array.IndexOf(stages, joinedStage);
+        Assert.True(joined >= 0, $"the page joined in an unknown stage '{joinedStage}'");
+        Assert.Contains(firstRenderStage, joined == 0 ? ["pose"] : stages[(joined - 1)..(joined + 1)]);
         await page.WaitForFunctionAsync($"() => /left of/.test(document.querySelector('#eta')?.textContent ?? '') || {BrowserSession.Finished}");
         Assert.Matches("about .* left of .*", await page.Locator("#eta").InnerTextAsync());
         Assert.Equal(["pose", "shape", "full", "transfer"], await page.Locator(".progress-marks .mark").AllInnerTextsAsync());

@@ -244,6 +244,7 @@ class LiveView {
   // ---- progress of the whole job
 
   onProgress(p) {
+    this.root.dataset.joinedStage ??= p.Stage;
     this.addStep(p);
     this.showProgress(p);
     this.scheduleChart();
@@ -252,7 +253,11 @@ class LiveView {
   onHistory(h) {
     this.steps = [];
     for (const p of h.Steps) this.addStep(p);
-    if (h.Steps.length > 0) this.showProgress(h.Steps[h.Steps.length - 1]);
+    if (h.Steps.length > 0) {
+      // The stage the job was in when this page joined: the latest render it replays is from that stage or the one before.
+      this.root.dataset.joinedStage ??= h.Steps[h.Steps.length - 1].Stage;
+      this.showProgress(h.Steps[h.Steps.length - 1]);
+    }
     this.root.dataset.replayed = String(h.Steps.length);
     this.scheduleChart();
   }

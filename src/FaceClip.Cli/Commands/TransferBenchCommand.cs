@@ -111,7 +111,7 @@ public static class TransferBenchCommand
         using var reconstructor = Reconstructor.Load(context.Store, compute.Device);
         using var transfer = new ExpressionTransfer(reconstructor.Model, reconstructor.Faces, ExpressionTransfer.ClipCriticFactory(context.Store, compute.Device));
         // The second judge: nets the product never optimises against, on the render people see (render.png).
-        using var judge = ExpressionJudge.Load(context.Store, reconstructor.Faces, compute.Device);
+        using var judge = ExpressionJudge.Load(context.Store, reconstructor.Faces, compute.Device, reconstructor.Dense);
         context.Output.WriteLine($"device {compute.Description}; {files.Count} photo(s) x {prompts.Length} prompt(s); {options.Iterations} iterations; " +
                                  $"texture {(cleanTexture ? "skin only (default)" : "the photo as it projects (--photo-texture)")}");
         context.Output.WriteLine($"{"face",-10} {"prompt",-12} {"top",-10} {"ok",3} {"held-out",-10} {"ok",3} {"render: 2nd",-11} {"ok",3} {"id dist",8} {"|Δβ|",6} {"s/prompt",9}");

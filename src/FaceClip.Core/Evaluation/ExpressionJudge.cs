@@ -10,23 +10,31 @@ namespace FaceClip.Core.Evaluation;
 /// Human's emotion net (<see cref="EmotionNet"/>). The transfer's embedded critic is face-api's expression net, so
 /// counting its own verdicts is circular; this is the second opinion the benchmarks report beside it.
 /// </summary>
-public sealed class ExpressionJudge(FacePipeline faces, DenseLandmarker dense, EmotionNet emotion) : IDisposable
+/// <param name="ownsDense">Whether the judge disposes <paramref name="dense"/> (false for a landmarker borrowed from a
+/// <see cref="Reconstruction.Reconstructor"/>, which keeps one).</param>
+public sealed class ExpressionJudge(FacePipeline faces, DenseLandmarker dense, EmotionNet emotion, bool ownsDense = true) : IDisposable
 {
     /// <summary>The judge's name, for reports.</summary>
     public const string Name = "Human's emotion net (mini-Xception, FER-2013; @vladmandic/human 3.3.6) on the Face Mesh crop";
 
-    /// <summary>Loads the emotion net and the dense landmarker from the store; the face-api pipeline is the caller's.</summary>
-    public static ExpressionJudge Load(ModelStore store, FacePipeline faces, Device? device = null)
+    /// <summary>Loads the emotion net and, unless <paramref name="dense"/> lends one, the dense landmarker from the
+    /// store; the face-api pipeline and a lent landmarker stay the caller's.</summary>
+    public static ExpressionJudge Load(ModelStore store, FacePipeline faces, Device? device = null, DenseLandmarker? dense = null)
     {
         ArgumentNullException.ThrowIfNull(store);
-        var dense = DenseLandmarker.Load(store, device);
+        if (dense is not null)
+        {
+            return new ExpressionJudge(faces, dense, EmotionNet.Load(store, device), ownsDense: false);
+        }
+
+        var own = DenseLandmarker.Load(store, device);
         try
         {
-            return new ExpressionJudge(faces, dense, EmotionNet.Load(store, device));
+            return new ExpressionJudge(faces, own, EmotionNet.Load(store, device));
         }
         catch
         {
-            dense.Dispose();
+            own.Dispose();
             throw;
         }
     }
@@ -59,7 +67,11 @@ public sealed class ExpressionJudge(FacePipeline faces, DenseLandmarker dense, E
 
     public void Dispose()
     {
-        dense.Dispose();
+        if (ownsDense)
+        {
+            dense.Dispose();
+        }
+
         emotion.Dispose();
     }
 }

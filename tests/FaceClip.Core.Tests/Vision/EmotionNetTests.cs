@@ -73,4 +73,20 @@ public sealed class ExpressionJudgeTests(FacePipelineFixture faces) : IClassFixt
         grey.SaveAsPng(stream);
         Assert.Null(judge.Judge(stream.ToArray()));
     }
+
+    [Fact]
+    public void ALentLandmarkerStaysTheLendersWhenTheJudgeIsDisposed()
+    {
+        var store = TestPaths.OpenStore();
+        var photo = File.ReadAllBytes(Path.Combine(TestPaths.NodeModules, "@vladmandic", "face-api", "demo", "sample6.jpg"));
+        using var dense = DenseLandmarker.Load(store);
+        using (var judge = Core.Evaluation.ExpressionJudge.Load(store, faces.Pipeline, dense: dense))
+        {
+            Assert.Equal("happy", judge.Judge(photo)?.Dominant);
+        }
+
+        using var image = FaceImage.Decode(photo, "sample6");
+        var found = faces.Pipeline.Analyse(image, expressions: false, descriptors: false).Faces;
+        Assert.Equal(468, dense.Detect(image, [found[0]])[0].Points.Count);
+    }
 }

@@ -33,9 +33,9 @@ public sealed record PromptReading(string Prompt, bool Readable, string Summary)
             return new PromptReading(text, true, "CLIP reads it as written.");
         }
 
-        if (PromptReader.Shared.TryRead(text, out _) is not { } target)
+        if (PromptReader.Shared.TryReadWithRefusal(text, out var refusal) is not { } target)
         {
-            var near = PromptReader.Shared.Rank(text).Take(2).Select(r => $"\"{r.Concept.Descriptions[0].Text}\"");
+            var near = (refusal?.Nearest ?? []).Take(2).Select(n => $"\"{n}\"");
             return new PromptReading(text, false, $"Names no expression or movement it knows; closest: {string.Join(", ", near)}. Try \"a big smile\" or \"wink\".");
         }
 

@@ -171,6 +171,11 @@ public sealed class PromptReaderTests
         Assert.Contains("CLIP", ex.Message, StringComparison.Ordinal);
         Assert.Null(Reader.TryRead(prompt, out var error));
         Assert.Equal(ex.Message, error);
+        if (prompt.Length > 0)
+        {
+            Assert.Equal(4, ex.Nearest.Count);
+            Assert.All(ex.Nearest, n => Assert.Contains($"\"{n}\"", ex.Message, StringComparison.Ordinal));
+        }
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using FaceClip.Core.Expression.Prompts;
 using FaceClip.Core.Losses;
 using FaceClip.Web.Inputs;
 
@@ -32,6 +33,7 @@ public sealed class PromptReadingTests
         Assert.False(reading.Readable);
         Assert.Contains("Names no expression", reading.Summary, StringComparison.Ordinal);
         Assert.Contains("closest", reading.Summary, StringComparison.Ordinal);
+        Assert.All(PromptReader.Shared.Rank("a teapot on the moon").Take(2), r => Assert.Contains($"\"{r.Concept.Descriptions[0].Text}\"", reading.Summary, StringComparison.Ordinal));
         Assert.True(reading.Summary.Length < 160, $"the reason is short enough to sit beside a chip: {reading.Summary}");
     }
 

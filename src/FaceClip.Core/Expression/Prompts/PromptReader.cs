@@ -85,14 +85,23 @@ public sealed partial class PromptReader
     /// <summary>Reads without throwing: null and the message when the prompt matches nothing.</summary>
     public ExpressionTarget? TryRead(string prompt, out string? error)
     {
+        var target = TryReadWithRefusal(prompt, out var refusal);
+        error = refusal?.Message;
+        return target;
+    }
+
+    /// <summary>Reads without throwing: null and the refusal (its message and the nearest concepts) when the prompt
+    /// matches nothing.</summary>
+    public ExpressionTarget? TryReadWithRefusal(string prompt, out ExpressionPromptException? refusal)
+    {
         try
         {
-            error = null;
+            refusal = null;
             return Read(prompt);
         }
         catch (ExpressionPromptException ex)
         {
-            error = ex.Message;
+            refusal = ex;
             return null;
         }
     }
@@ -184,10 +193,10 @@ public sealed partial class PromptReader
 
         if (reading.Read == 0)
         {
-            var near = Score(_encoder.Encode([prompt])[0]).Take(4).Select(x => $"\"{x.Concept.Descriptions[0].Text}\"");
+            var near = Score(_encoder.Encode([prompt])[0]).Take(4).Select(x => x.Concept.Descriptions[0].Text).ToList();
             throw new ExpressionPromptException(
                 $"Cannot read \"{prompt}\" as an expression: nothing in it is close to an emotion or a movement of the face " +
-                $"(closest: {string.Join(", ", near)}). {Suggestions}");
+                $"(closest: {string.Join(", ", near.Select(n => $"\"{n}\""))}). {Suggestions}", near);
         }
 
         return reading.Build(prompt);

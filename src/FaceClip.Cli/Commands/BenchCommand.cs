@@ -18,6 +18,7 @@ public static class BenchCommand
         bench.Subcommands.Add(RegressorBenchCommand.Build(context));
         bench.Subcommands.Add(LandmarksBenchCommand.Build(context));
         bench.Subcommands.Add(DenseBenchCommand.Build(context));
+        bench.Subcommands.Add(FitExpressionBenchCommand.Build(context));
         return bench;
     }
 }

@@ -185,6 +185,28 @@ public sealed partial class Reconstructor
         };
     }
 
+    /// <summary>A fit drawn as <see cref="ReconstructionResult.RenderPng"/> is (the fitted albedo under the fitted light,
+    /// the whole head, over the neutral background, no photo texture), with other expression weights: with zeros, the
+    /// same person, pose and light without the expression the fit found — what the expression adds is measured against
+    /// it (<see cref="Evaluation.ExpressionFidelity"/>).</summary>
+    public byte[] Render(ReconstructionResult result, float[] expression)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        ArgumentNullException.ThrowIfNull(expression);
+        if (expression.Length != Model.Layout.Expression)
+        {
+            throw new ArgumentException($"{Model.Layout.Expression} expression weights expected, got {expression.Length}.", nameof(expression));
+        }
+
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var codes = (float[])result.Codes.Clone();
+        expression.CopyTo(codes, Model.Layout.ExpressionOffset);
+        var c = Model.SplitCodes(tensor(codes, device: Model.Device).view(1, -1));
+        var shown = new MeshRenderer(result.Camera).Render(Model.CameraVertices(c, result.Camera), _display, Model.ComputeAlbedo(c.Texture).clamp(0, 1), c.Lighting, cullBackFaces: true);
+        return Png(shown.Image, shown.Mask, background: 0.5f);
+    }
+
     internal static byte[] Png(Tensor image01, Tensor? mask, float background)
     {
         using var img = ImageFiles.ToRgbImage(image01[0], mask?[0], background);

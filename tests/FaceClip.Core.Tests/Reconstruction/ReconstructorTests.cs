@@ -26,6 +26,35 @@ public sealed class ReconstructorTests(ReconstructorFixture fixture) : IClassFix
     }
 
     [Fact]
+    public void AFitRendersAsUsersSeeItAndWithoutItsExpression()
+    {
+        var r = fixture.Result;
+        using var shown = Image.Load<Rgb24>(r.RenderPng);
+        using var same = Image.Load<Rgb24>(fixture.Reconstructor.Render(r, r.ExpressionWeights));
+        using var neutral = Image.Load<Rgb24>(fixture.Reconstructor.Render(r, new float[r.ExpressionWeights.Length]));
+        Assert.True(r.ExpressionWeights.Max() > 0.05f, "sample1's laughing face has an expression to take away");
+        Assert.InRange(MeanDifference(shown, same), 0, 0.5); // the same picture as render.png
+        Assert.True(MeanDifference(shown, neutral) > 1, $"without the expression the render changes ({MeanDifference(shown, neutral):F2} levels)");
+        Assert.Throws<ArgumentException>(() => fixture.Reconstructor.Render(r, new float[3]));
+    }
+
+    private static double MeanDifference(Image<Rgb24> a, Image<Rgb24> b)
+    {
+        Assert.Equal((a.Width, a.Height), (b.Width, b.Height));
+        var sum = 0.0;
+        for (var y = 0; y < a.Height; y++)
+        {
+            for (var x = 0; x < a.Width; x++)
+            {
+                var (p, q) = (a[x, y], b[x, y]);
+                sum += Math.Abs(p.R - q.R) + Math.Abs(p.G - q.G) + Math.Abs(p.B - q.B);
+            }
+        }
+
+        return sum / (3.0 * a.Width * a.Height);
+    }
+
+    [Fact]
     public void StagesRunInOrderAndTheLossesFall()
     {
         var stages = fixture.Progress.Select(p => p.Stage).Distinct().ToList();

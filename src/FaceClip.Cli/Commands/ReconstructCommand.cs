@@ -99,7 +99,8 @@ public static class ReconstructCommand
             case "dense-noise": options.DenseLandmarkNoise = value; break;
             case "dense-points": options.DenseIndependentPoints = value; break;
             case "dense-irises": options.DenseIrises = value > 0; break;
-            default: throw new CliUserException($"Unknown loss '{parts[0]}': expected photo, identity, landmarks, regularization, consistency, lighting, pose-rate, shape-rate, expression-rate, landmark-noise, expression-scale, pose-iterations, shape-iterations, detail-smoothness, detail-magnitude, detail-rate, detail-band, detail-crop, dense, dense-noise, dense-points or dense-irises.");
+            case "dense-silhouette": options.DenseSilhouette = value > 0; break;
+            default: throw new CliUserException($"Unknown loss '{parts[0]}': expected photo, identity, landmarks, regularization, consistency, lighting, pose-rate, shape-rate, expression-rate, landmark-noise, expression-scale, pose-iterations, shape-iterations, detail-smoothness, detail-magnitude, detail-rate, detail-band, detail-crop, dense, dense-noise, dense-points, dense-irises or dense-silhouette.");
         }
     }
 

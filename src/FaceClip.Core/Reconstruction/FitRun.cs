@@ -153,6 +153,7 @@ internal sealed class FitRun
         if (iteration % 10 == 1)
         {
             _loss.UpdateContour(cameraVertices, Target, LandmarkIds);
+            _loss.UpdateSilhouette(cameraVertices, Dense);
         }
 
         return cameraVertices;

@@ -65,9 +65,23 @@ public sealed class ReconstructionLoss : IDisposable
     }
 
     /// <summary>The dense term, weighted: the posterior's share of it (<see cref="DenseTarget.Scale"/>) times the
-    /// regularisation weight, as the 68 landmarks' term is.</summary>
-    private Tensor Dense(Tensor cameraVertices, DenseTarget dense) =>
-        DenseLandmarkLoss.Compute(ProjectedDense(cameraVertices, dense), dense.Target, dense.Weights, dense.Sigma) * (dense.Scale * _weights.RegularizationWeight);
+    /// regularisation weight, as the 68 landmarks' term is. The points fixed on the skin count their distance to the
+    /// network's; the silhouette's (<see cref="DenseTarget.Silhouette"/>) their distance along the outline's normal,
+    /// under the same noise model.</summary>
+    private Tensor Dense(Tensor cameraVertices, DenseTarget dense)
+    {
+        var term = DenseLandmarkLoss.Compute(ProjectedDense(cameraVertices, dense), dense.Target, dense.Weights, dense.Sigma);
+        if (dense.Silhouette is { } silhouette)
+        {
+            var sigma = dense.Sigma.narrow(0, 0, 1);
+            term += (silhouette.Residuals(cameraVertices, Camera).square() / sigma.square()).log1p().sum(-1).mean();
+        }
+
+        return term * (dense.Scale * _weights.RegularizationWeight);
+    }
+
+    /// <summary>For each face, the dense silhouette points' current silhouette vertices (<see cref="DenseSilhouette.Update"/>).</summary>
+    public void UpdateSilhouette(Tensor cameraVertices, DenseTarget? dense) => dense?.Silhouette?.Update(cameraVertices, Camera);
 
     /// <summary>Fresh landmark vertex ids for a batch (the model's 68 landmarks, before any contour update).</summary>
     public long[][] InitialLandmarkIds(int batch) =>

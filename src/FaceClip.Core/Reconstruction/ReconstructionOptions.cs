@@ -85,6 +85,12 @@ public sealed class ReconstructionOptions
     /// network reading one crop, so their errors are shared).</summary>
     public double DenseIndependentPoints { get; set; } = 68;
 
+    /// <summary>Fit Face Mesh's face-oval points too: the jaw's as points sliding along the silhouette
+    /// (<see cref="DenseSilhouette"/>), the chin's and the forehead's as fixed places on the skin. Off by default: it
+    /// did not make the fit better (docs/dense-landmarks.md); without it the face oval is left out and only the
+    /// 68-point jaw line follows the outline.</summary>
+    public bool DenseSilhouette { get; set; }
+
     /// <summary>Include the iris centres in the dense term.</summary>
     public bool DenseIrises { get; set; } = true;
 

@@ -124,7 +124,7 @@ public sealed partial class Reconstructor : IDisposable
 
         var dense = Dense ?? throw new ReconstructionException("Dense landmarks need MediaPipe's models (the mediapipe-face asset: run `npm ci` in the FaceClip folder).");
         var found = dense.Detect(image, [face])[0];
-        return DenseTarget.For(crop.LandmarksToCrop(found.MapPoints(), Model.Device), DenseLandmarkMap.Shipped(), o, Model.Device);
+        return DenseTarget.For(crop.LandmarksToCrop(found.MapPoints(), Model.Device), DenseLandmarkMap.Shipped(), o, Model.Device, Model.Data);
     }
 
     /// <summary>Runs a fit to the end and returns its result (progress is passed to <paramref name="report"/>).</summary>

@@ -74,7 +74,6 @@ public static class FitExpressionBenchCommand
                 }
 
                 using var photo = image;
-                var photoReading = judge.Judge(photo);
                 ReconstructionResult fit;
                 try
                 {
@@ -90,7 +89,11 @@ public static class FitExpressionBenchCommand
 
                 var fitPng = reconstructor.Render(fit, fit.ExpressionWeights);
                 var neutralPng = reconstructor.Render(fit, new float[fit.ExpressionWeights.Length]);
-                var result = new ExpressionFidelity(name, photoReading, judge.Judge(fitPng), judge.Judge(neutralPng));
+                // Each picture is read where the fit put the face: the photo at the detected landmarks, the renders at the
+                // model's own landmarks projected into the crop (face-api's detector misses many renders of the model).
+                var inCrop = fit.Landmarks2d.Select(p => fit.Crop.ToCrop(p.X, p.Y)).Select(p => ((float)p.X, (float)p.Y)).ToList();
+                var photoReading = judge.Judge(photo, fit.DetectedLandmarks2d);
+                var result = new ExpressionFidelity(name, photoReading, judge.Judge(fitPng, inCrop), judge.Judge(neutralPng, inCrop));
                 results.Add(result);
                 o.WriteLine($"{name,-34} {Describe(result.Photo),-18} {Describe(result.Fit),-18} {Describe(result.Neutral),-18} {result.FitDistance,6:F2} {result.NeutralDistance,7:F2}");
                 if (pictures is not null)

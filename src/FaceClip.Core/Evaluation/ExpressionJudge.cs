@@ -58,9 +58,38 @@ public sealed class ExpressionJudge(FacePipeline faces, DenseLandmarker dense, E
             return null;
         }
 
-        var largest = found.MaxBy(f => f.Box.Width * f.Box.Height)!;
+        return Read(image, found.MaxBy(f => f.Box.Width * f.Box.Height)!);
+    }
+
+    /// <summary>The same for the face whose 68 landmarks are known, in the picture's pixels: a render of a fit, where the
+    /// projected landmarks say where the model's face is (face-api's detector, trained on photos, misses many renders),
+    /// or a photo's face as the fit found it. Face Mesh and the emotion net read it as for any face.</summary>
+    public FaceExpressions Judge(byte[] picture, IReadOnlyList<(float X, float Y)> landmarks)
+    {
+        ArgumentNullException.ThrowIfNull(picture);
+        using var image = FaceImage.Decode(picture, "render");
+        return Judge(image, landmarks);
+    }
+
+    /// <summary>The same for a decoded image.</summary>
+    public FaceExpressions Judge(FaceImage image, IReadOnlyList<(float X, float Y)> landmarks)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        ArgumentNullException.ThrowIfNull(landmarks);
+        if (landmarks.Count != 68)
+        {
+            throw new ArgumentException($"68 landmarks expected, got {landmarks.Count}.", nameof(landmarks));
+        }
+
+        var (minX, maxX, minY, maxY) = (landmarks.Min(p => p.X), landmarks.Max(p => p.X), landmarks.Min(p => p.Y), landmarks.Max(p => p.Y));
+        var face = new DetectedFace(new FaceBox(minX, minY, maxX - minX, maxY - minY), 1, landmarks, [], new FaceExpressions(new float[FaceExpressions.Names.Count]));
+        return Read(image, face);
+    }
+
+    private FaceExpressions Read(FaceImage image, DetectedFace face)
+    {
         using var scope = NewDisposeScope();
-        var mesh = dense.Detect(image, [largest]);
+        var mesh = dense.Detect(image, [face]);
         var (crops, _) = dense.Crops(image, mesh);
         return new FaceExpressions(emotion.Probabilities(crops).cpu().data<float>().ToArray());
     }

@@ -75,6 +75,27 @@ public sealed class ExpressionJudgeTests(FacePipelineFixture faces) : IClassFixt
     }
 
     [Fact]
+    public void AFaceWhoseLandmarksAreKnownIsReadThereAsTheDetectorWouldHaveFoundIt()
+    {
+        using var judge = Core.Evaluation.ExpressionJudge.Load(TestPaths.OpenStore(), faces.Pipeline);
+        var photo = File.ReadAllBytes(Path.Combine(TestPaths.NodeModules, "@vladmandic", "face-api", "demo", "sample6.jpg"));
+        using var image = FaceImage.Decode(photo, "sample6");
+        var largest = faces.Pipeline.Analyse(image, expressions: false, descriptors: false).Faces.MaxBy(f => f.Box.Area)!;
+        var found = judge.Judge(image)!;
+        var given = judge.Judge(photo, largest.Landmarks);
+        Assert.Equal(found.Probabilities, given.Probabilities);
+
+        // The same landmarks on a blank picture: the judge reads what is there, not the face it saw before.
+        using var grey = new Image<Rgb24>(image.Width, image.Height, new Rgb24(128, 128, 128));
+        using var stream = new MemoryStream();
+        grey.SaveAsPng(stream);
+        var blank = judge.Judge(stream.ToArray(), largest.Landmarks);
+        Assert.Equal("happy", found.Dominant);
+        Assert.True(blank["happy"] < found["happy"] - 0.3, $"a blank picture reads happy {blank["happy"]:F2}");
+        Assert.Throws<ArgumentException>(() => judge.Judge(photo, largest.Landmarks.Take(5).ToList()));
+    }
+
+    [Fact]
     public void ALentLandmarkerStaysTheLendersWhenTheJudgeIsDisposed()
     {
         var store = TestPaths.OpenStore();

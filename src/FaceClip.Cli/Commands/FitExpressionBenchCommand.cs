@@ -37,16 +37,7 @@ public static class FitExpressionBenchCommand
             throw new CliUserException("No photos to measure: pass --images DIR.");
         }
 
-        var options = new ReconstructionOptions();
-        if (iterations is { } n)
-        {
-            options.Iterations = n;
-        }
-
-        foreach (var w in weights)
-        {
-            ReconstructCommand.ApplyWeight(options, w);
-        }
+        var options = ReconstructCommand.BenchOptions(iterations, weights);
 
         var compute = TorchRuntime.Configure(new ComputeOptions());
         using var reconstructor = Reconstructor.Load(context.Store, compute.Device);

@@ -50,20 +50,7 @@ public static class LandmarksBenchCommand
             throw new CliUserException($"The set at {setPath} has no annotated faces{(only is null ? string.Empty : $" in images matching '{only}'")}.");
         }
 
-        ReconstructionOptions? fit = null;
-        if (!noFit)
-        {
-            fit = new ReconstructionOptions { Critic = critic };
-            if (iterations is { } n)
-            {
-                fit.Iterations = n;
-            }
-
-            foreach (var w in weights)
-            {
-                ReconstructCommand.ApplyWeight(fit, w);
-            }
-        }
+        var fit = noFit ? null : ReconstructCommand.BenchOptions(iterations, weights, critic);
 
         var compute = TorchRuntime.Configure(new ComputeOptions());
         using var reconstructor = Reconstructor.Load(context.Store, compute.Device);

@@ -67,6 +67,24 @@ public static class ReconstructCommand
     }
 
     /// <summary>Applies one <c>name=value</c> loss weight.</summary>
+    /// <summary>The benches' fit options: the defaults, the full stage's iterations when given, then each
+    /// <c>--weight name=value</c>.</summary>
+    internal static ReconstructionOptions BenchOptions(int? iterations, IEnumerable<string> weights, CriticChoice critic = CriticChoice.Auto)
+    {
+        var options = new ReconstructionOptions { Critic = critic };
+        if (iterations is { } n)
+        {
+            options.Iterations = n;
+        }
+
+        foreach (var w in weights)
+        {
+            ApplyWeight(options, w);
+        }
+
+        return options;
+    }
+
     internal static void ApplyWeight(ReconstructionOptions options, string assignment)
     {
         var parts = assignment.Split('=', 2);

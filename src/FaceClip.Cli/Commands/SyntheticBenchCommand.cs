@@ -40,21 +40,7 @@ public static class SyntheticBenchCommand
             throw new CliUserException("--faces must be at least 1.");
         }
 
-        ReconstructionOptions Options()
-        {
-            var o = new ReconstructionOptions();
-            if (iterations is { } n)
-            {
-                o.Iterations = n;
-            }
-
-            foreach (var w in weights)
-            {
-                ReconstructCommand.ApplyWeight(o, w);
-            }
-
-            return o;
-        }
+        ReconstructionOptions Options() => ReconstructCommand.BenchOptions(iterations, weights);
 
         Options().Validate();
         var compute = TorchRuntime.Configure(new ComputeOptions());

@@ -53,9 +53,9 @@ public sealed class DetailBenchmark(Reconstructor reconstructor, SyntheticBenchm
     }
 
     /// <summary>The true face as <see cref="DetailError"/> measures it: where the reference renderer puts its vertices.</summary>
-    private DetailError.Surface Truth(SyntheticFace face, float[] map)
+    private static DetailError.Surface Truth(SyntheticFace face, SyntheticPhoto photo, float[] map)
     {
-        var vertices = synthetic.TrueVertices(face);
+        var vertices = photo.Vertices;
         var camera = ReferenceRenderer.CameraPoints(face, vertices);
         var (x, y) = ReferenceRenderer.PixelPoints(face, camera);
         var pixels = new float[vertices.Length];
@@ -102,7 +102,7 @@ public sealed class DetailBenchmark(Reconstructor reconstructor, SyntheticBenchm
 
         using (result)
         {
-            var measure = DetailError.Measure(reconstructor.Model.Data, face.Width, face.Height, Truth(face, map), Fitted(result));
+            var measure = DetailError.Measure(reconstructor.Model.Data, face.Width, face.Height, Truth(face, photo, map), Fitted(result));
             return new DetailFaceResult(face, wrinkles, photo, null, measure, details.BandErrorWithout, details.BandErrorWith,
                 result.Timings.GetValueOrDefault("detail"), seconds)
             {

@@ -9,7 +9,8 @@ internal sealed record ReferenceRendererGeometry(int[] Triangles, FaceRegion[] R
 
 /// <summary>A photographed synthetic face: the JPEG as a fitter would receive it and the true 68 landmarks in its
 /// pixels (the jaw line on the visible silhouette).</summary>
-public sealed record SyntheticPhoto(byte[] Jpeg, (float X, float Y)[] Landmarks, int Width, int Height);
+/// <param name="Vertices">The true unposed vertices it was photographed from (V*3, cm), without the detail displacement.</param>
+public sealed record SyntheticPhoto(byte[] Jpeg, (float X, float Y)[] Landmarks, int Width, int Height, float[] Vertices);
 
 /// <summary>
 /// Photographs synthetic faces by a path that shares nothing with the fitter's forward model: Skia's 2D rasteriser
@@ -100,7 +101,7 @@ public sealed class ReferenceRenderer
         using var supersampled = surface.Snapshot();
         var photo = Finish(supersampled, face, random);
         var (px, py) = Project(face, camera, 1);
-        return new SyntheticPhoto(photo, Landmarks(px, py), face.Width, face.Height);
+        return new SyntheticPhoto(photo, Landmarks(px, py), face.Width, face.Height, vertices);
     }
 
     /// <summary>The face's vertices (V*3, cm, unposed) in camera space: rotated by its pose and placed at its position.</summary>

@@ -99,7 +99,7 @@ public sealed class SyntheticBenchmark
         ArgumentNullException.ThrowIfNull(photo);
         ArgumentNullException.ThrowIfNull(options);
         var data = _reconstructor.Model.Data;
-        var truth = TrueVertices(face);
+        var truth = photo.Vertices;
         var meanFace = SurfaceError.Aligned(data.Neutral, truth, _vertices) * 10;
         var clock = Stopwatch.StartNew();
         var (result, failure) = await FitAsync(face, photo, options, ct);

@@ -159,6 +159,7 @@ public sealed class SyntheticBenchmarkTests(SyntheticBenchFixture fixture, IctFa
         var face = Face(yaw: 15, expression: []);
         var photo = fixture.Bench.Photograph(face);
         Assert.Equal((face.Width, face.Height), (photo.Width, photo.Height));
+        Assert.Equal(fixture.Bench.TrueVertices(face), photo.Vertices); // the truth it is measured against is what it was photographed from
         using var image = FaceImage.Decode(photo.Jpeg);
         Assert.Equal(face.Width, image.Width);
         var analysis = fixture.Reconstructor.Faces.Analyse(image);

@@ -121,7 +121,7 @@ public static class FitExpressionBenchCommand
         if (folders.Length > 0)
         {
             return folders.SelectMany(f => f.Exists
-                ? Directory.EnumerateFiles(f.FullName, "*", SearchOption.AllDirectories).Where(p => FaceCropDataset.ImagesIn(Path.GetDirectoryName(p)!).Contains(p))
+                ? Directory.EnumerateFiles(f.FullName, "*", SearchOption.AllDirectories).Where(p => FaceCropDataset.ImageExtensions.Contains(Path.GetExtension(p).ToLowerInvariant()))
                 : throw new CliUserException($"Cannot read '{f.FullName}': no such folder.")).Order(StringComparer.Ordinal).ToList();
         }
 

@@ -68,7 +68,7 @@ public static class FitExpressionBenchCommand
                 ReconstructionResult fit;
                 try
                 {
-                    fit = await reconstructor.ReconstructAsync(file, options, cancellationToken: ct);
+                    fit = await reconstructor.ReconstructAsync(photo, options, cancellationToken: ct);
                 }
                 catch (ReconstructionException ex)
                 {

@@ -132,6 +132,26 @@ public sealed class FaceModelData
             .ToArray();
     }
 
+    /// <summary>Per vertex: used by a triangle of <paramref name="region"/>.</summary>
+    public bool[] RegionVertexMask(FaceRegion region) => RegionVertexMask(VertexCount, Triangles, TriangleRegions, region);
+
+    /// <summary>The same over raw arrays (three vertex indices and a region per triangle).</summary>
+    public static bool[] RegionVertexMask(int vertexCount, int[] triangles, FaceRegion[] regions, FaceRegion region)
+    {
+        ArgumentNullException.ThrowIfNull(triangles);
+        ArgumentNullException.ThrowIfNull(regions);
+        var mask = new bool[vertexCount];
+        for (var t = 0; t < regions.Length; t++)
+        {
+            if (regions[t] == region)
+            {
+                mask[triangles[t * 3]] = mask[triangles[(t * 3) + 1]] = mask[triangles[(t * 3) + 2]] = true;
+            }
+        }
+
+        return mask;
+    }
+
     /// <summary>Per vertex: inside the front-face mask of <see cref="FittingTriangleIds"/>.</summary>
     public bool[] FrontFaceVertexMask()
     {

@@ -108,14 +108,7 @@ public static class IctFaceKitImporter
     internal static int[][] DeriveContourCandidates(float[] positions, int[] triangles, FaceRegion[] regions, int[] landmarks)
     {
         var vertexCount = positions.Length / 3;
-        var onFace = new bool[vertexCount];
-        for (var t = 0; t < regions.Length; t++)
-        {
-            if (regions[t] == FaceRegion.Face)
-            {
-                onFace[triangles[t * 3]] = onFace[triangles[t * 3 + 1]] = onFace[triangles[t * 3 + 2]] = true;
-            }
-        }
+        var onFace = FaceModelData.RegionVertexMask(vertexCount, triangles, regions, FaceRegion.Face);
 
         var result = new int[17][];
         for (var k = 0; k < 17; k++)

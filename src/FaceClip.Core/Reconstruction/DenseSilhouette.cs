@@ -29,15 +29,13 @@ public sealed class DenseSilhouette
     public const double SlidingSpread = 1.5;
 
     private readonly int[][] _candidates;
-    private readonly long[] _flat;
     private readonly Tensor _flatIds;
 
     private DenseSilhouette(int[] points, int[][] candidates, Tensor target, Tensor normals)
     {
         Points = points;
         _candidates = candidates;
-        _flat = candidates.SelectMany(c => c).Select(v => (long)v).ToArray();
-        _flatIds = tensor(_flat, device: target.device);
+        _flatIds = tensor(candidates.SelectMany(c => c).Select(v => (long)v).ToArray(), device: target.device);
         Target = target;
         Normals = normals;
         var batch = (int)target.shape[0];
@@ -108,7 +106,7 @@ public sealed class DenseSilhouette
 
         var points = SlidingPoints(map, data);
         var positions = map.Positions(data.Neutral);
-        var onFace = FaceVertices(data);
+        var onFace = data.RegionVertexMask(FaceRegion.Face);
         var candidates = points.Select(i => Candidates(data.Neutral, onFace, positions[i * 3], positions[(i * 3) + 1], positions[(i * 3) + 2])).ToArray();
         var oval = DenseLandmarkMap.FaceOval.ToArray();
         var ovalPoints = cropPoints.index_select(1, tensor(oval.Select(i => (long)i).ToArray(), device: cropPoints.device)); // [B, O, 2]
@@ -136,7 +134,7 @@ public sealed class DenseSilhouette
         using var noGrad = no_grad();
         var projected = camera.Project(cameraVertices.index_select(1, _flatIds)).narrow(2, 0, 2).cpu().data<float>().ToArray();
         var normals = Normals.cpu().data<float>().ToArray();
-        var perFace = _flat.Length * 2;
+        var perFace = (int)_flatIds.shape[0] * 2;
         var s = Points.Length;
         for (var b = 0; b < Current.Length; b++)
         {
@@ -171,20 +169,6 @@ public sealed class DenseSilhouette
         using var ids = tensor(Current.SelectMany(c => c).ToArray(), device: cameraVertices.device).view(batch, -1, 1).expand(batch, -1, 3);
         var projected = camera.Project(cameraVertices.gather(1, ids)).narrow(2, 0, 2);
         return ((projected - Target) * Normals).sum(-1);
-    }
-
-    private static bool[] FaceVertices(FaceModelData data)
-    {
-        var onFace = new bool[data.VertexCount];
-        for (var t = 0; t < data.TriangleCount; t++)
-        {
-            if (data.TriangleRegions[t] == FaceRegion.Face)
-            {
-                onFace[data.Triangles[t * 3]] = onFace[data.Triangles[(t * 3) + 1]] = onFace[data.Triangles[(t * 3) + 2]] = true;
-            }
-        }
-
-        return onFace;
     }
 
     /// <summary>Face vertices within <see cref="Band"/> of the point's height, on its side, not more than

@@ -63,8 +63,7 @@ public sealed partial class Reconstructor
 
         // The model as the fit sees it (fitted albedo under the fitted light, whole head) and, blended over the photo,
         // its front face: a picture of the fit itself, not of the photo re-projected through the texture.
-        var shown = renderer.Render(cameraVertices, _display, albedo, lighting, cullBackFaces: true, detail: surfaceDetail);
-        var renderPng = Png(shown.Image, shown.Mask, background: 0.5f);
+        var renderPng = DisplayPng(renderer, cameraVertices, albedo, lighting, surfaceDetail);
         var overlay = PhotoOverlay.Blend(image.Pixels.to(device), fit.Image, fit.Mask, crop);
         var overlayPng = Png(overlay, null, 1f);
 
@@ -203,7 +202,14 @@ public sealed partial class Reconstructor
         var codes = (float[])result.Codes.Clone();
         expression.CopyTo(codes, Model.Layout.ExpressionOffset);
         var c = Model.SplitCodes(tensor(codes, device: Model.Device).view(1, -1));
-        var shown = new MeshRenderer(result.Camera).Render(Model.CameraVertices(c, result.Camera), _display, Model.ComputeAlbedo(c.Texture).clamp(0, 1), c.Lighting, cullBackFaces: true);
+        return DisplayPng(new MeshRenderer(result.Camera), Model.CameraVertices(c, result.Camera), Model.ComputeAlbedo(c.Texture).clamp(0, 1), c.Lighting, detail: null);
+    }
+
+    /// <summary>The picture of <see cref="ReconstructionResult.RenderPng"/>: the whole head under the fitted light over
+    /// the neutral background.</summary>
+    private byte[] DisplayPng(MeshRenderer renderer, Tensor cameraVertices, Tensor albedo, Tensor lighting, SurfaceDetail? detail)
+    {
+        var shown = renderer.Render(cameraVertices, _display, albedo, lighting, cullBackFaces: true, detail: detail);
         return Png(shown.Image, shown.Mask, background: 0.5f);
     }
 

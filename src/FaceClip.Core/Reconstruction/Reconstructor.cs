@@ -128,11 +128,20 @@ public sealed partial class Reconstructor : IDisposable
     }
 
     /// <summary>Runs a fit to the end and returns its result (progress is passed to <paramref name="report"/>).</summary>
-    public async Task<ReconstructionResult> ReconstructAsync(string imagePath, ReconstructionOptions options,
-        Action<OptimisationProgress<ReconstructionResult>>? report = null, CancellationToken cancellationToken = default)
+    public Task<ReconstructionResult> ReconstructAsync(string imagePath, ReconstructionOptions options,
+        Action<OptimisationProgress<ReconstructionResult>>? report = null, CancellationToken cancellationToken = default) =>
+        ResultOfAsync(RunAsync(imagePath, options, cancellationToken), report);
+
+    /// <summary>The same for a decoded image (the caller keeps ownership of it).</summary>
+    public Task<ReconstructionResult> ReconstructAsync(FaceImage image, ReconstructionOptions options,
+        Action<OptimisationProgress<ReconstructionResult>>? report = null, CancellationToken cancellationToken = default) =>
+        ResultOfAsync(RunAsync(image, options, cancellationToken), report);
+
+    private static async Task<ReconstructionResult> ResultOfAsync(IAsyncEnumerable<OptimisationProgress<ReconstructionResult>> run,
+        Action<OptimisationProgress<ReconstructionResult>>? report)
     {
         ReconstructionResult? result = null;
-        await foreach (var p in RunAsync(imagePath, options, cancellationToken))
+        await foreach (var p in run)
         {
             report?.Invoke(p);
             result = p.Result ?? result;

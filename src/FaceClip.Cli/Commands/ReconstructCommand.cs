@@ -66,7 +66,6 @@ public static class ReconstructCommand
         return command;
     }
 
-    /// <summary>Applies one <c>name=value</c> loss weight.</summary>
     /// <summary>The benches' fit options: the defaults, the full stage's iterations when given, then each
     /// <c>--weight name=value</c>.</summary>
     internal static ReconstructionOptions BenchOptions(int? iterations, IEnumerable<string> weights, CriticChoice critic = CriticChoice.Auto)
@@ -85,6 +84,7 @@ public static class ReconstructCommand
         return options;
     }
 
+    /// <summary>Applies one <c>name=value</c> loss weight.</summary>
     internal static void ApplyWeight(ReconstructionOptions options, string assignment)
     {
         var parts = assignment.Split('=', 2);

@@ -19,6 +19,7 @@ public static class FaceClipCommand
         root.Subcommands.Add(FacesCommand.Build(context));
         root.Subcommands.Add(TransferCommand.Build(context));
         root.Subcommands.Add(PromptsCommand.Build(context));
+        root.Subcommands.Add(SynthCommand.Build(context));
         root.Subcommands.Add(TrainCommand.Build(context));
         root.Subcommands.Add(TrainMapperCommand.Build(context));
         return root;

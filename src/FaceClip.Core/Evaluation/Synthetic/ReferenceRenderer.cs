@@ -98,6 +98,11 @@ public sealed class ReferenceRenderer
             DrawHead(canvas, geometry, face, camera, u, w, shade, skin);
         }
 
+        if (face.Occluders != SyntheticOccluders.None)
+        {
+            SyntheticOccluderPainter.Paint(canvas, face, Landmarks(u, w), new Random(unchecked(face.Seed * 17) + 3));
+        }
+
         using var supersampled = surface.Snapshot();
         var photo = Finish(supersampled, face, random);
         var (px, py) = Project(face, camera, 1);

@@ -83,4 +83,7 @@ public sealed record SyntheticFace
     public required double Noise { get; init; }
 
     public required int JpegQuality { get; init; }
+
+    /// <summary>What is held in front of the face (none in the benchmark's scene).</summary>
+    public SyntheticOccluders Occluders { get; init; }
 }

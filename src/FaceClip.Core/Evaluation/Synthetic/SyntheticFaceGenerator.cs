@@ -29,9 +29,13 @@ public sealed class SyntheticFaceGenerator
 
     private readonly FaceModelData _data;
     private readonly int _identityModes;
+    private readonly SyntheticScene _scene;
 
-    public SyntheticFaceGenerator(FaceModelData data, int identityModes)
+    /// <param name="scene">Framing and occluders (default: the benchmark's, <see cref="SyntheticScene.Benchmark"/>).</param>
+    public SyntheticFaceGenerator(FaceModelData data, int identityModes, SyntheticScene? scene = null)
     {
+        _scene = scene ?? SyntheticScene.Benchmark;
+        _scene.Validate();
         _data = data ?? throw new ArgumentNullException(nameof(data));
         if (identityModes < 1 || identityModes > data.IdentityCount)
         {
@@ -45,8 +49,18 @@ public sealed class SyntheticFaceGenerator
     public IReadOnlyList<SyntheticFace> Draw(int count, int seed)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(count);
+        return Stream(seed).Take(count).ToArray();
+    }
+
+    /// <summary>Faces 0, 1, 2, ... of <paramref name="seed"/>, drawn as they are read (the first N are
+    /// <see cref="Draw"/>'s N).</summary>
+    public IEnumerable<SyntheticFace> Stream(int seed)
+    {
         var random = new Random(seed);
-        return Enumerable.Range(0, count).Select(i => Draw(i, random)).ToArray();
+        for (var i = 0; ; i++)
+        {
+            yield return Draw(i, random);
+        }
     }
 
     private SyntheticFace Draw(int index, Random random)
@@ -58,18 +72,20 @@ public sealed class SyntheticFaceGenerator
         var pitch = Uniform(random, -20, 20);
         var roll = Uniform(random, -10, 10);
         var size = 448 + (32 * random.Next(0, 7));
+        size = _scene.ImageSize ?? size;
         var fieldOfView = Uniform(random, 25, 50) * Math.PI / 180;
         var focal = size / 2.0 / Math.Tan(fieldOfView / 2);
-        var position = Aim(yaw, pitch, roll, focal, size, Uniform(random, 0.30, 0.50), Uniform(random, -0.08, 0.08), Uniform(random, -0.08, 0.08));
+        var position = Aim(yaw, pitch, roll, focal, size, Uniform(random, _scene.FaceFraction.Min, _scene.FaceFraction.Max), Uniform(random, -0.08, 0.08), Uniform(random, -0.08, 0.08));
         var azimuth = Uniform(random, -60, 60) * Math.PI / 180;
         var elevation = Uniform(random, -10, 50) * Math.PI / 180;
         var light = new[] { Math.Sin(azimuth) * Math.Cos(elevation), Math.Sin(elevation), Math.Cos(azimuth) * Math.Cos(elevation) };
         var tint = Uniform(random, -0.08, 0.08);
         var skin = Jitter(SkinTones[random.Next(SkinTones.Length)], random, 0.03);
+        var seed = random.Next();
         return new SyntheticFace
         {
             Index = index,
-            Seed = random.Next(),
+            Seed = seed,
             Identity = identity,
             Expression = expression,
             ExpressionKind = kind,
@@ -92,7 +108,36 @@ public sealed class SyntheticFaceGenerator
             Blur = Uniform(random, 0, 1.2),
             Noise = Uniform(random, 0, 5),
             JpegQuality = random.Next(50, 96),
+            Occluders = DrawOccluders(seed),
         };
+    }
+
+    /// <summary>The occluders of a face, from its own seed (the shared sequence, and so every other face, is the
+    /// same with occluders as without).</summary>
+    private SyntheticOccluders DrawOccluders(int seed)
+    {
+        if (_scene.OccluderChance <= 0)
+        {
+            return SyntheticOccluders.None;
+        }
+
+        var random = new Random(unchecked(seed * 31) + 7);
+        if (random.NextDouble() >= _scene.OccluderChance)
+        {
+            return SyntheticOccluders.None;
+        }
+
+        SyntheticOccluders[] kinds = [SyntheticOccluders.Glasses, SyntheticOccluders.Hand, SyntheticOccluders.Hair];
+        var result = kinds[random.Next(kinds.Length)];
+        foreach (var kind in kinds)
+        {
+            if (random.NextDouble() < 0.2)
+            {
+                result |= kind;
+            }
+        }
+
+        return result;
     }
 
     /// <summary>Where to put the head (camera space) so that the mean face, rotated, is <paramref name="faceFraction"/>

@@ -26,30 +26,48 @@ public static class SyntheticBenchCommand
         var pictures = new Option<DirectoryInfo?>("--pictures") { Description = "Write each photo, a sheet of them and a sheet of the fits' overlays here." };
         var json = new Option<FileInfo?>("--json") { Description = "Write every figure per face as JSON." };
         var only = new Option<int[]>("--only") { Description = "Fit only these face indices (of the --faces drawn)." };
-        var command = new Command("synthetic", "3D error of the fit on synthetic faces with known geometry.") { faces, seed, iterations, weights, backgrounds, pictures, json, only };
+        var initialiser = CommonOptions.Initialiser();
+        var regressor = new Option<FileInfo?>("--regressor") { Description = "Start from this trained regressor instead of the installed one (implies --initialiser regressor unless given)." };
+        var command = new Command("synthetic", "3D error of the fit on synthetic faces with known geometry.") { faces, seed, iterations, weights, backgrounds, pictures, json, only, initialiser, regressor,
+        };
         command.SetAction((parse, ct) => RunAsync(context, parse.GetValue(faces), parse.GetValue(seed), parse.GetValue(iterations), parse.GetValue(weights) ?? [],
-            parse.GetValue(backgrounds), parse.GetValue(pictures), parse.GetValue(json), parse.GetValue(only) ?? [], ct));
+            parse.GetValue(backgrounds), parse.GetValue(pictures), parse.GetValue(json), parse.GetValue(only) ?? [],
+            parse.GetResult(initialiser) is { Implicit: false } || parse.GetValue(regressor) is null ? parse.GetValue(initialiser) : FitInitialiser.Regressor, parse.GetValue(regressor), ct));
         return command;
     }
 
     private static async Task<int> RunAsync(CliContext context, int count, int seed, int? iterations, string[] weights, DirectoryInfo? backgroundFolder,
-        DirectoryInfo? pictures, FileInfo? json, int[] only, CancellationToken ct)
+        DirectoryInfo? pictures, FileInfo? json, int[] only, FitInitialiser initialiser, FileInfo? regressor, CancellationToken ct)
     {
         if (count < 1)
         {
             throw new CliUserException("--faces must be at least 1.");
         }
 
-        ReconstructionOptions Options() => ReconstructCommand.BenchOptions(iterations, weights);
+        ReconstructionOptions Options()
+        {
+            var options = ReconstructCommand.BenchOptions(iterations, weights);
+            options.Initialiser = initialiser;
+            return options;
+        }
 
         Options().Validate();
         var compute = TorchRuntime.Configure(new ComputeOptions());
         using var reconstructor = Reconstructor.Load(context.Store, compute.Device);
+        if (regressor is not null)
+        {
+            if (!regressor.Exists)
+            {
+                throw new CliUserException($"Cannot read '{regressor.FullName}': no such file.");
+            }
+
+            reconstructor.LoadRegressor(regressor.FullName);
+        }
         var backgrounds = context.BenchPhotos(backgroundFolder).Select(SKBitmap.Decode).Where(b => b is not null).ToList();
         try
         {
             var bench = new SyntheticBenchmark(reconstructor, backgrounds);
-            context.Output.WriteLine($"device {compute.Description}; {count} faces, seed {seed}; errors in mm over {SyntheticBenchmark.EvaluationVertices(reconstructor.Model.Data).Length} face vertices after similarity alignment");
+            context.Output.WriteLine($"device {compute.Description}; {count} faces, seed {seed}; initialiser {initialiser.Name()}{(regressor is null ? "" : " " + regressor.Name)}; errors in mm over {SyntheticBenchmark.EvaluationVertices(reconstructor.Model.Data).Length} face vertices after similarity alignment");
             context.Output.WriteLine($"{"face",-5} {"expression",-30} {"yaw",5} {"pitch",5} {"fit",6} {"mean",6} {"lmk",6} {"expr",6} {"idcorr",6} {"NME",6} {"detNME",6} {"s",6}");
             var photographed = bench.Faces(count, seed).Where(f => only.Length == 0 || only.Contains(f.Index)).Select(f => (f, bench.Photograph(f))).ToList();
             if (pictures is not null)

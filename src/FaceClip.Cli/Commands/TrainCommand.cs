@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.Globalization;
+using FaceClip.Core.Evaluation.Synthetic;
 using FaceClip.Core.Optimisation;
 using FaceClip.Core.Reconstruction;
 using FaceClip.Core.Runtime;
@@ -14,7 +16,13 @@ public static class TrainCommand
 {
     public static Command Build(CliContext context)
     {
-        var images = new Option<DirectoryInfo>("--images") { Description = "Folder of face photos (every face of at least --min-face pixels is used).", Required = true };
+        var images = new Option<DirectoryInfo?>("--images") { Description = "Folder of face photos for the self-supervised batches (every face of at least --min-face pixels is used)." };
+        var synthetic = new Option<DirectoryInfo?>("--synthetic") { Description = "A corpus written by `faceclip synth`: supervised batches on its codes and landmarks first, then mixed into the self-supervised ones." };
+        var syntheticBatches = new Option<int>("--synthetic-batches") { Description = "Supervised batches on the synthetic corpus.", DefaultValueFactory = _ => 3000 };
+        var syntheticBatchSize = new Option<int>("--synthetic-batch-size") { Description = "Faces per supervised batch.", DefaultValueFactory = _ => 64 };
+        var syntheticLr = new Option<double>("--synthetic-lr") { Description = "Adam learning rate of the supervised batches (x0.3 every 1000).", DefaultValueFactory = _ => 1e-3 };
+        var syntheticWeight = new Option<double>("--synthetic-weight") { Description = "Weight of a synthetic batch's supervised loss in each self-supervised batch.", DefaultValueFactory = _ => 1 };
+        var syntheticLimit = new Option<int?>("--synthetic-limit") { Description = "Use only the corpus' first N faces." };
         var output = new Option<FileInfo?>("--out") { Description = "Weights to write (default: models/regressor.safetensors, which reconstruct then starts from)." };
         var batches = new Option<int>("--batches") { Description = "Training batches.", DefaultValueFactory = _ => 200 };
         var batchSize = new Option<int>("--batch-size") { Description = "Faces per batch.", DefaultValueFactory = _ => 16 };
@@ -33,7 +41,7 @@ public static class TrainCommand
         var weights = new Option<string[]>("--weight") { Description = "Override a loss weight, e.g. --weight landmarks=0.004." };
         var command = new Command("train", "Train the parameter regressor (the initialiser of reconstruct) on a folder of face photos.")
         {
-            images, output, batches, batchSize, lr, decayEvery, decay, cropSize, checkpointEvery, resume, noRefinement, width, noAugment, seed, minFace, device, weights,
+            images, synthetic, syntheticBatches, syntheticBatchSize, syntheticLr, syntheticWeight, syntheticLimit, output, batches, batchSize, lr, decayEvery, decay, cropSize, checkpointEvery, resume, noRefinement, width, noAugment, seed, minFace, device, weights,
         };
         command.SetAction((parse, ct) =>
         {
@@ -50,7 +58,16 @@ public static class TrainCommand
                 Seed = parse.GetValue(seed),
                 Augmentation = parse.GetValue(noAugment) ? FaceAugmentation.None : new FaceAugmentation(),
                 Network = new RegressorConfig { RefinementBranches = !parse.GetValue(noRefinement), Width = parse.GetValue(width) },
+                SyntheticBatches = parse.GetValue(syntheticBatches),
+                SyntheticBatchSize = parse.GetValue(syntheticBatchSize),
+                SyntheticLearningRate = parse.GetValue(syntheticLr),
+                SyntheticWeight = parse.GetValue(syntheticWeight),
             };
+            if (parse.GetValue(images) is null && parse.GetValue(synthetic) is null)
+            {
+                throw new CliUserException("Give --images (photos, self-supervised), --synthetic (a `faceclip synth` corpus, supervised), or both.");
+            }
+
             o.Losses.MinimumFaceSize = parse.GetValue(minFace);
             foreach (var w in parse.GetValue(weights) ?? [])
             {
@@ -66,59 +83,102 @@ public static class TrainCommand
                 throw new CliUserException(ex.Message);
             }
 
-            return RunAsync(context, parse.GetValue(images)!, parse.GetValue(output), o, parse.GetValue(device)!, ct);
+            return RunAsync(context, parse.GetValue(images), parse.GetValue(synthetic), parse.GetValue(syntheticLimit), parse.GetValue(output), o, parse.GetValue(device)!, ct);
         });
         return command;
     }
 
-    private static async Task<int> RunAsync(CliContext context, DirectoryInfo images, FileInfo? output, RegressorTrainingOptions o, string deviceName, CancellationToken ct)
+    private static async Task<int> RunAsync(CliContext context, DirectoryInfo? images, DirectoryInfo? synthetic, int? syntheticLimit, FileInfo? output, RegressorTrainingOptions o,
+        string deviceName, CancellationToken ct)
     {
-        if (!images.Exists)
+        IReadOnlyList<string> files = [];
+        if (images is not null)
         {
-            throw new CliUserException($"Cannot read '{images.FullName}': no such folder.");
+            if (!images.Exists)
+            {
+                throw new CliUserException($"Cannot read '{images.FullName}': no such folder.");
+            }
+
+            files = FaceCropDataset.ImagesIn(images.FullName);
+            if (files.Count == 0)
+            {
+                throw new CliUserException($"No photos (.jpg, .jpeg, .png, .webp, .bmp) in '{images.FullName}'.");
+            }
         }
 
-        var files = FaceCropDataset.ImagesIn(images.FullName);
-        if (files.Count == 0)
+        if (synthetic is not null && !synthetic.Exists)
         {
-            throw new CliUserException($"No photos (.jpg, .jpeg, .png, .webp, .bmp) in '{images.FullName}'.");
+            throw new CliUserException($"Cannot read '{synthetic.FullName}': no such folder.");
         }
 
         var compute = TorchRuntime.Configure(new ComputeOptions { Device = deviceName });
         var path = output?.FullName ?? Reconstructor.RegressorPath(context.Store);
         using var reconstructor = Reconstructor.Load(context.Store, compute.Device);
-        FaceCropDataset data;
+        var trainer = new RegressorTrainer(reconstructor);
+        ParameterRegressor? trained = null;
+        SyntheticTrainingSet? set = null;
         try
         {
-            data = FaceCropDataset.Build(reconstructor.Faces, files, o.Losses.CropSize, o.Losses.CropScale, o.Losses.MinimumFaceSize, context.Store.CacheDirectory);
-        }
-        catch (Exception ex) when (ex is ReconstructionException or FaceImageException)
-        {
-            throw new CliUserException(ex.Message);
-        }
-
-        using (data)
-        {
-            context.Output.WriteLine($"{data.Count} faces from {files.Count} photos{(data.FromCache ? " (cached crops)" : string.Empty)}; device {compute.Description}");
-            context.Output.WriteLine($"network: {(o.Network.RefinementBranches ? "trunk + depthwise-separable and transformer branches" : "trunk + head (no refinement branches)")}; " +
-                                     $"{o.Batches} batches of {o.BatchSize}, Adam lr {o.LearningRate:G3} x{o.Decay} every {o.DecayEvery}, crops {o.CropSize} px");
-            var trainer = new RegressorTrainer(reconstructor);
-            ParameterRegressor? trained = null;
-            IReadOnlyList<OptimisationProgress<ParameterRegressor>> history = [];
-            await context.Console.Progress()
-                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
-                .StartAsync(progress =>
-                {
-                    var task = progress.AddTask("training", maxValue: o.Batches);
-                    (trained, history) = trainer.Train(data, path, o, p =>
-                    {
-                        task.Description = $"batch {p.Iteration}/{p.StageIterations} loss {p.Losses["total"]:F4}";
-                        task.Value = p.Iteration;
-                    }, ct);
-                    return Task.CompletedTask;
-                });
-            using (trained)
+            if (synthetic is not null)
             {
+                trained = trainer.NewRegressor(o);
+                try
+                {
+                    var faces = Math.Min(syntheticLimit ?? int.MaxValue, SyntheticCorpus.Read(synthetic.FullName).Labels.Count);
+                    set = await Bar(context, "encoding the corpus", Math.Max(1, faces), report =>
+                        SyntheticTrainingSet.Build(reconstructor, trained, synthetic.FullName, o.Losses.CropSize, o.Losses.CropScale, o.Seed, syntheticLimit, new Progress<int>(report), ct));
+                }
+                catch (Exception ex) when (ex is InvalidDataException or FileNotFoundException or FaceImageException)
+                {
+                    throw new CliUserException(ex.Message);
+                }
+
+                context.Output.WriteLine($"{set.Count} synthetic faces from {synthetic.FullName}; {set.PointCount} supervised points each; device {compute.Description}");
+                context.Output.WriteLine($"supervised: {o.SyntheticBatches} batches of {o.SyntheticBatchSize}, Adam lr {o.SyntheticLearningRate:G3} x{o.SyntheticDecay} every {o.SyntheticDecayEvery}; {o.SyntheticHeldOut:P0} held out");
+                var syntheticPath = images is null ? path : Path.ChangeExtension(path, ".synthetic.safetensors");
+                var (_, history, before, after) = await Bar(context, "supervised", o.SyntheticBatches, report =>
+                    trainer.TrainSynthetic(trained, set, syntheticPath, o, p => report(p.Iteration), ct));
+                if (before.Count > 0)
+                {
+                    context.Output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"held-out faces: points {before["points"]:F2} -> {after["points"]:F2} % of the crop, vertices {before["vertices"]:F2} -> {after["vertices"]:F2} mm, " +
+                        $"shape {before["shape"]:F3} -> {after["shape"]:F3}, expression {before["expression"]:F4} -> {after["expression"]:F4} (before -> after training)"));
+                }
+
+                if (history.Count > 0)
+                {
+                    context.Output.WriteLine($"{history[^1].Elapsed.TotalSeconds:F1} s, {history[^1].Elapsed.TotalSeconds / history.Count:F3} s per batch");
+                }
+
+                trained.Save(syntheticPath, new Dictionary<string, string> { ["synthetic_batches"] = o.SyntheticBatches.ToString(CultureInfo.InvariantCulture), ["seed"] = o.Seed.ToString(CultureInfo.InvariantCulture) });
+                context.Output.WriteLine($"wrote {syntheticPath} (log {RegressorTrainer.LogPath(syntheticPath)})");
+                if (images is null)
+                {
+                    return 0;
+                }
+            }
+
+            FaceCropDataset data;
+            try
+            {
+                data = FaceCropDataset.Build(reconstructor.Faces, files, o.Losses.CropSize, o.Losses.CropScale, o.Losses.MinimumFaceSize, context.Store.CacheDirectory);
+            }
+            catch (Exception ex) when (ex is ReconstructionException or FaceImageException)
+            {
+                throw new CliUserException(ex.Message);
+            }
+
+            using (data)
+            {
+                context.Output.WriteLine($"{data.Count} faces from {files.Count} photos{(data.FromCache ? " (cached crops)" : string.Empty)}; device {compute.Description}");
+                context.Output.WriteLine($"network: {(o.Network.RefinementBranches ? "trunk + depthwise-separable and transformer branches" : "trunk + head (no refinement branches)")}; " +
+                                         $"{o.Batches} batches of {o.BatchSize}, Adam lr {o.LearningRate:G3} x{o.Decay} every {o.DecayEvery}, crops {o.CropSize} px" +
+                                         (set is not null && o.SyntheticWeight > 0 ? $"; each mixed with a synthetic batch (weight {o.SyntheticWeight:G3})" : ""));
+                var start = trained;
+                trained = null; // the trainer owns it now
+                var (regressor, history) = await Bar(context, "training", o.Batches, report =>
+                    trainer.Train(data, path, o, p => report(p.Iteration), ct, start, set));
+                trained = regressor;
                 if (history.Count > 0)
                 {
                     var first = history[0].Losses;
@@ -131,7 +191,27 @@ public static class TrainCommand
                 context.Output.WriteLine($"wrote {path} (log {RegressorTrainer.LogPath(path)})");
             }
         }
+        finally
+        {
+            trained?.Dispose();
+            set?.Dispose();
+        }
 
         return 0;
+    }
+
+    /// <summary>Runs <paramref name="work"/> under a progress bar of <paramref name="total"/> steps; it reports the step reached.</summary>
+    private static async Task<T> Bar<T>(CliContext context, string name, int total, Func<Action<int>, T> work)
+    {
+        T result = default!;
+        await context.Console.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+            .StartAsync(progress =>
+            {
+                var task = progress.AddTask(name, maxValue: total);
+                result = work(n => task.Value = n);
+                return Task.CompletedTask;
+            });
+        return result;
     }
 }

@@ -35,20 +35,18 @@ public sealed class RegressorTrainer
 
     /// <summary>Trains a regressor (new, or resumed from the checkpoint) on <paramref name="data"/> and writes it to
     /// <paramref name="output"/>. Returns the trained regressor (the caller owns it) and each batch's losses.</summary>
+    /// <param name="start">Continue from this regressor (trained on a synthetic corpus first) instead of new weights;
+    /// the trainer then owns it.</param>
+    /// <param name="synthetic">Mix: each batch also adds the supervised loss of a batch of this corpus (weight
+    /// <see cref="RegressorTrainingOptions.SyntheticWeight"/>).</param>
     public (ParameterRegressor Regressor, IReadOnlyList<OptimisationProgress<ParameterRegressor>> History) Train(FaceCropDataset data, string? output, RegressorTrainingOptions o,
-        Action<OptimisationProgress<ParameterRegressor>>? report = null, CancellationToken ct = default)
+        Action<OptimisationProgress<ParameterRegressor>>? report = null, CancellationToken ct = default, ParameterRegressor? start = null, SyntheticTrainingSet? synthetic = null)
     {
         ArgumentNullException.ThrowIfNull(data);
         o.Validate();
         var model = _reconstructor.Model;
         var device = model.Device;
-        ParameterRegressor regressor;
-        using (var generator = new Generator((ulong)o.Seed))
-        {
-            regressor = new ParameterRegressor(_reconstructor.Faces.RecognitionNet, model.Layout, o.Network, generator); // reproducible initial weights
-        }
-
-        regressor.to(device);
+        var regressor = start ?? NewRegressor(o);
         var first = 1;
         var checkpoint = output is null ? null : CheckpointPath(output);
         if (o.Resume && checkpoint is not null && File.Exists(checkpoint))
@@ -57,7 +55,7 @@ public sealed class RegressorTrainer
             regressor = ParameterRegressor.Load(checkpoint, _reconstructor.Faces.RecognitionNet, model.Layout, out var meta, device);
             first = int.Parse(meta["batch"], CultureInfo.InvariantCulture) + 1;
         }
-        else
+        else if (start is null)
         {
             regressor.SetTranslationBase(TypicalTranslation(data, o.CropSize));
         }
@@ -83,7 +81,16 @@ public sealed class RegressorTrainer
             var batch = first + step - 1;
             loop.SetLearningRate(Rate(o, batch));
             var (photo, landmarks) = Sample(data, o, random, device);
-            return Loss(regressor, loss, photo, landmarks);
+            var real = Loss(regressor, loss, photo, landmarks);
+            if (synthetic is null || o.SyntheticWeight == 0)
+            {
+                return real;
+            }
+
+            using var ids = SyntheticBatch(synthetic, o, random, device);
+            var supervised = synthetic.Loss(regressor.Layout.Split(regressor.Predict(synthetic.Features.index_select(0, ids))), ids);
+            var terms = new Dictionary<string, Tensor>(real.Terms) { ["synthetic"] = supervised.Total * o.SyntheticWeight };
+            return new ReconstructionTerms(real.Total + terms["synthetic"], terms, real.Composite);
         }, (step, terms, _) =>
         {
             var batch = first + step - 1;
@@ -120,6 +127,127 @@ public sealed class RegressorTrainer
         }
 
         return (regressor, history);
+    }
+
+    /// <summary>A new regressor with the reproducible initial weights of <paramref name="o"/>'s seed, on the model's device.</summary>
+    public ParameterRegressor NewRegressor(RegressorTrainingOptions o)
+    {
+        ArgumentNullException.ThrowIfNull(o);
+        ParameterRegressor regressor;
+        using (var generator = new Generator((ulong)o.Seed))
+        {
+            regressor = new ParameterRegressor(_reconstructor.Faces.RecognitionNet, _reconstructor.Model.Layout, o.Network, generator);
+        }
+
+        regressor.to(_reconstructor.Model.Device);
+        return regressor;
+    }
+
+    /// <summary>
+    /// Supervised training on a synthetic corpus (<see cref="SyntheticTrainingSet"/>): batches drawn from all but the
+    /// held-out faces (the last <see cref="RegressorTrainingOptions.SyntheticHeldOut"/> of them), Adam with a step decay,
+    /// the same CSV log and checkpoints as <see cref="Train"/>. Returns the regressor (the caller owns it), each batch's
+    /// losses, and the held-out faces' losses before and after training.
+    /// </summary>
+    public (ParameterRegressor Regressor, IReadOnlyList<OptimisationProgress<ParameterRegressor>> History, Dictionary<string, double> Before, Dictionary<string, double> After)
+        TrainSynthetic(ParameterRegressor regressor, SyntheticTrainingSet set, string? output, RegressorTrainingOptions o, Action<OptimisationProgress<ParameterRegressor>>? report = null,
+            CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(regressor);
+        ArgumentNullException.ThrowIfNull(set);
+        o.Validate();
+        var device = _reconstructor.Model.Device;
+        var heldOut = (int)Math.Round(set.Count * o.SyntheticHeldOut);
+        var training = set.Count - heldOut;
+        if (training < 1)
+        {
+            throw new ArgumentException($"The corpus' {set.Count} faces leave none to train on after holding out {heldOut}.");
+        }
+
+        regressor.SetTranslationBase(set.TypicalTranslation(_reconstructor));
+        using var heldIds = heldOut > 0 ? arange(training, set.Count, dtype: ScalarType.Int64, device: device) : null;
+        var before = heldIds is null ? new Dictionary<string, double>() : Evaluate(regressor, set, heldIds);
+        using var optimizer = optim.Adam(regressor.parameters().ToList(), o.SyntheticLearningRate);
+        var random = new Random(o.Seed);
+        var history = new List<OptimisationProgress<ParameterRegressor>>();
+        var clock = Stopwatch.StartNew();
+        var log = output is null ? null : LogPath(output);
+        string[] columns = ["points", "vertices", "shape", "expression", "total"];
+        if (log is not null)
+        {
+            File.WriteAllText(log, "batch,learning_rate," + string.Join(',', columns) + ",seconds\n");
+        }
+
+        double Rate(int batch) => o.SyntheticLearningRate * Math.Pow(o.SyntheticDecay, (batch - 1) / o.SyntheticDecayEvery);
+        regressor.train();
+        var loop = new OptimisationLoop(optimizer);
+        loop.Run(o.SyntheticBatches, batch =>
+        {
+            loop.SetLearningRate(Rate(batch));
+            using var ids = tensor(Enumerable.Range(0, o.SyntheticBatchSize).Select(_ => (long)random.Next(training)).ToArray(), device: device);
+            return set.Loss(regressor.Layout.Split(regressor.Predict(set.Features.index_select(0, ids))), ids);
+        }, (batch, terms, _) =>
+        {
+            var values = terms.Values();
+            var progress = new OptimisationProgress<ParameterRegressor>
+            {
+                Stage = OptimisationStage.RegressorTraining,
+                Iteration = batch,
+                StageIterations = o.SyntheticBatches,
+                Fraction = batch / (double)o.SyntheticBatches,
+                Elapsed = clock.Elapsed,
+                Losses = values,
+                LearningRate = Rate(batch),
+                SkippedSteps = loop.SkippedSteps,
+            };
+            history.Add(progress);
+            report?.Invoke(progress);
+            if (log is not null)
+            {
+                File.AppendAllText(log, string.Create(CultureInfo.InvariantCulture,
+                    $"{batch},{Rate(batch):G6},{string.Join(',', columns.Select(t => values[t].ToString("G6", CultureInfo.InvariantCulture)))},{clock.Elapsed.TotalSeconds:F2}\n"));
+            }
+
+            if (output is not null && o.CheckpointEvery > 0 && batch % (o.CheckpointEvery * 20) == 0)
+            {
+                regressor.Save(CheckpointPath(output), Metadata(batch, o));
+            }
+        }, ct);
+
+        regressor.eval();
+        var after = heldIds is null ? new Dictionary<string, double>() : Evaluate(regressor, set, heldIds);
+        return (regressor, history, before, after);
+    }
+
+    /// <summary>The supervised losses of faces <paramref name="ids"/> (no gradient, evaluation mode), in chunks.</summary>
+    public static Dictionary<string, double> Evaluate(ParameterRegressor regressor, SyntheticTrainingSet set, Tensor ids, int chunk = 256)
+    {
+        ArgumentNullException.ThrowIfNull(regressor);
+        ArgumentNullException.ThrowIfNull(set);
+        ArgumentNullException.ThrowIfNull(ids);
+        using var noGrad = no_grad();
+        regressor.eval();
+        var count = ids.shape[0];
+        var sums = new Dictionary<string, double>();
+        for (long start = 0; start < count; start += chunk)
+        {
+            using var scope = NewDisposeScope();
+            var part = ids.narrow(0, start, Math.Min(chunk, count - start));
+            var n = part.shape[0];
+            foreach (var (name, value) in set.Loss(regressor.Layout.Split(regressor.Predict(set.Features.index_select(0, part))), part).Values())
+            {
+                sums[name] = sums.GetValueOrDefault(name) + (value * n);
+            }
+        }
+
+        return sums.ToDictionary(kv => kv.Key, kv => kv.Value / count);
+    }
+
+    /// <summary>A batch of the synthetic faces trained on (not the held-out ones).</summary>
+    private static Tensor SyntheticBatch(SyntheticTrainingSet set, RegressorTrainingOptions o, Random random, Device device)
+    {
+        var training = Math.Max(1, set.Count - (int)Math.Round(set.Count * o.SyntheticHeldOut));
+        return tensor(Enumerable.Range(0, o.BatchSize).Select(_ => (long)random.Next(training)).ToArray(), device: device);
     }
 
     /// <summary>The step-decayed learning rate of a batch (from 1).</summary>

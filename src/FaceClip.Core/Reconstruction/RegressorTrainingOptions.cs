@@ -34,8 +34,35 @@ public sealed class RegressorTrainingOptions
     /// <summary>Loss weights (and crop framing): the fitter's.</summary>
     public ReconstructionOptions Losses { get; set; } = new();
 
+    /// <summary>Supervised batches on a synthetic corpus (<see cref="SyntheticTrainingSet"/>), before any
+    /// self-supervised ones.</summary>
+    public int SyntheticBatches { get; set; } = 3000;
+
+    public int SyntheticBatchSize { get; set; } = 64;
+
+    /// <summary>Adam's learning rate on the synthetic corpus, multiplied by <see cref="SyntheticDecay"/> every
+    /// <see cref="SyntheticDecayEvery"/> batches.</summary>
+    public double SyntheticLearningRate { get; set; } = 1e-3;
+
+    public int SyntheticDecayEvery { get; set; } = 1000;
+
+    public double SyntheticDecay { get; set; } = 0.3;
+
+    /// <summary>Share of the synthetic corpus held out of training and reported on.</summary>
+    public double SyntheticHeldOut { get; set; } = 0.1;
+
+    /// <summary>In the self-supervised batches that follow, the weight of a synthetic batch's supervised loss added to
+    /// each real batch's (the two mixed; 0: real photos only).</summary>
+    public double SyntheticWeight { get; set; } = 1;
+
     public void Validate()
     {
+        if (SyntheticBatches < 0 || SyntheticBatchSize < 1 || SyntheticLearningRate <= 0 || SyntheticDecayEvery < 1 || SyntheticDecay is <= 0 or > 1
+            || SyntheticHeldOut is < 0 or >= 1 || SyntheticWeight < 0)
+        {
+            throw new ArgumentException("Synthetic batches must be 0 or more, their size, learning rate and decay interval positive, decay in (0, 1], the held-out share in [0, 1), the mix weight 0 or more.");
+        }
+
         if (Batches < 1 || BatchSize < 1 || LearningRate <= 0 || DecayEvery < 1 || Decay is <= 0 or > 1 || CropSize is < 64 or > 1024 || CheckpointEvery < 0)
         {
             throw new ArgumentException("Batches, batch size, learning rate and decay interval must be positive, decay in (0, 1], crop size 64..1024.");

@@ -19,7 +19,7 @@ namespace FaceClip.Core.Reconstruction;
 /// </summary>
 public sealed class RegressorTrainer
 {
-    private static readonly string[] Terms = ["photo", "landmarks", "identity", "consistency", "regularization", "lighting", "total"];
+    private static readonly string[] Terms = ["photo", "landmarks", "identity", "consistency", "regularization", "lighting", "synthetic", "total"];
     private readonly Reconstructor _reconstructor;
 
     public RegressorTrainer(Reconstructor reconstructor)

@@ -42,6 +42,47 @@ public sealed class TrainCommandTests
     }
 
     [Fact]
+    public async Task TrainsOnASyntheticCorpusThenMixesItWithPhotos()
+    {
+        var folder = Directory.CreateTempSubdirectory("faceclip-train-synthetic-").FullName;
+        try
+        {
+            var corpus = Path.Combine(folder, "corpus");
+            var (code, output, err) = await Run("synth", "--out", corpus, "--count", "10", "--size", "128", "--supersampling", "1");
+            Assert.True(code == 0, err + output);
+            var weights = Path.Combine(folder, "r.safetensors");
+            (code, output, err) = await Run("train", "--synthetic", corpus, "--out", weights, "--synthetic-batches", "30", "--synthetic-batch-size", "8", "--device", "cpu");
+            Assert.True(code == 0, err + output);
+            Assert.Contains("10 synthetic faces", output, StringComparison.Ordinal);
+            // The held-out faces' reprojection error, before and after: training on 9 faces moves it.
+            var line = output.Split('\n').Single(l => l.StartsWith("held-out faces: points ", StringComparison.Ordinal));
+            var figures = line["held-out faces: points ".Length..].Split(' ');
+            Assert.NotEqual(figures[0], figures[2]);
+            Assert.Equal(31, File.ReadAllLines(RegressorTrainer.LogPath(weights)).Length);
+            Assert.True(File.Exists(weights));
+
+            // With photos too: supervised first (its own file), then self-supervised batches each mixed with a synthetic one.
+            var photos = Directory.CreateDirectory(Path.Combine(folder, "photos")).FullName;
+            File.Copy(Sample(2), Path.Combine(photos, "face.jpg"));
+            var mixed = Path.Combine(folder, "m.safetensors");
+            (code, output, err) = await Run("train", "--synthetic", corpus, "--images", photos, "--out", mixed, "--synthetic-batches", "5", "--synthetic-batch-size", "4",
+                "--batches", "2", "--batch-size", "1", "--crop-size", "64", "--device", "cpu");
+            Assert.True(code == 0, err + output);
+            Assert.Contains("each mixed with a synthetic batch", output, StringComparison.Ordinal);
+            Assert.True(File.Exists(Path.Combine(folder, "m.synthetic.safetensors")));
+            var log = File.ReadAllLines(RegressorTrainer.LogPath(mixed));
+            Assert.Equal(3, log.Length);
+            var column = Array.IndexOf(log[0].Split(','), "synthetic");
+            Assert.True(column > 0, log[0]);
+            Assert.True(double.Parse(log[1].Split(',')[column], System.Globalization.CultureInfo.InvariantCulture) > 0, log[1]);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task BadFoldersAndOptionsAreUserErrors()
     {
         var empty = Directory.CreateTempSubdirectory("faceclip-train-empty-").FullName;
@@ -56,6 +97,12 @@ public sealed class TrainCommandTests
             var (zero, _, zeroErr) = await Run("train", "--images", empty, "--batches", "0");
             Assert.Equal(FaceClipCommand.UserError, zero);
             Assert.StartsWith("error: ", zeroErr, StringComparison.Ordinal);
+            var (neither, _, neitherErr) = await Run("train", "--out", Path.Combine(empty, "r.safetensors"));
+            Assert.Equal(FaceClipCommand.UserError, neither);
+            Assert.Contains("--synthetic", neitherErr, StringComparison.Ordinal);
+            var (notCorpus, _, notCorpusErr) = await Run("train", "--synthetic", empty, "--out", Path.Combine(empty, "r.safetensors"));
+            Assert.Equal(FaceClipCommand.UserError, notCorpus);
+            Assert.Contains("faceclip synth", notCorpusErr, StringComparison.Ordinal);
         }
         finally
         {

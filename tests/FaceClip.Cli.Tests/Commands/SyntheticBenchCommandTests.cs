@@ -35,6 +35,34 @@ public sealed class SyntheticBenchCommandTests
     }
 
     [Fact]
+    public async Task TheBenchStartsFromAGivenRegressorAndRefusesAMissingOne()
+    {
+        var folder = Directory.CreateTempSubdirectory("faceclip-cli-synthetic-regressor-").FullName;
+        try
+        {
+            var corpus = Path.Combine(folder, "corpus");
+            var weights = Path.Combine(folder, "r.safetensors");
+            var (code, output, error) = await CliTestEnvironment.RunAsync("synth", "--out", corpus, "--count", "4", "--size", "128", "--supersampling", "1");
+            Assert.True(code == 0, error + output);
+            (code, output, error) = await CliTestEnvironment.RunAsync("train", "--synthetic", corpus, "--out", weights, "--synthetic-batches", "3", "--synthetic-batch-size", "2");
+            Assert.True(code == 0, error + output);
+            (code, output, error) = await CliTestEnvironment.RunAsync("bench", "synthetic", "--faces", "1", "--seed", "1", "--regressor", weights,
+                "--iterations", "0", "--weight", "pose-iterations=0", "--weight", "shape-iterations=0");
+            Assert.True(code == 0, error + output);
+            Assert.Contains("initialiser regressor r.safetensors", output, StringComparison.Ordinal);
+            Assert.Contains("fitted 1 of 1", output, StringComparison.Ordinal);
+
+            (code, _, error) = await CliTestEnvironment.RunAsync("bench", "synthetic", "--faces", "1", "--regressor", Path.Combine(folder, "none.safetensors"));
+            Assert.Equal(2, code);
+            Assert.Contains("no such file", error, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task NoFacesIsAClearError()
     {
         var (code, _, error) = await CliTestEnvironment.RunAsync("bench", "synthetic", "--faces", "0");

@@ -88,32 +88,15 @@ public sealed class RegressorTrainer
             }
 
             using var ids = SyntheticBatch(synthetic, o, random, device);
-            var supervised = synthetic.Loss(regressor.Layout.Split(regressor.Predict(synthetic.Features.index_select(0, ids))), ids);
+            var supervised = synthetic.Loss(regressor, ids);
             var terms = new Dictionary<string, Tensor>(real.Terms) { ["synthetic"] = supervised.Total * o.SyntheticWeight };
             return new ReconstructionTerms(real.Total + terms["synthetic"], terms, real.Composite);
         }, (step, terms, _) =>
         {
             var batch = first + step - 1;
-            var values = terms.Values();
-            var progress = new OptimisationProgress<ParameterRegressor>
-            {
-                Stage = OptimisationStage.RegressorTraining,
-                Iteration = batch,
-                StageIterations = o.Batches,
-                Fraction = batch / (double)o.Batches,
-                Elapsed = clock.Elapsed,
-                Losses = values,
-                LearningRate = Rate(o, batch),
-                SkippedSteps = loop.SkippedSteps,
-            };
+            var progress = Record(batch, o.Batches, terms.Values(), Rate(o, batch), clock.Elapsed, loop.SkippedSteps, log, Terms);
             history.Add(progress);
             report?.Invoke(progress);
-            if (log is not null)
-            {
-                File.AppendAllText(log, string.Create(CultureInfo.InvariantCulture,
-                    $"{batch},{Rate(o, batch):G6},{string.Join(',', Terms.Select(t => values.TryGetValue(t, out var v) ? v.ToString("G6", CultureInfo.InvariantCulture) : ""))},{clock.Elapsed.TotalSeconds:F2}\n"));
-            }
-
             if (checkpoint is not null && ((o.CheckpointEvery > 0 && batch % o.CheckpointEvery == 0) || batch == o.Batches))
             {
                 regressor.Save(checkpoint, Metadata(batch, o));
@@ -185,29 +168,12 @@ public sealed class RegressorTrainer
         {
             loop.SetLearningRate(Rate(batch));
             using var ids = tensor(Enumerable.Range(0, o.SyntheticBatchSize).Select(_ => (long)random.Next(training)).ToArray(), device: device);
-            return set.Loss(regressor.Layout.Split(regressor.Predict(set.Features.index_select(0, ids))), ids);
+            return set.Loss(regressor, ids);
         }, (batch, terms, _) =>
         {
-            var values = terms.Values();
-            var progress = new OptimisationProgress<ParameterRegressor>
-            {
-                Stage = OptimisationStage.RegressorTraining,
-                Iteration = batch,
-                StageIterations = o.SyntheticBatches,
-                Fraction = batch / (double)o.SyntheticBatches,
-                Elapsed = clock.Elapsed,
-                Losses = values,
-                LearningRate = Rate(batch),
-                SkippedSteps = loop.SkippedSteps,
-            };
+            var progress = Record(batch, o.SyntheticBatches, terms.Values(), Rate(batch), clock.Elapsed, loop.SkippedSteps, log, columns);
             history.Add(progress);
             report?.Invoke(progress);
-            if (log is not null)
-            {
-                File.AppendAllText(log, string.Create(CultureInfo.InvariantCulture,
-                    $"{batch},{Rate(batch):G6},{string.Join(',', columns.Select(t => values[t].ToString("G6", CultureInfo.InvariantCulture)))},{clock.Elapsed.TotalSeconds:F2}\n"));
-            }
-
             if (output is not null && o.CheckpointEvery > 0 && batch % (o.CheckpointEvery * 20) == 0)
             {
                 regressor.Save(CheckpointPath(output), Metadata(batch, o));
@@ -217,6 +183,30 @@ public sealed class RegressorTrainer
         regressor.eval();
         var after = heldIds is null ? new Dictionary<string, double>() : Evaluate(regressor, set, heldIds);
         return (regressor, history, before, after);
+    }
+
+    /// <summary>One batch's progress, appended to the CSV log when there is one (the columns in order; a missing
+    /// one is left empty).</summary>
+    private static OptimisationProgress<ParameterRegressor> Record(int batch, int batches, Dictionary<string, double> values, double rate, TimeSpan elapsed, int skipped,
+        string? log, string[] columns)
+    {
+        if (log is not null)
+        {
+            File.AppendAllText(log, string.Create(CultureInfo.InvariantCulture,
+                $"{batch},{rate:G6},{string.Join(',', columns.Select(t => values.TryGetValue(t, out var v) ? v.ToString("G6", CultureInfo.InvariantCulture) : ""))},{elapsed.TotalSeconds:F2}\n"));
+        }
+
+        return new OptimisationProgress<ParameterRegressor>
+        {
+            Stage = OptimisationStage.RegressorTraining,
+            Iteration = batch,
+            StageIterations = batches,
+            Fraction = batch / (double)batches,
+            Elapsed = elapsed,
+            Losses = values,
+            LearningRate = rate,
+            SkippedSteps = skipped,
+        };
     }
 
     /// <summary>The supervised losses of faces <paramref name="ids"/> (no gradient, evaluation mode), in chunks.</summary>
@@ -234,7 +224,7 @@ public sealed class RegressorTrainer
             using var scope = NewDisposeScope();
             var part = ids.narrow(0, start, Math.Min(chunk, count - start));
             var n = part.shape[0];
-            foreach (var (name, value) in set.Loss(regressor.Layout.Split(regressor.Predict(set.Features.index_select(0, part))), part).Values())
+            foreach (var (name, value) in set.Loss(regressor, part).Values())
             {
                 sums[name] = sums.GetValueOrDefault(name) + (value * n);
             }

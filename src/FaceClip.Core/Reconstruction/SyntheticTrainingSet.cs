@@ -127,6 +127,13 @@ public sealed class SyntheticTrainingSet : IDisposable
             vertices, model, cropSize);
     }
 
+    /// <summary>The supervised loss of <paramref name="regressor"/>'s prediction for faces <paramref name="indices"/>.</summary>
+    public ReconstructionTerms Loss(ParameterRegressor regressor, Tensor indices)
+    {
+        ArgumentNullException.ThrowIfNull(regressor);
+        return Loss(regressor.Layout.Split(regressor.Predict(Features.index_select(0, indices))), indices);
+    }
+
     /// <summary>The supervised loss of codes predicted for faces <paramref name="indices"/>: "points" (mean
     /// reprojection error of the supervised vertices, % of the crop's side), "vertices" (mean 3D error of the unposed
     /// supervised vertices, mm), "shape" and "expression" (mean squared code errors); the total is their sum with the

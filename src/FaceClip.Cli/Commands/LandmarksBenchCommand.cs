@@ -20,17 +20,19 @@ public static class LandmarksBenchCommand
         var critic = CommonOptions.Critic();
         var only = new Option<string?>("--only") { Description = "Only images whose path contains this text." };
         var weights = new Option<string[]>("--weight") { Description = "Override a fit option, e.g. --weight reg=1e-4 (as faceclip reconstruct and bench synthetic take it)." };
+        var initialiser = CommonOptions.Initialiser();
+        var regressor = CommonOptions.Regressor();
         var command = new Command("landmarks", "NME of the detector's and the fit's 68 landmarks against people's annotations, per source and overall.")
         {
-            set, sheet, noFit, iterations, critic, only, weights,
+            set, sheet, noFit, iterations, critic, only, weights, initialiser, regressor,
         };
         command.SetAction((parse, ct) => RunAsync(context, parse.GetValue(set), parse.GetValue(sheet), parse.GetValue(noFit), parse.GetValue(iterations),
-            parse.GetValue(critic), parse.GetValue(only), parse.GetValue(weights) ?? [], ct));
+            parse.GetValue(critic), parse.GetValue(only), parse.GetValue(weights) ?? [], CommonOptions.StartFrom(parse, initialiser, regressor), parse.GetValue(regressor), ct));
         return command;
     }
 
     private static async Task<int> RunAsync(CliContext context, string? setPath, FileInfo? sheet, bool noFit, int? iterations, CriticChoice critic, string? only,
-        string[] weights, CancellationToken ct)
+        string[] weights, FitInitialiser initialiser, FileInfo? regressor, CancellationToken ct)
     {
         if (noFit && weights.Length > 0)
         {
@@ -51,12 +53,17 @@ public static class LandmarksBenchCommand
         }
 
         var fit = noFit ? null : ReconstructCommand.BenchOptions(iterations, weights, critic);
+        if (fit is not null)
+        {
+            fit.Initialiser = initialiser;
+        }
 
         var compute = TorchRuntime.Configure(new ComputeOptions());
         using var reconstructor = Reconstructor.Load(context.Store, compute.Device);
+        CommonOptions.LoadRegressor(reconstructor, regressor);
         var o = context.Output;
         o.WriteLine($"device {compute.Description}; set {set.Folder}: {set.Images.Count} images, {set.FaceCount} faces; " +
-                    (fit is null ? "detector only" : $"fit with the product's defaults{(weights.Length == 0 ? "" : $" but {string.Join(", ", weights)}")} (critic {critic.ToString().ToLowerInvariant()}, full stage {fit.Iterations} iterations)"));
+                    (fit is null ? "detector only" : $"fit with the product's defaults{(weights.Length == 0 ? "" : $" but {string.Join(", ", weights)}")} (critic {critic.ToString().ToLowerInvariant()}, full stage {fit.Iterations} iterations, initialiser {initialiser.Name()}{(regressor is null ? "" : " " + regressor.Name)})"));
         o.WriteLine("NME: mean point distance over the annotation's outer-eye-corner distance (eyes) and over the square root of its landmark box area (box)");
         o.WriteLine($"{"face",-44} {"det eyes",9} {"det box",8} {"fit eyes",9} {"fit box",8} {"seconds",8}");
         var results = new List<LandmarkFaceResult>();

@@ -27,12 +27,12 @@ public static class SyntheticBenchCommand
         var json = new Option<FileInfo?>("--json") { Description = "Write every figure per face as JSON." };
         var only = new Option<int[]>("--only") { Description = "Fit only these face indices (of the --faces drawn)." };
         var initialiser = CommonOptions.Initialiser();
-        var regressor = new Option<FileInfo?>("--regressor") { Description = "Start from this trained regressor instead of the installed one (implies --initialiser regressor unless given)." };
+        var regressor = CommonOptions.Regressor();
         var command = new Command("synthetic", "3D error of the fit on synthetic faces with known geometry.") { faces, seed, iterations, weights, backgrounds, pictures, json, only, initialiser, regressor,
         };
         command.SetAction((parse, ct) => RunAsync(context, parse.GetValue(faces), parse.GetValue(seed), parse.GetValue(iterations), parse.GetValue(weights) ?? [],
             parse.GetValue(backgrounds), parse.GetValue(pictures), parse.GetValue(json), parse.GetValue(only) ?? [],
-            parse.GetResult(initialiser) is { Implicit: false } || parse.GetValue(regressor) is null ? parse.GetValue(initialiser) : FitInitialiser.Regressor, parse.GetValue(regressor), ct));
+            CommonOptions.StartFrom(parse, initialiser, regressor), parse.GetValue(regressor), ct));
         return command;
     }
 
@@ -54,15 +54,7 @@ public static class SyntheticBenchCommand
         Options().Validate();
         var compute = TorchRuntime.Configure(new ComputeOptions());
         using var reconstructor = Reconstructor.Load(context.Store, compute.Device);
-        if (regressor is not null)
-        {
-            if (!regressor.Exists)
-            {
-                throw new CliUserException($"Cannot read '{regressor.FullName}': no such file.");
-            }
-
-            reconstructor.LoadRegressor(regressor.FullName);
-        }
+        CommonOptions.LoadRegressor(reconstructor, regressor);
         var backgrounds = context.BenchPhotos(backgroundFolder).Select(SKBitmap.Decode).Where(b => b is not null).ToList();
         try
         {

@@ -40,6 +40,14 @@ public sealed class LandmarksBenchCommandTests
             Assert.Contains("not found: 1 of 1", output);
             Assert.Contains("no face detected in the image", output);
             Assert.True(File.Exists(sheet));
+
+            // The fit's start is chosen as in bench synthetic: an initialiser, or a regressor's weights (which must exist).
+            (code, output, err) = await Run("bench", "landmarks", "--set", folder.FullName, "--initialiser", "landmarks", "--iterations", "0");
+            Assert.True(code == 0, err + output);
+            Assert.Contains("initialiser landmarks)", output);
+            (code, _, err) = await Run("bench", "landmarks", "--set", folder.FullName, "--regressor", Path.Combine(folder.FullName, "none.safetensors"));
+            Assert.Equal(2, code);
+            Assert.Contains("no such file", err);
         }
         finally
         {

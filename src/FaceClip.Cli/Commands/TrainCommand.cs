@@ -125,7 +125,7 @@ public static class TrainCommand
                 try
                 {
                     var faces = Math.Min(syntheticLimit ?? int.MaxValue, SyntheticCorpus.Read(synthetic.FullName).Labels.Count);
-                    set = await Bar(context, "encoding the corpus", Math.Max(1, faces), report =>
+                    set = await Bar<SyntheticTrainingSet, int>(context, "encoding the corpus", Math.Max(1, faces), (task, n) => task.Value = n, report =>
                         SyntheticTrainingSet.Build(reconstructor, trained, synthetic.FullName, o.Losses.CropSize, o.Losses.CropScale, o.Seed, syntheticLimit, new Progress<int>(report), ct));
                 }
                 catch (Exception ex) when (ex is InvalidDataException or FileNotFoundException or FaceImageException)
@@ -136,8 +136,8 @@ public static class TrainCommand
                 context.Output.WriteLine($"{set.Count} synthetic faces from {synthetic.FullName}; {set.PointCount} supervised points each; device {compute.Description}");
                 context.Output.WriteLine($"supervised: {o.SyntheticBatches} batches of {o.SyntheticBatchSize}, Adam lr {o.SyntheticLearningRate:G3} x{o.SyntheticDecay} every {o.SyntheticDecayEvery}; {o.SyntheticHeldOut:P0} held out");
                 var syntheticPath = images is null ? path : Path.ChangeExtension(path, ".synthetic.safetensors");
-                var (_, history, before, after) = await Bar(context, "supervised", o.SyntheticBatches, report =>
-                    trainer.TrainSynthetic(trained, set, syntheticPath, o, p => report(p.Iteration), ct));
+                var (_, history, before, after) = await Bar(context, "supervised", o.SyntheticBatches, BatchProgress, report =>
+                    trainer.TrainSynthetic(trained, set, syntheticPath, o, report, ct));
                 if (before.Count > 0)
                 {
                     context.Output.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -176,8 +176,8 @@ public static class TrainCommand
                                          (set is not null && o.SyntheticWeight > 0 ? $"; each mixed with a synthetic batch (weight {o.SyntheticWeight:G3})" : ""));
                 var start = trained;
                 trained = null; // the trainer owns it now
-                var (regressor, history) = await Bar(context, "training", o.Batches, report =>
-                    trainer.Train(data, path, o, p => report(p.Iteration), ct, start, set));
+                var (regressor, history) = await Bar(context, "training", o.Batches, BatchProgress, report =>
+                    trainer.Train(data, path, o, report, ct, start, set));
                 trained = regressor;
                 if (history.Count > 0)
                 {
@@ -200,8 +200,9 @@ public static class TrainCommand
         return 0;
     }
 
-    /// <summary>Runs <paramref name="work"/> under a progress bar of <paramref name="total"/> steps; it reports the step reached.</summary>
-    private static async Task<T> Bar<T>(CliContext context, string name, int total, Func<Action<int>, T> work)
+    /// <summary>Runs <paramref name="work"/> under a progress bar of <paramref name="total"/> steps; each report it
+    /// makes moves the bar through <paramref name="show"/>.</summary>
+    private static async Task<T> Bar<T, TReport>(CliContext context, string name, int total, Action<ProgressTask, TReport> show, Func<Action<TReport>, T> work)
     {
         T result = default!;
         await context.Console.Progress()
@@ -209,9 +210,16 @@ public static class TrainCommand
             .StartAsync(progress =>
             {
                 var task = progress.AddTask(name, maxValue: total);
-                result = work(n => task.Value = n);
+                result = work(r => show(task, r));
                 return Task.CompletedTask;
             });
         return result;
     }
+
+    /// <summary>A training batch on the bar: its number and loss.</summary>
+    private static readonly Action<ProgressTask, OptimisationProgress<ParameterRegressor>> BatchProgress = (task, p) =>
+    {
+        task.Description = $"batch {p.Iteration}/{p.StageIterations} loss {p.Losses["total"]:F4}";
+        task.Value = p.Iteration;
+    };
 }

@@ -140,8 +140,8 @@ public sealed class RegressorTrainer
         ArgumentNullException.ThrowIfNull(set);
         o.Validate();
         var device = _reconstructor.Model.Device;
-        var heldOut = (int)Math.Round(set.Count * o.SyntheticHeldOut);
-        var training = set.Count - heldOut;
+        var training = TrainingFaces(set, o);
+        var heldOut = set.Count - training;
         if (training < 1)
         {
             throw new ArgumentException($"The corpus' {set.Count} faces leave none to train on after holding out {heldOut}.");
@@ -233,10 +233,13 @@ public sealed class RegressorTrainer
         return sums.ToDictionary(kv => kv.Key, kv => kv.Value / count);
     }
 
+    /// <summary>How many of the corpus' faces are trained on: the first, all but the held-out share.</summary>
+    private static int TrainingFaces(SyntheticTrainingSet set, RegressorTrainingOptions o) => set.Count - (int)Math.Round(set.Count * o.SyntheticHeldOut);
+
     /// <summary>A batch of the synthetic faces trained on (not the held-out ones).</summary>
     private static Tensor SyntheticBatch(SyntheticTrainingSet set, RegressorTrainingOptions o, Random random, Device device)
     {
-        var training = Math.Max(1, set.Count - (int)Math.Round(set.Count * o.SyntheticHeldOut));
+        var training = Math.Max(1, TrainingFaces(set, o));
         return tensor(Enumerable.Range(0, o.BatchSize).Select(_ => (long)random.Next(training)).ToArray(), device: device);
     }
 

@@ -197,20 +197,12 @@ public sealed class SyntheticTrainingSet : IDisposable
     private static void Project(FaceModelData data, SyntheticCorpusLabel label, int[] vertices, FaceCrop crop, Span<float> into)
     {
         var all = SyntheticFaceGenerator.Vertices(data, label.Identity, label.Expression);
-        var rotation = SyntheticFaceGenerator.Rotation(label.Yaw, label.Pitch, label.Roll);
+        var chosen = vertices.SelectMany(v => new[] { all[v * 3], all[(v * 3) + 1], all[(v * 3) + 2] }).ToArray();
+        var camera = ReferenceRenderer.CameraPoints(label.Yaw, label.Pitch, label.Roll, label.Position, chosen);
+        var (x, y) = ReferenceRenderer.Project(label.Focal, label.Width, label.Height, camera, 1);
         for (var i = 0; i < vertices.Length; i++)
         {
-            var v = vertices[i] * 3;
-            var camera = new double[3];
-            for (var r = 0; r < 3; r++)
-            {
-                camera[r] = (rotation[r * 3] * all[v]) + (rotation[(r * 3) + 1] * all[v + 1]) + (rotation[(r * 3) + 2] * all[v + 2]) + label.Position[r];
-            }
-
-            var depth = Math.Max(-camera[2], 1e-3);
-            var x = (label.Width / 2.0) + (label.Focal * camera[0] / depth);
-            var y = (label.Height / 2.0) - (label.Focal * camera[1] / depth);
-            var (u, w) = crop.ToCrop(x, y);
+            var (u, w) = crop.ToCrop(x[i], y[i]);
             into[i * 2] = (float)u;
             into[(i * 2) + 1] = (float)w;
         }

@@ -113,15 +113,22 @@ public sealed class ReferenceRenderer
     public static double[] CameraPoints(SyntheticFace face, float[] vertices)
     {
         ArgumentNullException.ThrowIfNull(face);
+        return CameraPoints(face.Yaw, face.Pitch, face.Roll, face.Position, vertices);
+    }
+
+    /// <summary>Unposed vertices (V*3, cm) rotated by yaw, pitch and roll in degrees
+    /// (<see cref="SyntheticFaceGenerator.Rotation"/>) and placed at <paramref name="position"/>: camera space.</summary>
+    internal static double[] CameraPoints(double yaw, double pitch, double roll, double[] position, float[] vertices)
+    {
         ArgumentNullException.ThrowIfNull(vertices);
         var v = vertices.Length / 3;
-        var rotation = SyntheticFaceGenerator.Rotation(face.Yaw, face.Pitch, face.Roll);
+        var rotation = SyntheticFaceGenerator.Rotation(yaw, pitch, roll);
         var camera = new double[v * 3];
         for (var i = 0; i < v; i++)
         {
             for (var r = 0; r < 3; r++)
             {
-                camera[(i * 3) + r] = (rotation[r * 3] * vertices[i * 3]) + (rotation[(r * 3) + 1] * vertices[(i * 3) + 1]) + (rotation[(r * 3) + 2] * vertices[(i * 3) + 2]) + face.Position[r];
+                camera[(i * 3) + r] = (rotation[r * 3] * vertices[i * 3]) + (rotation[(r * 3) + 1] * vertices[(i * 3) + 1]) + (rotation[(r * 3) + 2] * vertices[(i * 3) + 2]) + position[r];
             }
         }
 
@@ -139,7 +146,12 @@ public sealed class ReferenceRenderer
 
     /// <summary>Pixel coordinates (x right, y down, (0, 0) the top-left corner) at <paramref name="scale"/> times the
     /// photo's resolution.</summary>
-    private static (double[] X, double[] Y) Project(SyntheticFace face, double[] camera, int scale)
+    private static (double[] X, double[] Y) Project(SyntheticFace face, double[] camera, int scale) =>
+        Project(face.Focal, face.Width, face.Height, camera, scale);
+
+    /// <summary>Camera-space points to pixels of a photo <paramref name="width"/> x <paramref name="height"/> taken
+    /// with <paramref name="focal"/> (pixels), at <paramref name="scale"/> times its resolution.</summary>
+    internal static (double[] X, double[] Y) Project(double focal, int width, int height, double[] camera, int scale)
     {
         var n = camera.Length / 3;
         var x = new double[n];
@@ -147,8 +159,8 @@ public sealed class ReferenceRenderer
         for (var i = 0; i < n; i++)
         {
             var depth = Math.Max(-camera[(i * 3) + 2], 1e-3);
-            x[i] = scale * ((face.Width / 2.0) + (face.Focal * camera[i * 3] / depth));
-            y[i] = scale * ((face.Height / 2.0) - (face.Focal * camera[(i * 3) + 1] / depth));
+            x[i] = scale * ((width / 2.0) + (focal * camera[i * 3] / depth));
+            y[i] = scale * ((height / 2.0) - (focal * camera[(i * 3) + 1] / depth));
         }
 
         return (x, y);

@@ -179,23 +179,15 @@ public sealed class ParameterRegressor : nn.Module<Tensor, Tensor>
         var tensors = SafeTensors.Load(path, out metadata);
         try
         {
-            if (!metadata.TryGetValue("format", out var format) || format != "faceclip-regressor" || !metadata.TryGetValue("config", out var json))
+            var regressor = new ParameterRegressor(recognition, layout, RegressorConfig.FromJson(ConfigOf(path, metadata, layout)));
+            try
             {
-                throw new InvalidDataException($"{path} is not a FaceClip regressor weights file.");
+                regressor.Fill(tensors, path);
             }
-
-            var expected = $"{layout.Shape},{layout.Expression},{layout.Texture}";
-            if (metadata.TryGetValue("layout", out var stored) && stored != expected)
-            {
-                throw new InvalidDataException($"{path} predicts codes of layout {stored}; the face model has {expected}.");
-            }
-
-            var regressor = new ParameterRegressor(recognition, layout, RegressorConfig.FromJson(json));
-            var (missing, unexpected) = regressor.load_state_dict(tensors, strict: false);
-            if (missing.Count > 0 || unexpected.Count > 0)
+            catch
             {
                 regressor.Dispose();
-                throw new InvalidDataException($"{path} does not match the regressor: missing {string.Join(", ", missing)}; unexpected {string.Join(", ", unexpected)}.");
+                throw;
             }
 
             if (device is not null)
@@ -211,6 +203,56 @@ public sealed class ParameterRegressor : nn.Module<Tensor, Tensor>
             {
                 t.Dispose();
             }
+        }
+    }
+
+    /// <summary>Reads weights written by <see cref="Save"/> into this regressor (the same configuration), e.g. to
+    /// resume training; returns the file's metadata.</summary>
+    public IReadOnlyDictionary<string, string> LoadWeights(string path)
+    {
+        var tensors = SafeTensors.Load(path, out var metadata);
+        try
+        {
+            if (ConfigOf(path, metadata, Layout) != Config.ToJson())
+            {
+                throw new InvalidDataException($"{path} holds a regressor of another configuration ({metadata["config"]}; this one is {Config.ToJson()}).");
+            }
+
+            Fill(tensors, path);
+            return metadata;
+        }
+        finally
+        {
+            foreach (var t in tensors.Values)
+            {
+                t.Dispose();
+            }
+        }
+    }
+
+    /// <summary>The configuration JSON of a weights file, after checking it is one and fits <paramref name="layout"/>.</summary>
+    private static string ConfigOf(string path, IReadOnlyDictionary<string, string> metadata, FaceCodeLayout layout)
+    {
+        if (!metadata.TryGetValue("format", out var format) || format != "faceclip-regressor" || !metadata.TryGetValue("config", out var json))
+        {
+            throw new InvalidDataException($"{path} is not a FaceClip regressor weights file.");
+        }
+
+        var expected = $"{layout.Shape},{layout.Expression},{layout.Texture}";
+        if (metadata.TryGetValue("layout", out var stored) && stored != expected)
+        {
+            throw new InvalidDataException($"{path} predicts codes of layout {stored}; the face model has {expected}.");
+        }
+
+        return json;
+    }
+
+    private void Fill(Dictionary<string, Tensor> tensors, string path)
+    {
+        var (missing, unexpected) = load_state_dict(tensors, strict: false);
+        if (missing.Count > 0 || unexpected.Count > 0)
+        {
+            throw new InvalidDataException($"{path} does not match the regressor: missing {string.Join(", ", missing)}; unexpected {string.Join(", ", unexpected)}.");
         }
     }
 }

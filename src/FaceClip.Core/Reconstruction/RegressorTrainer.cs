@@ -30,6 +30,9 @@ public sealed class RegressorTrainer
     /// <summary>The checkpoint written beside an output file.</summary>
     public static string CheckpointPath(string output) => output + ".checkpoint";
 
+    /// <summary>The <c>phase</c> metadata of the supervised phase's checkpoints (a self-supervised one has none).</summary>
+    private const string SupervisedPhase = "synthetic";
+
     /// <summary>The CSV loss log written beside an output file.</summary>
     public static string LogPath(string output) => Path.ChangeExtension(output, ".log.csv");
 
@@ -53,6 +56,12 @@ public sealed class RegressorTrainer
         {
             regressor.Dispose();
             regressor = ParameterRegressor.Load(checkpoint, _reconstructor.Faces.RecognitionNet, model.Layout, out var meta, device);
+            if (meta.GetValueOrDefault("phase") == SupervisedPhase)
+            {
+                regressor.Dispose();
+                throw new InvalidDataException($"{checkpoint} is a checkpoint of the supervised batches on a synthetic corpus, not of the self-supervised ones.");
+            }
+
             first = int.Parse(meta["batch"], CultureInfo.InvariantCulture) + 1;
         }
         else if (start is null)
@@ -129,7 +138,9 @@ public sealed class RegressorTrainer
     /// <summary>
     /// Supervised training on a synthetic corpus (<see cref="SyntheticTrainingSet"/>): batches drawn from all but the
     /// held-out faces (the last <see cref="RegressorTrainingOptions.SyntheticHeldOut"/> of them), Adam with a step decay,
-    /// the same CSV log and checkpoints as <see cref="Train"/>. Returns the regressor (the caller owns it), each batch's
+    /// the same CSV log as <see cref="Train"/>, a checkpoint every <see cref="RegressorTrainingOptions.SyntheticCheckpointEvery"/>
+    /// batches, which <see cref="RegressorTrainingOptions.Resume"/> continues from (with the batches an unbroken run
+    /// would draw; Adam's moments restart). Returns the regressor (the caller owns it), each batch's
     /// losses, and the held-out faces' losses before and after training.
     /// </summary>
     public (ParameterRegressor Regressor, IReadOnlyList<OptimisationProgress<ParameterRegressor>> History, Dictionary<string, double> Before, Dictionary<string, double> After)
@@ -148,15 +159,34 @@ public sealed class RegressorTrainer
         }
 
         regressor.SetTranslationBase(set.TypicalTranslation(_reconstructor));
+        var first = 1;
+        var checkpoint = output is null ? null : CheckpointPath(output);
+        if (o.Resume && checkpoint is not null && File.Exists(checkpoint))
+        {
+            var meta = regressor.LoadWeights(checkpoint);
+            if (meta.GetValueOrDefault("phase") != SupervisedPhase)
+            {
+                throw new InvalidDataException($"{checkpoint} is not a checkpoint of the supervised batches on a synthetic corpus.");
+            }
+
+            first = Math.Min(int.Parse(meta["batch"], CultureInfo.InvariantCulture), o.SyntheticBatches) + 1;
+        }
+
         using var heldIds = heldOut > 0 ? arange(training, set.Count, dtype: ScalarType.Int64, device: device) : null;
         var before = heldIds is null ? new Dictionary<string, double>() : Evaluate(regressor, set, heldIds);
         using var optimizer = optim.Adam(regressor.parameters().ToList(), o.SyntheticLearningRate);
+        // The batches of an unbroken run: a resumed one skips the draws of the batches already done.
         var random = new Random(o.Seed);
+        for (long i = 0; i < (long)(first - 1) * o.SyntheticBatchSize; i++)
+        {
+            random.Next(training);
+        }
+
         var history = new List<OptimisationProgress<ParameterRegressor>>();
         var clock = Stopwatch.StartNew();
         var log = output is null ? null : LogPath(output);
         string[] columns = ["points", "vertices", "shape", "expression", "total"];
-        if (log is not null)
+        if (log is not null && (first == 1 || !File.Exists(log)))
         {
             File.WriteAllText(log, "batch,learning_rate," + string.Join(',', columns) + ",seconds\n");
         }
@@ -164,19 +194,21 @@ public sealed class RegressorTrainer
         double Rate(int batch) => o.SyntheticLearningRate * Math.Pow(o.SyntheticDecay, (batch - 1) / o.SyntheticDecayEvery);
         regressor.train();
         var loop = new OptimisationLoop(optimizer);
-        loop.Run(o.SyntheticBatches, batch =>
+        loop.Run(o.SyntheticBatches - first + 1, step =>
         {
+            var batch = first + step - 1;
             loop.SetLearningRate(Rate(batch));
             using var ids = tensor(Enumerable.Range(0, o.SyntheticBatchSize).Select(_ => (long)random.Next(training)).ToArray(), device: device);
             return set.Loss(regressor, ids);
-        }, (batch, terms, _) =>
+        }, (step, terms, _) =>
         {
+            var batch = first + step - 1;
             var progress = Record(batch, o.SyntheticBatches, terms.Values(), Rate(batch), clock.Elapsed, loop.SkippedSteps, log, columns);
             history.Add(progress);
             report?.Invoke(progress);
-            if (output is not null && o.CheckpointEvery > 0 && batch % (o.CheckpointEvery * 20) == 0)
+            if (checkpoint is not null && ((o.SyntheticCheckpointEvery > 0 && batch % o.SyntheticCheckpointEvery == 0) || batch == o.SyntheticBatches))
             {
-                regressor.Save(CheckpointPath(output), Metadata(batch, o));
+                regressor.Save(checkpoint, new Dictionary<string, string>(Metadata(batch, o)) { ["phase"] = SupervisedPhase });
             }
         }, ct);
 

@@ -48,6 +48,10 @@ public sealed class RegressorTrainingOptions
 
     public double SyntheticDecay { get; set; } = 0.3;
 
+    /// <summary>Write the supervised phase's checkpoint every this many batches (0: at the end only); with
+    /// <see cref="Resume"/> that phase continues from it.</summary>
+    public int SyntheticCheckpointEvery { get; set; } = 500;
+
     /// <summary>Share of the synthetic corpus held out of training and reported on.</summary>
     public double SyntheticHeldOut { get; set; } = 0.1;
 
@@ -58,9 +62,9 @@ public sealed class RegressorTrainingOptions
     public void Validate()
     {
         if (SyntheticBatches < 0 || SyntheticBatchSize < 1 || SyntheticLearningRate <= 0 || SyntheticDecayEvery < 1 || SyntheticDecay is <= 0 or > 1
-            || SyntheticHeldOut is < 0 or >= 1 || SyntheticWeight < 0)
+            || SyntheticHeldOut is < 0 or >= 1 || SyntheticWeight < 0 || SyntheticCheckpointEvery < 0)
         {
-            throw new ArgumentException("Synthetic batches must be 0 or more, their size, learning rate and decay interval positive, decay in (0, 1], the held-out share in [0, 1), the mix weight 0 or more.");
+            throw new ArgumentException("Synthetic batches must be 0 or more, their size, learning rate and decay interval positive, decay in (0, 1], the held-out share in [0, 1), the mix weight and checkpoint interval 0 or more.");
         }
 
         if (Batches < 1 || BatchSize < 1 || LearningRate <= 0 || DecayEvery < 1 || Decay is <= 0 or > 1 || CropSize is < 64 or > 1024 || CheckpointEvery < 0)

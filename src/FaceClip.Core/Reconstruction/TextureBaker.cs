@@ -121,20 +121,32 @@ public static class TextureBaker
             }
 
             var flags = tensor(inner.Vertices.Select(f => f ? 1f : 0f).ToArray(), device: device).view(1, -1, 1);
-            var innerTexels = (BarycentricInterpolation.Interpolate(flags, vertexIds, weights).view(-1) > 0.5).nonzero().view(-1);
+            // Only inner texels the photo would colour need the test (the rest stay at blend 0 whatever it says).
+            var innerTexels = ((BarycentricInterpolation.Interpolate(flags, vertexIds, weights).view(-1) > 0.5) & (blend.view(-1) > 0)).nonzero().view(-1);
             if (innerTexels.numel() > 0)
             {
                 // How far inside an opening each inner texel shows, in crop pixels: the photo fades in over the first
                 // pixel inside the contour, so the lid's former line leaves no hard seam on the eyeball when an
-                // expression opens the eye. Only the inner texels are tested (the polygon tests are [texels x edges]).
+                // expression opens the eye. The polygon tests are [texels x edges], so each opening tests only the
+                // texels within its bounding box (none outside it is inside).
                 var innerPixels = cropPixels.index_select(0, innerTexels);
-                var shows = inner.Openings.Select(loop =>
+                var shows = zeros(innerTexels.shape[0], device: device);
+                foreach (var loop in inner.Openings)
                 {
                     using var openingScope = NewDisposeScope();
                     using var loopIds = tensor(loop.Select(v => (long)v).ToArray(), device: device);
                     var outline = camera.Project(cameraVertices.index_select(1, loopIds))[0].narrow(1, 0, 2);
-                    return (InsidePolygon(innerPixels, outline).to(float32) * DistanceToPolygon(innerPixels, outline).clamp_max(1)).MoveToOuterDisposeScope();
-                }).Aggregate(maximum);
+                    var near = ((innerPixels >= outline.amin([0])) & (innerPixels <= outline.amax([0]))).all(1).nonzero().view(-1);
+                    if (near.numel() == 0)
+                    {
+                        continue;
+                    }
+
+                    var candidates = innerPixels.index_select(0, near);
+                    var opening = InsidePolygon(candidates, outline).to(float32) * DistanceToPolygon(candidates, outline).clamp_max(1);
+                    shows = shows.index_copy(0, near, maximum(shows.index_select(0, near), opening)).MoveToOuterDisposeScope();
+                }
+
                 blend = blend * ones_like(blend).index_copy(0, innerTexels, shows.unsqueeze(1));
             }
         }

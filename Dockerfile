@@ -14,6 +14,7 @@ RUN dotnet publish src/FaceClip.Web -c Release -p:TorchBackend=cuda -o /app \
  && dotnet publish src/FaceClip.Cli -c Release -p:TorchBackend=cuda -o /app \
  && mkdir -p /app/models /app/node_modules/@vladmandic/face-api \
  && cp models/manifest.json /app/models/ \
+ && cp -r models/regressor /app/models/ \
  && cp appsettings.json /app/ \
  && cp -r wwwroot/. /app/wwwroot/ \
  && cp -r node_modules/@vladmandic/face-api/model /app/node_modules/@vladmandic/face-api/ \

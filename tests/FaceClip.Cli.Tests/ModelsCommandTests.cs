@@ -51,4 +51,47 @@ public sealed class ModelsCommandTests
         Assert.Contains(output.Trim(), manifest);
         Assert.Equal(64, output.Trim().Length);
     }
+
+    [Fact]
+    public async Task BuildRegressorMakesACorpusThenTrainsOnIt_AndTheSameSeedGivesTheSameWeights()
+    {
+        var folder = Directory.CreateTempSubdirectory("faceclip-build-regressor-").FullName;
+        try
+        {
+            var corpus = Path.Combine(folder, "corpus");
+            var weights = Path.Combine(folder, "r.safetensors");
+            string[] args = ["models", "build-regressor", "--seed", "7", "--faces", "12", "--batches", "3", "--corpus", corpus, "--out", weights, "--device", "cpu"];
+            var (code, output, err) = await RunAsync(args);
+            Assert.True(code == 0, err + output);
+            Assert.Equal(12, File.ReadAllLines(Path.Combine(corpus, "labels.jsonl")).Length);
+            Assert.Contains("12 synthetic faces", output, StringComparison.Ordinal);
+            Assert.Equal(4, File.ReadAllLines(Core.Reconstruction.RegressorTrainer.LogPath(weights)).Length);
+            var sha = Core.Runtime.FileVerifier.ComputeSha256(weights, Core.Runtime.FileCheck.Bytes);
+            Assert.Contains($"sha256 {sha} (the shipped weights are ", output, StringComparison.Ordinal);
+            Assert.Contains("made with --seed 2000 --faces 10000", output, StringComparison.Ordinal);
+
+            // Again from the same seed: the corpus is kept, the training repeats to the byte.
+            File.Move(weights, weights + ".first");
+            (code, output, err) = await RunAsync(args);
+            Assert.True(code == 0, err + output);
+            Assert.Contains("0 written now, 12 there before", output, StringComparison.Ordinal);
+            Assert.Equal(sha, Core.Runtime.FileVerifier.ComputeSha256(weights, Core.Runtime.FileCheck.Bytes));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task StatusFindsTheShippedRegressorInTheCheckout()
+    {
+        var (code, output, _) = await RunAsync("models", "status", "--json");
+        Assert.Equal(0, code);
+        using var doc = JsonDocument.Parse(output);
+        var regressor = doc.RootElement.GetProperty("assets").EnumerateArray().Single(a => a.GetProperty("id").GetString() == "regressor");
+        Assert.True(regressor.GetProperty("found").GetBoolean());
+        Assert.True(regressor.GetProperty("verified").GetBoolean());
+        Assert.Equal("ModelsDirectory", regressor.GetProperty("location").GetString());
+    }
 }

@@ -5,7 +5,7 @@ using Spectre.Console;
 
 namespace FaceClip.Cli.Commands;
 
-/// <summary><c>faceclip models status|fetch|hash|build-dense-map</c>.</summary>
+/// <summary><c>faceclip models status|fetch|hash|build-dense-map|build-regressor</c>.</summary>
 public static class ModelsCommand
 {
     public static Command Build(CliContext context)
@@ -35,6 +35,7 @@ public static class ModelsCommand
         });
         models.Subcommands.Add(hash);
         models.Subcommands.Add(DenseMapCommand.Build(context));
+        models.Subcommands.Add(RegressorBuildCommand.Build(context));
         return models;
     }
 

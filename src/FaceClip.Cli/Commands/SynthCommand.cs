@@ -65,7 +65,7 @@ public static class SynthCommand
         return command;
     }
 
-    private static int Run(CliContext context, DirectoryInfo output, int count, int seed, SyntheticScene scene, int supersampling, int? threads, DirectoryInfo? backgroundFolder,
+    internal static int Run(CliContext context, DirectoryInfo output, int count, int seed, SyntheticScene scene, int supersampling, int? threads, DirectoryInfo? backgroundFolder,
         FileInfo? sheet, CancellationToken ct)
     {
         var data = IctFaceKitImporter.Load(context.Store);

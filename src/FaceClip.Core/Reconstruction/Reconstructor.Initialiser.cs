@@ -9,29 +9,63 @@ namespace FaceClip.Core.Reconstruction;
 /// from the landmarks.</summary>
 public sealed partial class Reconstructor
 {
-    /// <summary>The file the trained regressor is installed as, under the models folder.</summary>
+    /// <summary>The file a regressor you trained is installed as, under the models folder (<c>faceclip train</c>'s
+    /// default output); it is preferred to the shipped one.</summary>
     public const string RegressorFileName = "regressor.safetensors";
 
-    /// <summary>The parameter regressor used as the initialiser (null: none installed). The reconstructor owns it.</summary>
-    public ParameterRegressor? Regressor { get; set; }
+    /// <summary>The manifest's asset of the shipped regressor (trained on synthetic faces by
+    /// <c>faceclip models build-regressor</c>), file <see cref="RegressorFileName"/> in its folder.</summary>
+    public const string RegressorAsset = "regressor";
 
-    /// <summary>Where the trained regressor is installed (<c>models/regressor.safetensors</c>).</summary>
+    /// <summary>The parameter regressor used as the initialiser (null: none installed). The reconstructor owns it.</summary>
+    public ParameterRegressor? Regressor
+    {
+        get => _regressor;
+        set
+        {
+            _regressor = value;
+            RegressorFile = null;
+        }
+    }
+
+    private ParameterRegressor? _regressor;
+
+    /// <summary>The file <see cref="Regressor"/> was loaded from (null: none, or set in code).</summary>
+    public string? RegressorFile { get; private set; }
+
+    /// <summary>Where a regressor you train is installed (<c>models/regressor.safetensors</c>).</summary>
     public static string RegressorPath(ModelStore store) => Path.Combine(store.ModelsDirectory, RegressorFileName);
+
+    /// <summary>The regressor fits start from under <see cref="FitInitialiser.Auto"/>: yours
+    /// (<see cref="RegressorPath"/>) when present, else the shipped asset when it is there and verifies, else none.</summary>
+    public static string? InstalledRegressor(ModelStore store)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        var yours = RegressorPath(store);
+        if (File.Exists(yours))
+        {
+            return yours;
+        }
+
+        return store.Manifest.Assets.Any(a => a.Id == RegressorAsset) && store.GetStatus(RegressorAsset) is { Found: true } shipped
+            ? shipped.PathOf(RegressorFileName)
+            : null;
+    }
 
     private void LoadInstalledRegressor(ModelStore store)
     {
-        var path = RegressorPath(store);
-        if (File.Exists(path))
+        if (InstalledRegressor(store) is { } path)
         {
             LoadRegressor(path);
         }
     }
 
-    /// <summary>Loads the installed regressor (if any) over this reconstructor's recognition network.</summary>
+    /// <summary>Loads the regressor at <paramref name="path"/> over this reconstructor's recognition network.</summary>
     public void LoadRegressor(string path)
     {
         Regressor?.Dispose();
         Regressor = ParameterRegressor.Load(path, Faces.RecognitionNet, Model.Layout, Model.Device);
+        RegressorFile = path;
     }
 
     private (FitInitialiser Initialiser, FaceCodes Codes) InitialCodes(Tensor photo, Tensor target, PerspectiveCamera camera, ReconstructionOptions o)
@@ -39,7 +73,7 @@ public sealed partial class Reconstructor
         var useRegressor = o.Initialiser switch
         {
             FitInitialiser.Regressor => Regressor ?? throw new ReconstructionException(
-                $"No parameter regressor is installed ({RegressorFileName} in the models folder). Train one with `faceclip train`, or use --initialiser landmarks."),
+                $"No parameter regressor is installed (neither {RegressorFileName} in the models folder nor the shipped asset '{RegressorAsset}'). Train one with `faceclip train`, or use --initialiser landmarks."),
             FitInitialiser.Auto => Regressor,
             _ => null,
         };

@@ -113,6 +113,10 @@ public sealed record ModelAssetSource
 
     /// <summary>The package tarball, downloaded and unpacked when the package is not installed.</summary>
     public string? TarballUrl { get; init; }
+
+    /// <summary>FaceClip's own asset, shipped in the checkout under <c>models/</c> and made by this command (from a
+    /// fixed seed); there is nothing to download.</summary>
+    public string? Build { get; init; }
 }
 
 /// <summary>How a file is checked.</summary>

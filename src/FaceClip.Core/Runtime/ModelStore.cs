@@ -78,6 +78,13 @@ public sealed class ModelStore
 
         var asset = status.Asset;
         var why = status.Problem is null ? "is not installed" : $"failed its check: {status.Problem}";
+        if (asset.Source.Build is not null)
+        {
+            throw new ModelAssetException(asset.Id,
+                $"Model asset '{asset.Id}' ({asset.Title}) {why}. It ships in models/{asset.Directory}/ of the checkout: restore it from " +
+                $"there (git checkout -- models/{asset.Directory}), or make it again with `{asset.Source.Build}`.");
+        }
+
         throw new ModelAssetException(asset.Id,
             $"Model asset '{asset.Id}' ({asset.Title}) {why}. Run `faceclip models fetch {asset.Id}` to install it " +
             $"into {_options.Directory}, or point {ModelStoreOptions.MirrorVariable} at a folder that holds " +
@@ -104,6 +111,12 @@ public sealed class ModelStore
                 await using var source = File.OpenRead(Path.Combine(status.Root, file.Path));
                 await InstallAsync(asset, file, source, target, progress, cancellationToken);
             }
+        }
+        else if (asset.Source.Build is not null)
+        {
+            throw new ModelAssetException(asset.Id,
+                $"Model asset '{asset.Id}' ({asset.Title}) is FaceClip's own and ships in models/{asset.Directory}/ of the checkout; " +
+                $"restore it from there (git checkout -- models/{asset.Directory}) or make it again with `{asset.Source.Build}`.");
         }
         else if (!_options.AllowDownload)
         {
@@ -256,6 +269,11 @@ public sealed class ModelStore
     private static string DescribeSource(ModelAsset asset)
     {
         var s = asset.Source;
+        if (s.Build is not null)
+        {
+            return $"shipped in models/{asset.Directory}/ of the checkout, made by `{s.Build}`";
+        }
+
         if (s.NpmPackage is not null)
         {
             return $"npm package {s.NpmPackage}@{s.NpmVersion} (`npm ci` in the FaceClip folder)";

@@ -113,6 +113,28 @@ public sealed class ModelStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task OurOwnAssetIsNeverDownloaded_ItsErrorsNameWhereItShipsAndTheCommandThatMakesIt()
+    {
+        var own = TinyManifest() with
+        {
+            Assets = [TinyManifest().Assets[0] with { Source = new ModelAssetSource { Build = "faceclip models build-tiny" } }],
+        };
+        var store = Store(own);
+        var missing = Assert.Throws<ModelAssetException>(() => store.Require("tiny"));
+        Assert.Contains("git checkout -- models/tiny", missing.Message);
+        Assert.Contains("`faceclip models build-tiny`", missing.Message);
+        Assert.DoesNotContain("models fetch", missing.Message);
+        var fetch = await Assert.ThrowsAsync<ModelAssetException>(() => store.FetchAsync("tiny"));
+        Assert.Contains("`faceclip models build-tiny`", fetch.Message);
+        Assert.False(File.Exists(Path.Combine(_root, "models/tiny/net/weights.bin")));
+
+        // A mirror that holds it is imported as any asset is.
+        Write("mirror/tiny/net/weights.bin", Weights);
+        var mirrored = Store(own, mirror: Path.Combine(_root, "mirror"));
+        Assert.Equal(AssetLocation.ModelsDirectory, (await mirrored.FetchAsync("tiny")).Location);
+    }
+
+    [Fact]
     public async Task FetchImportsFromTheMirrorIntoTheModelsDirectory()
     {
         Write("mirror/tiny/net/weights.bin", Weights);

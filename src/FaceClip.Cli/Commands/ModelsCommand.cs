@@ -76,7 +76,7 @@ public static class ModelsCommand
             foreach (var s in statuses.Where(s => !s.Found))
             {
                 context.Console.MarkupLine(Markup.Escape(
-                    $"{s.Asset.Id}: {s.Problem ?? "missing"}. Fix: faceclip models fetch {s.Asset.Id}"));
+                    $"{s.Asset.Id}: {s.Problem ?? "missing"}. " + (s.Asset.Source.Build is null ? $"Fix: faceclip models fetch {s.Asset.Id}" : ModelStore.HowToRestore(s.Asset))));
             }
         }
 

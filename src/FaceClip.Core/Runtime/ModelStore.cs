@@ -80,9 +80,7 @@ public sealed class ModelStore
         var why = status.Problem is null ? "is not installed" : $"failed its check: {status.Problem}";
         if (asset.Source.Build is not null)
         {
-            throw new ModelAssetException(asset.Id,
-                $"Model asset '{asset.Id}' ({asset.Title}) {why}. It ships in models/{asset.Directory}/ of the checkout: restore it from " +
-                $"there (git checkout -- models/{asset.Directory}), or make it again with `{asset.Source.Build}`.");
+            throw new ModelAssetException(asset.Id, $"Model asset '{asset.Id}' ({asset.Title}) {why}. {HowToRestore(asset)}");
         }
 
         throw new ModelAssetException(asset.Id,
@@ -114,9 +112,7 @@ public sealed class ModelStore
         }
         else if (asset.Source.Build is not null)
         {
-            throw new ModelAssetException(asset.Id,
-                $"Model asset '{asset.Id}' ({asset.Title}) is FaceClip's own and ships in models/{asset.Directory}/ of the checkout; " +
-                $"restore it from there (git checkout -- models/{asset.Directory}) or make it again with `{asset.Source.Build}`.");
+            throw new ModelAssetException(asset.Id, $"Model asset '{asset.Id}' ({asset.Title}) is FaceClip's own, not downloaded. {HowToRestore(asset)}");
         }
         else if (!_options.AllowDownload)
         {
@@ -265,6 +261,14 @@ public sealed class ModelStore
 
     private static string CombineUrl(string baseUrl, string path) =>
         baseUrl.TrimEnd('/') + "/" + string.Join('/', path.Split('/').Select(Uri.EscapeDataString));
+
+    /// <summary>What brings back an asset of FaceClip's own (<see cref="ModelAssetSource.Build"/>).</summary>
+    public static string HowToRestore(ModelAsset asset)
+    {
+        ArgumentNullException.ThrowIfNull(asset);
+        return $"It ships in models/{asset.Directory}/ of the checkout: restore it from there (git checkout -- models/{asset.Directory}), " +
+               $"or make it again with `{asset.Source.Build}`.";
+    }
 
     private static string DescribeSource(ModelAsset asset)
     {

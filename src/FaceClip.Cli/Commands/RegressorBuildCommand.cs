@@ -18,11 +18,14 @@ public static class RegressorBuildCommand
     /// <summary>Faces in the shipped regressor's corpus.</summary>
     public const int DefaultFaces = 10000;
 
+    /// <summary>Supervised batches of the shipped regressor: <c>train --synthetic</c>'s default.</summary>
+    private static readonly int DefaultBatches = new RegressorTrainingOptions().SyntheticBatches;
+
     public static Command Build(CliContext context)
     {
         var seed = new Option<int>("--seed") { Description = "Seed of the corpus and of the training.", DefaultValueFactory = _ => DefaultSeed };
         var faces = new Option<int>("--faces") { Description = "Faces in the synthetic corpus.", DefaultValueFactory = _ => DefaultFaces };
-        var batches = new Option<int>("--batches") { Description = "Supervised batches (as train --synthetic-batches).", DefaultValueFactory = _ => new RegressorTrainingOptions().SyntheticBatches };
+        var batches = new Option<int>("--batches") { Description = "Supervised batches (as train --synthetic-batches).", DefaultValueFactory = _ => DefaultBatches };
         var corpus = new Option<DirectoryInfo?>("--corpus") { Description = "Where the corpus is written, and continued when run again (default: models/.cache/regressor-corpus-SEED)." };
         var output = new Option<FileInfo?>("--out") { Description = "Weights to write (default: models/regressor.safetensors, which fits then start from in place of the shipped ones)." };
         var device = CommonOptions.Device();
@@ -45,7 +48,7 @@ public static class RegressorBuildCommand
         var folder = corpus ?? new DirectoryInfo(Path.Combine(context.Store.CacheDirectory, $"regressor-corpus-{seed}"));
         var weights = output ?? new FileInfo(Reconstructor.RegressorPath(context.Store));
         context.Output.WriteLine($"corpus: {faces} synthetic faces of seed {seed} in {folder.FullName}");
-        var code = SynthCommand.Run(context, folder, faces, seed, SyntheticScene.Corpus, supersampling: 2, threads: null, backgroundFolder: null, sheet: null, ct);
+        var code = SynthCommand.Run(context, folder, faces, seed, SyntheticScene.Corpus, supersampling: SynthCommand.DefaultSupersampling, threads: null, backgroundFolder: null, sheet: null, ct);
         if (code != 0)
         {
             return code;
@@ -58,9 +61,9 @@ public static class RegressorBuildCommand
             return code;
         }
 
-        var shipped = context.Store.Manifest.Assets.FirstOrDefault(a => a.Id == Reconstructor.RegressorAsset)?.Files.FirstOrDefault(f => f.Path == Reconstructor.RegressorFileName)?.Sha256;
+        var shipped = context.Store.Manifest.Find(Reconstructor.RegressorAsset)?.Files.FirstOrDefault(f => f.Path == Reconstructor.RegressorFileName)?.Sha256;
         var sha = FileVerifier.ComputeSha256(weights.FullName, FileCheck.Bytes);
-        var recipe = seed == DefaultSeed && faces == DefaultFaces && batches == new RegressorTrainingOptions().SyntheticBatches;
+        var recipe = seed == DefaultSeed && faces == DefaultFaces && batches == DefaultBatches;
         context.Output.WriteLine($"sha256 {sha}" + (shipped is null ? string.Empty
             : sha.Equals(shipped, StringComparison.OrdinalIgnoreCase) ? " (the shipped weights, byte for byte)"
             : recipe ? $" (the shipped weights are {shipped}: on another CPU or thread count LibTorch may round differently; compare the figures of bench synthetic and bench landmarks)"

@@ -17,6 +17,9 @@ namespace FaceClip.Cli.Commands;
 /// landmarks (<see cref="SyntheticCorpus"/>); run again with a larger count to extend it.</summary>
 public static class SynthCommand
 {
+    /// <summary>The photos are rendered at this many times their size, then filtered down (<c>--supersampling</c>).</summary>
+    public const int DefaultSupersampling = 2;
+
     public static Command Build(CliContext context)
     {
         var output = new Option<DirectoryInfo>("--out") { Description = "Corpus folder (created; a corpus of the same settings there is continued).", Required = true };
@@ -24,7 +27,7 @@ public static class SynthCommand
         var seed = new Option<int>("--seed") { Description = "Seed of the faces (the same seed, the same corpus).", DefaultValueFactory = _ => 1 };
         var size = new Option<int>("--size") { Description = "Side of the photos in pixels.", DefaultValueFactory = _ => SyntheticScene.Corpus.ImageSize!.Value };
         var occluders = new Option<double>("--occluders") { Description = "Share of faces with glasses, a hand or hair strands in front.", DefaultValueFactory = _ => SyntheticScene.Corpus.OccluderChance };
-        var supersampling = new Option<int>("--supersampling") { Description = "Render at this many times the photo's size, then filter down.", DefaultValueFactory = _ => 2 };
+        var supersampling = new Option<int>("--supersampling") { Description = "Render at this many times the photo's size, then filter down.", DefaultValueFactory = _ => DefaultSupersampling };
         var threads = new Option<int?>("--threads") { Description = "Faces rendered at once (default: one per core)." };
         var backgrounds = new Option<DirectoryInfo?>("--backgrounds") { Description = "Photos to crop blurred backgrounds from (default: the sample photos)." };
         var sheet = new Option<FileInfo?>("--sheet") { Description = "Also write a PNG sheet of the first 36 photos with their true landmarks drawn." };

@@ -31,7 +31,7 @@ public static class TrainCommand
         var decay = new Option<double>("--decay") { Description = "Learning-rate factor.", DefaultValueFactory = _ => 0.75 };
         var cropSize = new Option<int>("--crop-size") { Description = "Side of the crops the losses are computed on (224 as the paper; smaller is faster).", DefaultValueFactory = _ => 224 };
         var checkpointEvery = new Option<int>("--checkpoint-every") { Description = "Write OUT.checkpoint every this many batches (0: at the end only).", DefaultValueFactory = _ => 25 };
-        var resume = new Option<bool>("--resume") { Description = "Continue each phase from its checkpoint (Adam's moments restart): OUT.checkpoint, and the supervised phase's, written every 500 batches." };
+        var resume = new Option<bool>("--resume") { Description = $"Continue each phase from its checkpoint (Adam's moments restart): OUT.checkpoint, and the supervised phase's, written every {new RegressorTrainingOptions().SyntheticCheckpointEvery} batches." };
         var noRefinement = new Option<bool>("--no-refinement") { Description = "Ablation: no refinement branches (frozen trunk, pooling and head only)." };
         var width = new Option<int>("--width") { Description = "Channels of the refinement branches.", DefaultValueFactory = _ => 128 };
         var noAugment = new Option<bool>("--no-augment") { Description = "No flip, zoom, shift or colour jitter." };

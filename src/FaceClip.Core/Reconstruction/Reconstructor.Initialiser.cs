@@ -47,7 +47,7 @@ public sealed partial class Reconstructor
             return yours;
         }
 
-        return store.Manifest.Assets.Any(a => a.Id == RegressorAsset) && store.GetStatus(RegressorAsset) is { Found: true } shipped
+        return store.Manifest.Find(RegressorAsset) is not null && store.GetStatus(RegressorAsset) is { Found: true } shipped
             ? shipped.PathOf(RegressorFileName)
             : null;
     }

@@ -19,9 +19,11 @@ public sealed record ModelManifest
     };
 
     public ModelAsset this[string id] =>
-        Assets.FirstOrDefault(a => string.Equals(a.Id, id, StringComparison.OrdinalIgnoreCase))
-        ?? throw new KeyNotFoundException(
+        Find(id) ?? throw new KeyNotFoundException(
             $"No model asset '{id}' in the manifest. Known assets: {string.Join(", ", Assets.Select(a => a.Id))}.");
+
+    /// <summary>The asset <paramref name="id"/> (case-insensitive), or null when the manifest has none.</summary>
+    public ModelAsset? Find(string id) => Assets.FirstOrDefault(a => string.Equals(a.Id, id, StringComparison.OrdinalIgnoreCase));
 
     public static ModelManifest Load(string path)
     {

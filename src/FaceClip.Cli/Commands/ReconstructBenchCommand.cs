@@ -83,7 +83,7 @@ public static class ReconstructBenchCommand
                 {
                     var seconds = clock.Elapsed.TotalSeconds;
                     var name = $"{Path.GetFileNameWithoutExtension(file)}#{f}";
-                    var total = options.PoseIterations + options.ShapeIterations + options.Iterations + (detail ? options.DetailIterations : 0);
+                    var total = reconstructor.ScheduleOf(options).Total;
                     rows.Add((name, result.Quality, total, seconds));
                     var q = result.Quality;
                     var line = $"{name,-16} {q.LandmarkNme,7:F4} {q.PhotometricError,7:F4} {q.DescriptorDistance,7:F3} {total,6} {seconds,8:F1}";

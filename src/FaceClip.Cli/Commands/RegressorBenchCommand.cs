@@ -123,7 +123,7 @@ public static class RegressorBenchCommand
         {
             reconstructor.Regressor = withBranches;
             var faces = data.Names.Take(fits).ToList();
-            o.WriteLine($"fits: {string.Join(", ", faces)}; default iterations {fitDefaults.PoseIterations}+{fitDefaults.ShapeIterations}+{fitDefaults.Iterations}; face critic");
+            o.WriteLine($"fits: {string.Join(", ", faces)}; default iterations {Stages(FitInitialiser.Landmarks)} from landmarks, {Stages(FitInitialiser.Regressor)} from the regressor; face critic");
             o.WriteLine($"{"start",-10} {"fraction",8} {"iters",6} {"NME",8} {"photo",8} {"desc",7} {"seconds",8}");
             var cold = await Fit(reconstructor, directory, faces, "landmarks", 1, ct);
             Print(o, "landmarks", 1, cold);
@@ -159,7 +159,7 @@ public static class RegressorBenchCommand
     private static async Task<(double Nme, double Photo, double Desc, int Iterations, double Seconds)> Fit(Reconstructor reconstructor, string directory,
         IReadOnlyList<string> faces, string initialiser, double fraction, CancellationToken ct)
     {
-        var defaults = new ReconstructionOptions();
+        var defaults = new ReconstructionOptions { Initialiser = FitInitialisers.Parse(initialiser) }.ScheduleFor(regressorInstalled: true);
         var (nme, photo, desc, seconds) = (new List<double>(), new List<double>(), new List<double>(), new List<double>());
         var iterations = 0;
         foreach (var name in faces)
@@ -170,13 +170,13 @@ public static class RegressorBenchCommand
                 FaceIndex = int.Parse(parts[1], CultureInfo.InvariantCulture),
                 Critic = CriticChoice.Face,
                 Initialiser = FitInitialisers.Parse(initialiser),
-                PoseIterations = (int)Math.Round(defaults.PoseIterations * fraction),
-                ShapeIterations = (int)Math.Round(defaults.ShapeIterations * fraction),
-                Iterations = (int)Math.Round(defaults.Iterations * fraction),
+                PoseIterations = (int)Math.Round(defaults.Pose * fraction),
+                ShapeIterations = (int)Math.Round(defaults.Shape * fraction),
+                Iterations = (int)Math.Round(defaults.Full * fraction),
                 PreviewEvery = 0,
                 TextureSize = 64,
             };
-            iterations = options.PoseIterations + options.ShapeIterations + options.Iterations;
+            iterations = reconstructor.ScheduleOf(options).Total;
             var clock = Stopwatch.StartNew();
             using var result = await reconstructor.ReconstructAsync(Path.Combine(directory, parts[0]), options, cancellationToken: ct);
             seconds.Add(clock.Elapsed.TotalSeconds);
@@ -212,5 +212,11 @@ public static class RegressorBenchCommand
         }
 
         return (Statistics.Median(trunk), Statistics.Median(head));
+    }
+
+    private static string Stages(FitInitialiser start)
+    {
+        var s = new ReconstructionOptions { Initialiser = start }.ScheduleFor(regressorInstalled: true);
+        return $"{s.Pose}+{s.Shape}+{s.Full}";
     }
 }

@@ -21,7 +21,7 @@ internal sealed class FitRun
     private readonly ReconstructionOptions _o;
     private readonly Action<OptimisationProgress<ReconstructionResult>> _report;
     private readonly CancellationToken _ct;
-    private readonly int _total;
+    private readonly FitSchedule _schedule;
     private int _done;
     private SurfaceDetail? _shownDetail; // the detail pass's map, while it runs
     private readonly Tensor? _photo; // the photo crop, for previews of the landmark stages
@@ -31,7 +31,7 @@ internal sealed class FitRun
 
     /// <param name="photo">The photo crop [1, 3, S, S]: when given, the landmark stages' previews render the current codes
     /// over it (those stages render nothing for their loss), so a watcher sees a render from the first steps.</param>
-    public FitRun(FaceModel model, ReconstructionLoss loss, ReconstructionOptions options, FaceCodes start, Tensor target,
+    public FitRun(FaceModel model, ReconstructionLoss loss, ReconstructionOptions options, FitSchedule schedule, FaceCodes start, Tensor target,
         Action<OptimisationProgress<ReconstructionResult>> report, Stopwatch clock, CancellationToken ct, Tensor? photo = null)
     {
         (_model, _loss, _o, _report, Clock, _ct, _photo) = (model, loss, options, report, clock, ct, photo);
@@ -43,7 +43,7 @@ internal sealed class FitRun
         Expression = Leaf(start.Expression);
         Texture = Leaf(start.Texture);
         Lighting = Leaf(start.Lighting);
-        _total = options.PoseIterations + options.ShapeIterations + options.Iterations + (options.DetailPass ? options.DetailIterations : 0);
+        _schedule = schedule;
     }
 
     public Parameter Rotation { get; }
@@ -90,7 +90,7 @@ internal sealed class FitRun
     public void FullStage(ReconstructionTarget prepared, IFeatureCritic critic)
     {
         var rate = _o.LearningRate;
-        RunStage(OptimisationStage.Full, _o.Iterations,
+        RunStage(OptimisationStage.Full, _schedule.Full,
             [(Rotation, rate * 0.5 * _o.PoseRate), (Translation, rate * 10 * _o.PoseRate), (Shape, rate * _o.ShapeRate), (Expression, rate * _o.ExpressionRate), (Texture, rate * 3), (Lighting, rate * 2)],
             it => _loss.Full(Codes, FollowContour(it), prepared, critic, LandmarkIds, Dense), terms => terms.Composite);
     }
@@ -113,13 +113,13 @@ internal sealed class FitRun
         using var optimizer = optim.Adam([detail.Map], lr: _o.DetailLearningRate);
         var loop = new OptimisationLoop(optimizer);
         _shownDetail = detail.Detail;
-        loop.Run(_o.DetailIterations, _ =>
+        loop.Run(_schedule.Detail, _ =>
         {
             var t = loss.Detail(fitted, cameraVertices, photo, skin, detail.Detail);
             var smoothness = detail.Smoothness() * _o.DetailSmoothnessWeight;
             var magnitude = detail.Magnitude() * _o.DetailMagnitudeWeight;
             return new ReconstructionTerms(t.Total + smoothness + magnitude, new Dictionary<string, Tensor>(t.Terms) { ["smoothness"] = smoothness, ["magnitude"] = magnitude }, t.Composite);
-        }, (it, terms, _) => Report(OptimisationStage.Detail, it, _o.DetailIterations, terms, terms.Composite), _ct);
+        }, (it, terms, _) => Report(OptimisationStage.Detail, it, _schedule.Detail, terms, terms.Composite), _ct);
         _shownDetail = null;
         SkippedSteps += loop.SkippedSteps;
         Timings["detail"] = clock.Elapsed.TotalSeconds;
@@ -176,7 +176,7 @@ internal sealed class FitRun
             Stage = stage,
             Iteration = iteration,
             StageIterations = stageIterations,
-            Fraction = _total == 0 ? 1 : _done / (double)_total,
+            Fraction = _schedule.Total == 0 ? 1 : _done / (double)_schedule.Total,
             Elapsed = Clock.Elapsed,
             Losses = losses,
             SkippedSteps = SkippedSteps,

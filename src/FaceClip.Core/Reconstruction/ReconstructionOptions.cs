@@ -23,11 +23,19 @@ public sealed class ReconstructionOptions
     /// <summary>Crop side as a multiple of the landmarks' extent.</summary>
     public double CropScale { get; set; } = 1.7;
 
-    /// <summary>Iterations of the first stage: pose from landmarks.</summary>
-    public int PoseIterations { get; set; } = 120;
+    /// <summary>Iterations of the first stage, pose from landmarks; null: the start's default
+    /// (<see cref="ScheduleFor"/>: <see cref="ColdPoseIterations"/> from the landmarks, none from the regressor).</summary>
+    public int? PoseIterations { get; set; }
 
-    /// <summary>Iterations of the second stage: shape and expression from landmarks, with pose.</summary>
-    public int ShapeIterations { get; set; } = 120;
+    /// <summary>Iterations of the second stage, shape and expression from landmarks, with pose; null: the start's
+    /// default (<see cref="ColdShapeIterations"/> from the landmarks, none from the regressor).</summary>
+    public int? ShapeIterations { get; set; }
+
+    /// <summary>The pose stage's iterations from a cold start (zero codes placed from the landmarks).</summary>
+    public const int ColdPoseIterations = 120;
+
+    /// <summary>The shape stage's iterations from a cold start.</summary>
+    public const int ColdShapeIterations = 120;
 
     /// <summary>Iterations of the last stage: every code, all losses.</summary>
     public int Iterations { get; set; } = 200;
@@ -178,6 +186,29 @@ public sealed class ReconstructionOptions
     /// installed, else landmarks), <c>regressor</c> or <c>landmarks</c> (zero codes placed from the landmarks).</summary>
     public FitInitialiser Initialiser { get; set; } = FitInitialiser.Auto;
 
+    /// <summary>
+    /// How many iterations each stage runs, given whether a trained regressor is installed (what
+    /// <see cref="FitInitialiser.Auto"/> starts from). The landmark stages bring a cold start near the face; a
+    /// regressor's start is already nearer in 3D than they lead (they fit shape to the detector's noisy points
+    /// alone), so from it the fit goes straight to the full stage unless <see cref="PoseIterations"/> or
+    /// <see cref="ShapeIterations"/> are set. Measured with <c>faceclip bench synthetic</c> and
+    /// <c>bench landmarks</c> (docs/refinement-module.md, "the warm start's schedule").
+    /// </summary>
+    public FitSchedule ScheduleFor(bool regressorInstalled)
+    {
+        var warm = Initialiser switch
+        {
+            FitInitialiser.Landmarks => false,
+            FitInitialiser.Regressor => true,
+            _ => regressorInstalled,
+        };
+        return new FitSchedule(
+            PoseIterations ?? (warm ? 0 : ColdPoseIterations),
+            ShapeIterations ?? (warm ? 0 : ColdShapeIterations),
+            Iterations,
+            DetailPass ? DetailIterations : 0);
+    }
+
     /// <summary>A copy to adjust per request without touching the configured defaults.</summary>
     public ReconstructionOptions Clone() => (ReconstructionOptions)MemberwiseClone();
 
@@ -194,7 +225,7 @@ public sealed class ReconstructionOptions
 
         Require(CropSize is >= 64 and <= 1024, "CropSize must be 64..1024.");
         Require(CropScale is > 1 and < 4, "CropScale must be between 1 and 4.");
-        Require(PoseIterations >= 0 && ShapeIterations >= 0 && Iterations >= 0, "Iterations cannot be negative.");
+        Require((PoseIterations is null or >= 0) && (ShapeIterations is null or >= 0) && Iterations >= 0, "Iterations cannot be negative.");
         Require(Enum.IsDefined(Critic), "Critic must be auto, clip or face.");
         Require(Enum.IsDefined(Initialiser), "Initialiser must be auto, regressor or landmarks.");
         Require(LearningRate > 0, "LearningRate must be positive.");
@@ -211,4 +242,15 @@ public sealed class ReconstructionOptions
         Require(DetailCropSize is >= 64 and <= 1024, "DetailCropSize must be 64..1024.");
         Require(DenseDetailLevels is >= 0 and <= 4, "DenseDetailLevels must be 0..4.");
     }
+}
+
+/// <summary>The iterations of each stage of one fit (<see cref="ReconstructionOptions.ScheduleFor"/>).</summary>
+/// <param name="Pose">Pose from landmarks.</param>
+/// <param name="Shape">Shape and expression from landmarks, with pose.</param>
+/// <param name="Full">Every code, all losses.</param>
+/// <param name="Detail">The detail pass (0 when it is off).</param>
+public sealed record FitSchedule(int Pose, int Shape, int Full, int Detail)
+{
+    /// <summary>Every stage's iterations together.</summary>
+    public int Total => Pose + Shape + Full + Detail;
 }

@@ -167,18 +167,19 @@ public sealed partial class Reconstructor : IDisposable
         var camera = ReconstructionLoss.CropCamera(o.CropSize);
         using var loss = new ReconstructionLoss(Model, _fitting, Faces.RecognitionNet, camera, o);
         var (initialiser, start) = InitialCodes(photo, target, camera, o);
-        var run = new FitRun(Model, loss, o, start, target, report, clock, ct, photo) { Dense = DenseTargetOf(image, face, crop, o) };
+        var schedule = ScheduleOf(o);
+        var run = new FitRun(Model, loss, o, schedule, start, target, report, clock, ct, photo) { Dense = DenseTargetOf(image, face, crop, o) };
         run.Timings["detection"] = detection;
         run.Timings["initialiser"] = clock.Elapsed.TotalSeconds - detection;
 
         // Stage 1: rigid pose from the landmarks. Stage 2: shape and expression from the landmarks.
-        run.LandmarkStage(OptimisationStage.Pose, o.PoseIterations, (run.Rotation, 0.02), (run.Translation, 0.3));
-        run.LandmarkStage(OptimisationStage.Shape, o.ShapeIterations, (run.Rotation, 0.005), (run.Translation, 0.1), (run.Shape, 0.05), (run.Expression, 0.02));
+        run.LandmarkStage(OptimisationStage.Pose, schedule.Pose, (run.Rotation, 0.02), (run.Translation, 0.3));
+        run.LandmarkStage(OptimisationStage.Shape, schedule.Shape, (run.Rotation, 0.005), (run.Translation, 0.1), (run.Shape, 0.05), (run.Expression, 0.02));
 
         // Stage 3: every code, all losses. Stage 4 (optional): geometric details, the codes as fitted.
         var prepared = loss.Prepare(photo, target, run.Codes, critic);
         run.FullStage(prepared, critic);
-        using var detail = o.DetailPass && o.DetailIterations > 0 ? new DisplacementMap(Model, o.DetailResolution) : null;
+        using var detail = schedule.Detail > 0 ? new DisplacementMap(Model, o.DetailResolution) : null;
         if (detail is not null)
         {
             // The detail pass sees the photo at its own crop size (the same framing, more pixels where the photo has them).
@@ -207,6 +208,14 @@ public sealed partial class Reconstructor : IDisposable
             Vertices = [result.PosedVertices],
             Result = result,
         });
+    }
+
+    /// <summary>The iterations each stage of a fit with <paramref name="options"/> runs here (from the regressor when
+    /// one is loaded and the options allow it, <see cref="ReconstructionOptions.ScheduleFor"/>).</summary>
+    public FitSchedule ScheduleOf(ReconstructionOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return options.ScheduleFor(Regressor is not null);
     }
 
     private static (int, DetectedFace) PickFace(FaceAnalysis analysis, ReconstructionOptions o)

@@ -42,6 +42,12 @@ public sealed class ReconstructorProvider : IDisposable
 
     public ExpressionTransfer GetTransfer() => _transfer.Value;
 
+    /// <summary>The iterations each stage of a fit with <paramref name="options"/> will run, known before the models
+    /// load (whether a regressor starts the fit decides the landmark stages).</summary>
+    public FitSchedule ScheduleOf(ReconstructionOptions options) => IsLoaded
+        ? _reconstructor.Value.ScheduleOf(options)
+        : options.ScheduleFor(Reconstructor.InstalledRegressor(_store) is not null);
+
     /// <summary>Whether this process loads models and runs jobs (every role but <c>web</c>).</summary>
     public bool LoadsModels { get; }
 

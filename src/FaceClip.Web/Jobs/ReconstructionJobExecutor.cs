@@ -27,8 +27,8 @@ public sealed class ReconstructionJobExecutor(
         var prompts = job.Request.Prompts;
         var transferOptions = transferDefaults.Value.Clone();
         transferOptions.Critic = job.Request.Critic;
-        var plan = JobProgress.PlanFor(options.PoseIterations, options.ShapeIterations, options.Iterations,
-            options.DetailPass ? options.DetailIterations : 0, transferOptions.Iterations, prompts.Count);
+        var schedule = provider.ScheduleOf(options);
+        var plan = JobProgress.PlanFor(schedule.Pose, schedule.Shape, schedule.Full, schedule.Detail, transferOptions.Iterations, prompts.Count);
         var progress = new JobProgress(_paces.Adjust(plan), () => clock.Elapsed);
         progress.Begin("preparing");
         await reporter.PlanAsync(progress.Shown, progress.InitialMarks());

@@ -117,7 +117,8 @@ public sealed class ReconstructorTests(ReconstructorFixture fixture) : IClassFix
         // vertices still come at the full rate.
         var o = fixture.Options;
         var renderEvery = o.PreviewEvery * 4;
-        foreach (var (stage, iterations) in new[] { (OptimisationStage.Pose, o.PoseIterations), (OptimisationStage.Shape, o.ShapeIterations) })
+        var schedule = fixture.Reconstructor.ScheduleOf(o);
+        foreach (var (stage, iterations) in new[] { (OptimisationStage.Pose, schedule.Pose), (OptimisationStage.Shape, schedule.Shape) })
         {
             var steps = fixture.Progress.Where(p => p.Stage == stage).ToList();
             var withVertices = steps.Where(p => p.Vertices is not null).Select(p => p.Iteration).ToList();

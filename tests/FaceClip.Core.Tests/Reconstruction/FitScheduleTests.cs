@@ -5,8 +5,8 @@ using static TorchSharp.torch;
 
 namespace FaceClip.Core.Tests.Reconstruction;
 
-/// <summary>How many iterations each stage runs: the landmark stages start a cold fit; from a regressor the fit goes
-/// straight to the full stage, unless the landmark stages are asked for.</summary>
+/// <summary>How many iterations each stage runs: the landmark stages start a cold fit; from a regressor the fit aligns
+/// the pose briefly and goes on to the full stage, unless the landmark stages are set.</summary>
 public sealed class FitScheduleTests
 {
     [Fact]
@@ -20,12 +20,13 @@ public sealed class FitScheduleTests
     }
 
     [Fact]
-    public void FromTheRegressorTheFitGoesStraightToTheFullStage()
+    public void FromTheRegressorTheFitSkipsTheShapeStage()
     {
         var o = new ReconstructionOptions();
-        Assert.Equal(new FitSchedule(0, 0, 200, 0), o.ScheduleFor(regressorInstalled: true));
+        Assert.Equal(new FitSchedule(ReconstructionOptions.WarmPoseIterations, 0, 200, 0), o.ScheduleFor(regressorInstalled: true));
+        Assert.Equal(30, ReconstructionOptions.WarmPoseIterations);
         o.Initialiser = FitInitialiser.Regressor;
-        Assert.Equal(new FitSchedule(0, 0, 200, 0), o.ScheduleFor(regressorInstalled: false));
+        Assert.Equal(new FitSchedule(30, 0, 200, 0), o.ScheduleFor(regressorInstalled: false));
     }
 
     [Fact]
@@ -46,7 +47,7 @@ public sealed class FitScheduleTests
     }
 
     [Fact]
-    public async Task AFitFromTheShippedRegressorRunsOnlyTheFullStageAndItsBarReachesTheEnd()
+    public async Task AFitFromTheShippedRegressorSkipsTheShapeStageAndItsBarReachesTheEnd()
     {
         using var reconstructor = Reconstructor.Load(TestPaths.OpenStore(), CPU);
         try
@@ -54,7 +55,7 @@ public sealed class FitScheduleTests
             Assert.NotNull(reconstructor.Regressor);
             var photo = Path.Combine(TestPaths.SamplePhotos, "sample1.jpg");
             var options = new ReconstructionOptions { Iterations = 6, PreviewEvery = 0, TextureSize = 64 };
-            Assert.Equal(new FitSchedule(0, 0, 6, 0), reconstructor.ScheduleOf(options));
+            Assert.Equal(new FitSchedule(30, 0, 6, 0), reconstructor.ScheduleOf(options));
             var steps = new List<OptimisationProgress<ReconstructionResult>>();
             using (var result = await reconstructor.ReconstructAsync(photo, options, steps.Add))
             {
@@ -62,11 +63,12 @@ public sealed class FitScheduleTests
             }
 
             var stages = steps.Where(p => p.Stage != OptimisationStage.Done).GroupBy(p => p.Stage).ToDictionary(g => g.Key, g => g.Max(p => p.Iteration));
-            Assert.Equal(new Dictionary<OptimisationStage, int> { [OptimisationStage.Full] = 6 }, stages);
+            Assert.Equal(new Dictionary<OptimisationStage, int> { [OptimisationStage.Pose] = 30, [OptimisationStage.Full] = 6 }, stages);
             var last = steps.Last(p => p.Stage == OptimisationStage.Full);
             Assert.Equal(1, last.Fraction, 6);
 
-            // Asked for, the landmark stages run from the regressor too.
+            // Set, the landmark stages run as set from the regressor too.
+            options.PoseIterations = 0;
             options.ShapeIterations = 5;
             steps.Clear();
             using (await reconstructor.ReconstructAsync(photo, options, steps.Add))

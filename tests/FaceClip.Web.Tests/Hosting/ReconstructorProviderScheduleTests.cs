@@ -16,8 +16,8 @@ public sealed class ReconstructorProviderScheduleTests
     {
         using var provider = new ReconstructorProvider(ModelStore.Open(FaceClipWebFactory.RepositoryRoot, new ModelStoreOptions { Mirror = SharedAssets.Models }),
             new ComputeContext(TorchSharp.torch.CPU, 1, "cpu (test)"), Options.Create(new NodeOptions { Role = "web" }));
-        // The checkout ships a regressor, so the default fit goes straight to the full stage.
-        Assert.Equal(new FitSchedule(0, 0, 200, 0), provider.ScheduleOf(new ReconstructionOptions()));
+        // The checkout ships a regressor, so the default fit skips the shape stage.
+        Assert.Equal(new FitSchedule(ReconstructionOptions.WarmPoseIterations, 0, 200, 0), provider.ScheduleOf(new ReconstructionOptions()));
         Assert.Equal(new FitSchedule(120, 120, 200, 0), provider.ScheduleOf(new ReconstructionOptions { Initialiser = FitInitialiser.Landmarks }));
         Assert.Equal(new FitSchedule(40, 30, 200, 0), provider.ScheduleOf(new ReconstructionOptions { PoseIterations = 40, ShapeIterations = 30 }));
         Assert.False(provider.IsLoaded);

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using FaceClip.TestSupport;
 
 namespace FaceClip.Cli.Tests;
 
@@ -55,32 +56,25 @@ public sealed class ModelsCommandTests
     [Fact]
     public async Task BuildRegressorMakesACorpusThenTrainsOnIt_AndTheSameSeedGivesTheSameWeights()
     {
-        var folder = Directory.CreateTempSubdirectory("faceclip-build-regressor-").FullName;
-        try
-        {
-            var corpus = Path.Combine(folder, "corpus");
-            var weights = Path.Combine(folder, "r.safetensors");
-            string[] args = ["models", "build-regressor", "--seed", "7", "--faces", "12", "--batches", "3", "--corpus", corpus, "--out", weights, "--device", "cpu"];
-            var (code, output, err) = await RunAsync(args);
-            Assert.True(code == 0, err + output);
-            Assert.Equal(12, File.ReadAllLines(Path.Combine(corpus, "labels.jsonl")).Length);
-            Assert.Contains("12 synthetic faces", output, StringComparison.Ordinal);
-            Assert.Equal(4, File.ReadAllLines(Core.Reconstruction.RegressorTrainer.LogPath(weights)).Length);
-            var sha = Core.Runtime.FileVerifier.ComputeSha256(weights, Core.Runtime.FileCheck.Bytes);
-            Assert.Contains($"sha256 {sha} (the shipped weights are ", output, StringComparison.Ordinal);
-            Assert.Contains("made with --seed 2000 --faces 10000", output, StringComparison.Ordinal);
+        using var cleanup = TempFolder.Create("faceclip-build-regressor-", out var folder);
+        var corpus = Path.Combine(folder, "corpus");
+        var weights = Path.Combine(folder, "r.safetensors");
+        string[] args = ["models", "build-regressor", "--seed", "7", "--faces", "12", "--batches", "3", "--corpus", corpus, "--out", weights, "--device", "cpu"];
+        var (code, output, err) = await RunAsync(args);
+        Assert.True(code == 0, err + output);
+        Assert.Equal(12, File.ReadAllLines(Path.Combine(corpus, "labels.jsonl")).Length);
+        Assert.Contains("12 synthetic faces", output, StringComparison.Ordinal);
+        Assert.Equal(4, File.ReadAllLines(Core.Reconstruction.RegressorTrainer.LogPath(weights)).Length);
+        var sha = Core.Runtime.FileVerifier.ComputeSha256(weights, Core.Runtime.FileCheck.Bytes);
+        Assert.Contains($"sha256 {sha} (the shipped weights are ", output, StringComparison.Ordinal);
+        Assert.Contains("made with --seed 2000 --faces 10000", output, StringComparison.Ordinal);
 
-            // Again from the same seed: the corpus is kept, the training repeats to the byte.
-            File.Move(weights, weights + ".first");
-            (code, output, err) = await RunAsync(args);
-            Assert.True(code == 0, err + output);
-            Assert.Contains("0 written now, 12 there before", output, StringComparison.Ordinal);
-            Assert.Equal(sha, Core.Runtime.FileVerifier.ComputeSha256(weights, Core.Runtime.FileCheck.Bytes));
-        }
-        finally
-        {
-            Directory.Delete(folder, recursive: true);
-        }
+        // Again from the same seed: the corpus is kept, the training repeats to the byte.
+        File.Move(weights, weights + ".first");
+        (code, output, err) = await RunAsync(args);
+        Assert.True(code == 0, err + output);
+        Assert.Contains("0 written now, 12 there before", output, StringComparison.Ordinal);
+        Assert.Equal(sha, Core.Runtime.FileVerifier.ComputeSha256(weights, Core.Runtime.FileCheck.Bytes));
     }
 
     [Fact]

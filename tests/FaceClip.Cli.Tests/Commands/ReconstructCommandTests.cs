@@ -1,4 +1,5 @@
 using System.Text.Json;
+using FaceClip.TestSupport;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 
@@ -13,30 +14,23 @@ public sealed class ReconstructCommandTests
     [Fact]
     public async Task WritesEveryArtifactForTheChosenFace()
     {
-        var folder = Directory.CreateTempSubdirectory("faceclip-cli-recon-").FullName;
-        try
+        using var cleanup = TempFolder.Create("faceclip-cli-recon-", out var folder);
+        var (code, output, error) = await Run("reconstruct", Sample(1), "--out", folder, "--face", "1", "--iterations", "3", "--device", "cpu", "--detail-iterations", "2");
+        Assert.True(code == 0, error);
+        Assert.Contains("face 1 of 3; critic face", output);
+        Assert.Contains("details: mean |displacement|", output);
+        Assert.Contains("fine-band photometric error", output);
+        foreach (var name in new[] { "params.json", "mesh.obj", "mesh.mtl", "texture.png", "mesh.glb", "mesh.ply", "render.png", "overlay.png", "mesh-obj.zip", "displacement.png", "normal.png", "bump.png" })
         {
-            var (code, output, error) = await Run("reconstruct", Sample(1), "--out", folder, "--face", "1", "--iterations", "3", "--device", "cpu", "--detail-iterations", "2");
-            Assert.True(code == 0, error);
-            Assert.Contains("face 1 of 3; critic face", output);
-            Assert.Contains("details: mean |displacement|", output);
-            Assert.Contains("fine-band photometric error", output);
-            foreach (var name in new[] { "params.json", "mesh.obj", "mesh.mtl", "texture.png", "mesh.glb", "mesh.ply", "render.png", "overlay.png", "mesh-obj.zip", "displacement.png", "normal.png", "bump.png" })
-            {
-                Assert.True(File.Exists(Path.Combine(folder, name)), name);
-            }
+            Assert.True(File.Exists(Path.Combine(folder, name)), name);
+        }
 
-            using var doc = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(folder, "params.json")));
-            Assert.Equal(1, doc.RootElement.GetProperty("face_index").GetInt32());
-            Assert.Equal("face", doc.RootElement.GetProperty("critic").GetString());
-            Assert.Equal(2, doc.RootElement.GetProperty("detail").GetProperty("iterations").GetInt32());
-            using var render = await Image.LoadAsync<Rgb24>(Path.Combine(folder, "render.png"));
-            Assert.Equal(224, render.Width);
-        }
-        finally
-        {
-            Directory.Delete(folder, recursive: true);
-        }
+        using var doc = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(folder, "params.json")));
+        Assert.Equal(1, doc.RootElement.GetProperty("face_index").GetInt32());
+        Assert.Equal("face", doc.RootElement.GetProperty("critic").GetString());
+        Assert.Equal(2, doc.RootElement.GetProperty("detail").GetProperty("iterations").GetInt32());
+        using var render = await Image.LoadAsync<Rgb24>(Path.Combine(folder, "render.png"));
+        Assert.Equal(224, render.Width);
     }
 
     [Fact]

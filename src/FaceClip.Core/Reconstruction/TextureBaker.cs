@@ -181,8 +181,9 @@ public static class TextureBaker
     /// (<see cref="TextureCleaning"/>): the model's skin parts and the fitted expression's strain per model vertex [V].</summary>
     public sealed record Cleaning(TextureCleaning.SkinParts Parts, Tensor Strain);
 
-    /// <summary>Per texel, how far the photo is trusted (a facial feature, or skin the expression did not strain),
-    /// smoothed over the texture; and the colour gain [3] that matches the model's albedo to the skin.</summary>
+    /// <summary>Per texel, how far the photo is trusted (a facial feature, lips of the lips' colour, or skin the
+    /// expression did not strain), smoothed over the texture; and the colour gain [N, 3] that matches the model's albedo
+    /// to the skin, and on the lips to the lips.</summary>
     private static (Tensor Trust, Tensor Gain) Clean(Cleaning cleaning, int modelVertexCount, Tensor vertexIds, Tensor weights, Tensor colour, Tensor predicted,
         Tensor irradiance, Tensor blend, Tensor pixel, int width, int height)
     {
@@ -197,18 +198,34 @@ public static class TextureBaker
         var reference = (PerTexel(tensor(cleaning.Parts.Reference.Select(r => r ? 1f : 0f).ToArray())) > 0.5) & (blend.view(-1) > 0.5);
         var skin = TextureCleaning.SkinLikelihood(colour, irradiance, reference);
         var still = TextureCleaning.StrainConfidence(PerTexel(cleaning.Strain));
-        // The features keep the photo whatever their colour and strain: the model's albedo has no lip colour or brow, and
-        // a lip texel follows the lip as the expression moves it; the skin around them is tested for both.
-        var trust = TextureCleaning.SmoothOverTexels(features + ((1 - features) * skin * still), pixel, width, height, Math.Max(1, width / 384));
-        var gain = ones(3, device: device);
-        if (reference.sum().item<long>() >= 50)
+        static Tensor Median(Tensor t) => t.sort(0).Values.select(0, t.shape[0] / 2);
+        Tensor Gain(Tensor rows) => (Median(colour.index_select(0, rows)) / Median(predicted.index_select(0, rows)).clamp_min(1e-3)).clamp(0.5, 2);
+        var gain = reference.sum().item<long>() >= 50 ? Gain(reference.nonzero().view(-1)) : ones(3, device: device);
+
+        // The lips keep the photo where it shows the lips' colour (measured on their outer halves); teeth and the dark
+        // of an open mouth that fell on them take the lips' colour.
+        var lipTrust = ones_like(features);
+        var lipGain = gain.unsqueeze(0);
+        if (cleaning.Parts.Lips is { } lipWeights && cleaning.Parts.LipReference is { } lipReference)
         {
-            var rows = reference.nonzero().view(-1);
-            static Tensor Median(Tensor t) => t.sort(0).Values.select(0, t.shape[0] / 2);
-            gain = (Median(colour.index_select(0, rows)) / Median(predicted.index_select(0, rows)).clamp_min(1e-3)).clamp(0.5, 2);
+            if (lipWeights.Length != modelVertexCount || lipReference.Length != modelVertexCount)
+            {
+                throw new ArgumentException($"The cleaning describes {lipWeights.Length} lip vertices, not the model's {modelVertexCount}.", nameof(cleaning));
+            }
+
+            var lips = PerTexel(tensor(lipWeights));
+            var lipRows = (PerTexel(tensor(lipReference.Select(r => r ? 1f : 0f).ToArray())) > 0.5) & (blend.view(-1) > 0.5);
+            if (lipRows.sum().item<long>() >= 30)
+            {
+                lipTrust = 1 - (lips * (1 - TextureCleaning.SkinLikelihood(colour, irradiance, lipRows)));
+                lipGain = (gain.unsqueeze(0) * (1 - lips).unsqueeze(1)) + (Gain(lipRows.nonzero().view(-1)).unsqueeze(0) * lips.unsqueeze(1));
+            }
         }
 
-        return (trust, gain);
+        // The other features keep the photo whatever their colour and strain: the model's albedo has no brow, and a
+        // feature's texel follows it as the expression moves it; the skin around them is tested for both.
+        var trust = TextureCleaning.SmoothOverTexels((features * lipTrust) + ((1 - features) * skin * still), pixel, width, height, Math.Max(1, width / 384));
+        return (trust, lipGain);
     }
 
     /// <summary>Whether each point [N, 2] lies inside the closed polygon [L, 2] (even-odd rule, crossings of a ray

@@ -15,6 +15,9 @@ namespace FaceClip.Core.Reconstruction;
 /// (<see cref="Strain"/>: a smile's cheeks and nasolabial folds, a frown's forehead), the photo shows folds and shading
 /// that belong to that expression, so those texels fade to the same skin tone. The features themselves keep the photo
 /// (the model's albedo has no lip colour and no brows to put there instead);</item>
+/// <item><b>lips, not teeth</b>: the lips are tested against the lips' own colour (their outer halves, which show lip
+/// whatever the mouth does): where the photo's open mouth put teeth or the dark of the mouth on the fitted lips, those
+/// texels take the lips' colour, not the teeth into every later expression;</item>
 /// <item>the confidence is smoothed over the texture before it blends, so no seam shows.</item>
 /// </list>
 /// </summary>
@@ -29,9 +32,15 @@ public static class TextureCleaning
     /// <summary>The per-vertex parts of the model the cleaning needs: how much each vertex belongs to a facial
     /// feature kept whatever its colour (1 on the brows, eyes, nose and lips and on the eyeballs and mouth, fading to 0
     /// over the skin around them), and the reference skin (cheeks and the sides of the nose, between the lower eyelids
-    /// and the mouth corners, inside the outer eye corners) the subject's skin colour is measured on.</summary>
-    public sealed record SkinParts(float[] Features, bool[] Reference)
+    /// and the mouth corners, inside the outer eye corners) the subject's skin colour is measured on; and the lips
+    /// (<paramref name="Lips"/>, 1 inside the outer lip contour) with their outer halves (<paramref name="LipReference"/>,
+    /// nearer the outer contour than the inner one), which the lips' colour is measured on.</summary>
+    public sealed record SkinParts(float[] Features, bool[] Reference, float[]? Lips = null, bool[]? LipReference = null)
     {
+        /// <summary>How far in front of or behind the lip landmarks' mean depth (cm) a vertex inside the outer lip
+        /// contour still counts as lip (the chin and the nose lie further).</summary>
+        public const float LipDepth = 1.0f;
+
         /// <summary>Full feature weight within this distance (cm) of a feature landmark.</summary>
         public const float FeatureNear = 0.7f;
 
@@ -75,7 +84,70 @@ public static class TextureCleaning
                 reference[v] = region[v] == FaceRegion.Face && p.Y < lids && p.Y > mouth && Math.Abs(p.X) < outer && weights[v] < 0.5f && p.Z > P(data.Landmarks[0]).Z;
             }
 
-            return new SkinParts(weights, reference);
+            var (lips, lipReference) = LipsOf(data, region);
+            for (var v = 0; v < n; v++)
+            {
+                weights[v] = Math.Max(weights[v], lips[v]); // the lips are a feature throughout, not only near their landmarks
+            }
+
+            return new SkinParts(weights, reference, lips, lipReference);
+        }
+
+        /// <summary>The lips on the neutral mesh (closed mouth): the face vertices inside the outer lip contour (the
+        /// 68-point scheme's 48-59) seen from the front, near the lips' depth; and those nearer that contour than the
+        /// inner one (60-67).</summary>
+        private static (float[] Lips, bool[] Reference) LipsOf(FaceModelData data, FaceRegion?[] region)
+        {
+            var n = data.VertexCount;
+            (float X, float Y, float Z) P(int v) => (data.Neutral[3 * v], data.Neutral[(3 * v) + 1], data.Neutral[(3 * v) + 2]);
+            var outer = Enumerable.Range(48, 12).Select(i => P(data.Landmarks[i])).ToArray();
+            var inner = Enumerable.Range(60, 8).Select(i => P(data.Landmarks[i])).ToArray();
+            var depth = outer.Average(p => p.Z);
+            var lips = new float[n];
+            var reference = new bool[n];
+            for (var v = 0; v < n; v++)
+            {
+                var p = P(v);
+                if (region[v] != FaceRegion.Face || Math.Abs(p.Z - depth) > LipDepth || !Inside(outer, p.X, p.Y))
+                {
+                    continue;
+                }
+
+                lips[v] = 1;
+                reference[v] = EdgeDistance(outer, p.X, p.Y) < EdgeDistance(inner, p.X, p.Y);
+            }
+
+            return (lips, reference);
+        }
+
+        private static bool Inside((float X, float Y, float Z)[] polygon, float x, float y)
+        {
+            var inside = false;
+            for (int i = 0, j = polygon.Length - 1; i < polygon.Length; j = i++)
+            {
+                var (a, b) = (polygon[i], polygon[j]);
+                if ((a.Y > y) != (b.Y > y) && x < a.X + ((b.X - a.X) * (y - a.Y) / (b.Y - a.Y)))
+                {
+                    inside = !inside;
+                }
+            }
+
+            return inside;
+        }
+
+        private static float EdgeDistance((float X, float Y, float Z)[] polygon, float x, float y)
+        {
+            var best = float.MaxValue;
+            for (int i = 0, j = polygon.Length - 1; i < polygon.Length; j = i++)
+            {
+                var (a, b) = (polygon[j], polygon[i]);
+                var (ex, ey) = (b.X - a.X, b.Y - a.Y);
+                var t = Math.Clamp((((x - a.X) * ex) + ((y - a.Y) * ey)) / Math.Max((ex * ex) + (ey * ey), 1e-12f), 0f, 1f);
+                var (dx, dy) = (x - (a.X + (t * ex)), y - (a.Y + (t * ey)));
+                best = Math.Min(best, MathF.Sqrt((dx * dx) + (dy * dy)));
+            }
+
+            return best;
         }
     }
 

@@ -163,4 +163,91 @@ public sealed class TextureCleaningTests(IctFaceKitFixture fixture) : IClassFixt
         Assert.Throws<ArgumentException>(() => TextureBaker.Bake(uv.ToArray(), tri, tri, 64, 64, count, vertices, camera, crop, photo, albedo, lighting,
             cleaning: new TextureBaker.Cleaning(cleaning.Parts, zeros(3))));
     }
+
+    [Fact]
+    public void TeethOnTheLipsTakeTheLipsColourAndTheLipsKeepThePhoto()
+    {
+        using var scope = NewDisposeScope();
+        // A 4 x 4 grid of quads facing the camera: skin, with lips over the middle (y from -1.2 to 1.2: photo rows
+        // 25-39) and the teeth of an open mouth across them (y from -0.3 to 0.3: rows 30-34), as when the fit's lips are
+        // a little more closed than the photo's.
+        const int n = 5;
+        var verts = new List<float>();
+        var uv = new List<float>();
+        for (var j = 0; j < n; j++)
+        {
+            for (var i = 0; i < n; i++)
+            {
+                verts.AddRange([-2 + i, -2 + j, -10]);
+                uv.AddRange([i / (float)(n - 1), j / (float)(n - 1)]);
+            }
+        }
+
+        var tris = new List<int>();
+        for (var j = 0; j < n - 1; j++)
+        {
+            for (var i = 0; i < n - 1; i++)
+            {
+                var a = (j * n) + i;
+                tris.AddRange([a, a + 1, a + n + 1, a, a + n + 1, a + n]);
+            }
+        }
+
+        var count = n * n;
+        var vertices = tensor(verts.ToArray()).view(1, count, 3);
+        var camera = new PerspectiveCamera(64, 64, Focal: 64, Distance: 10);
+        var crop = new FaceCrop(0, 0, 64, 64);
+        var lip = new[] { 170f, 85f, 90f };
+        var teeth = new[] { 235f, 230f, 220f };
+        var photo = stack(new[] { 200f, 150f, 125f }.Select(c => full(64, 64, c)).ToArray()).unsqueeze(0);
+        photo.narrow(2, 25, 15).copy_(tensor(lip).view(1, 3, 1, 1).expand(1, 3, 15, 64));
+        photo.narrow(2, 30, 5).copy_(tensor(teeth).view(1, 3, 1, 1).expand(1, 3, 5, 64));
+        var albedo = tensor(Enumerable.Range(0, count).SelectMany(_ => new[] { 0.6f, 0.45f, 0.4f }).ToArray()).view(1, count, 3);
+        var lighting = zeros(1, 27);
+        lighting[0, 0] = 1 / 0.886227f;
+        // Rows of vertices 1-3 are the lips (a feature), 1 and 3 their outer halves; rows 0 and 4 the reference skin.
+        int Row(int v) => v / n;
+        var features = Enumerable.Range(0, count).Select(v => Row(v) is >= 1 and <= 3 ? 1f : 0f).ToArray();
+        var reference = Enumerable.Range(0, count).Select(v => Row(v) is 0 or 4).ToArray();
+        var lipReference = Enumerable.Range(0, count).Select(v => Row(v) is 1 or 3).ToArray();
+        var tri = tris.ToArray();
+        Tensor Bake(TextureCleaning.SkinParts parts) =>
+            TextureBaker.Bake(uv.ToArray(), tri, tri, 64, 64, count, vertices, camera, crop, photo, albedo, lighting, cleaning: new TextureBaker.Cleaning(parts, zeros(count)));
+        // Texture row 32 is y = 0 (the teeth), row 19 is y = 0.8 (lip).
+        float[] At(Tensor t, int row, int column) => [.. Enumerable.Range(0, 3).Select(c => t[0, c, row, column].item<float>() * 255)];
+        bool Near(float[] a, float[] b, float tolerance) => a.Zip(b).All(x => Math.Abs(x.First - x.Second) < tolerance);
+
+        var featuresOnly = Bake(new TextureCleaning.SkinParts(features, reference));
+        Assert.True(Near(At(featuresOnly, 32, 32), teeth, 6), $"without the lip test the teeth stay on the lips: {string.Join(", ", At(featuresOnly, 32, 32))}");
+        var cleaned = Bake(new TextureCleaning.SkinParts(features, reference, features, lipReference));
+        Assert.True(Near(At(cleaned, 32, 32), lip, 20), $"the teeth on the lips take the lips' colour: {string.Join(", ", At(cleaned, 32, 32))}");
+        Assert.True(Near(At(cleaned, 19, 32), lip, 6), $"the lips keep the photo: {string.Join(", ", At(cleaned, 19, 32))}");
+        Assert.True(Near(At(cleaned, 2, 32), [200f, 150f, 125f], 6), $"the skin keeps the photo: {string.Join(", ", At(cleaned, 2, 32))}");
+    }
+
+    [Fact]
+    public void TheLipsAreInsideTheOuterLipContourAndTheirOuterHalvesAreTheReference()
+    {
+        var data = fixture.Data;
+        var parts = TextureCleaning.SkinParts.Of(data);
+        var lips = Assert.IsType<float[]>(parts.Lips);
+        var reference = Assert.IsType<bool[]>(parts.LipReference);
+        float X(int v) => data.Neutral[3 * v];
+        float Y(int v) => data.Neutral[(3 * v) + 1];
+        var lipVertices = Enumerable.Range(0, data.VertexCount).Where(v => lips[v] > 0).ToList();
+        Assert.InRange(lipVertices.Count, 20, 3000);
+        // Between the mouth corners, below the nose, above the chin; all of them features.
+        Assert.All(lipVertices, v =>
+        {
+            Assert.InRange(X(v), X(data.Landmarks[48]) - 0.01f, X(data.Landmarks[54]) + 0.01f);
+            Assert.True(Y(v) < Y(data.Landmarks[33]) && Y(v) > Y(data.Landmarks[8]));
+            Assert.Equal(1f, parts.Features[v]);
+        });
+        // The outer halves: upper-lip and lower-lip vertices both, none on the inner contour.
+        var mouthLine = (Y(data.Landmarks[62]) + Y(data.Landmarks[66])) / 2;
+        Assert.Contains(lipVertices, v => reference[v] && Y(v) > mouthLine);
+        Assert.Contains(lipVertices, v => reference[v] && Y(v) < mouthLine);
+        Assert.All(Enumerable.Range(61, 7).Select(i => data.Landmarks[i]).Where(v => lips[v] > 0), v => Assert.False(reference[v]));
+        Assert.All(Enumerable.Range(0, data.VertexCount).Where(v => reference[v]), v => Assert.True(lips[v] > 0));
+    }
 }

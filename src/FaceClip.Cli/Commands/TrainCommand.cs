@@ -124,9 +124,8 @@ public static class TrainCommand
                 trained = trainer.NewRegressor(o);
                 try
                 {
-                    var faces = Math.Min(syntheticLimit ?? int.MaxValue, SyntheticCorpus.Read(synthetic.FullName).Labels.Count);
-                    set = await Bar<SyntheticTrainingSet, int>(context, "encoding the corpus", Math.Max(1, faces), (task, n) => task.Value = n, report =>
-                        SyntheticTrainingSet.Build(reconstructor, trained, synthetic.FullName, o.Losses.CropSize, o.Losses.CropScale, o.Seed, syntheticLimit, new Progress<int>(report), ct));
+                    set = await Bar<SyntheticTrainingSet, (int Done, int Total)>(context, "encoding the corpus", 1, (task, p) => (task.MaxValue, task.Value) = (p.Total, p.Done), report =>
+                        SyntheticTrainingSet.Build(reconstructor, trained, synthetic.FullName, o.Losses.CropSize, o.Losses.CropScale, o.Seed, syntheticLimit, new Progress<(int Done, int Total)>(report), ct));
                 }
                 catch (Exception ex) when (ex is InvalidDataException or FileNotFoundException or FaceImageException)
                 {

@@ -133,7 +133,11 @@ internal sealed class FitRun
         var loop = new OptimisationLoop(optimizer, () => Expression.clamp_(0, 1));
         loop.Run(iterations, objective, (it, terms, _) => Report(stage, it, iterations, terms, composite(terms)), _ct);
         SkippedSteps += loop.SkippedSteps;
-        Timings[stage.Name()] = clock.Elapsed.TotalSeconds;
+        if (iterations > 0)
+        {
+            Timings[stage.Name()] = clock.Elapsed.TotalSeconds; // a stage the schedule skips has no time to report
+        }
+
         StageCodes[stage] = Snapshot();
     }
 

@@ -73,9 +73,9 @@ public sealed class SyntheticTrainingSet : IDisposable
     }
 
     /// <summary>Crops, encodes and labels every face of the corpus at <paramref name="directory"/> (the first
-    /// <paramref name="limit"/> when given). <paramref name="progress"/> hears the faces done.</summary>
+    /// <paramref name="limit"/> when given). <paramref name="progress"/> hears the faces done and the faces to do.</summary>
     public static SyntheticTrainingSet Build(Reconstructor reconstructor, ParameterRegressor regressor, string directory, int cropSize, double cropScale, int seed,
-        int? limit = null, IProgress<int>? progress = null, CancellationToken ct = default)
+        int? limit = null, IProgress<(int Done, int Total)>? progress = null, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(reconstructor);
         ArgumentNullException.ThrowIfNull(regressor);
@@ -113,7 +113,7 @@ public sealed class SyntheticTrainingSet : IDisposable
             }
 
             features.Add(regressor.Coarse(cat(crops, 0)).MoveToOuterDisposeScope());
-            progress?.Report(Math.Min(start + Chunk, chosen.Count));
+            progress?.Report((Math.Min(start + Chunk, chosen.Count), chosen.Count));
         }
 
         var device = model.Device;

@@ -60,6 +60,10 @@ public sealed class FitScheduleTests
             using (var result = await reconstructor.ReconstructAsync(photo, options, steps.Add))
             {
                 Assert.Equal(FitInitialiser.Regressor, result.Initialiser);
+                // The timings name the stages that ran, not the skipped one.
+                Assert.Contains("pose", result.Timings.Keys);
+                Assert.Contains("full", result.Timings.Keys);
+                Assert.DoesNotContain("shape", result.Timings.Keys);
             }
 
             var stages = steps.Where(p => p.Stage != OptimisationStage.Done).GroupBy(p => p.Stage).ToDictionary(g => g.Key, g => g.Max(p => p.Iteration));
@@ -71,8 +75,10 @@ public sealed class FitScheduleTests
             options.PoseIterations = 0;
             options.ShapeIterations = 5;
             steps.Clear();
-            using (await reconstructor.ReconstructAsync(photo, options, steps.Add))
+            using (var result = await reconstructor.ReconstructAsync(photo, options, steps.Add))
             {
+                Assert.Contains("shape", result.Timings.Keys);
+                Assert.DoesNotContain("pose", result.Timings.Keys);
             }
 
             Assert.Equal(5, steps.Where(p => p.Stage == OptimisationStage.Shape).Max(p => p.Iteration));

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using FaceClip.Core.Clip;
+using FaceClip.TestSupport;
 
 namespace FaceClip.Core.Tests.Clip;
 
@@ -69,28 +70,21 @@ public sealed class ClipTokenizerTests
     public void HuggingFaceVocabularyAndMergesGiveTheSameIds()
     {
         // Write the Hugging Face files from OpenAI's and check both readers agree.
-        var dir = Directory.CreateTempSubdirectory("clip-hf-");
-        try
+        using var cleanup = TempFolder.Create("clip-hf-", out var dir);
+        var openai = Shared.Value;
+        var merges = ReadOpenAiMerges();
+        File.WriteAllLines(Path.Combine(dir, "merges.txt"), ["#version: 0.2", .. merges]);
+        var vocab = new Dictionary<string, int>();
+        for (var id = 0; id < openai.VocabularySize; id++)
         {
-            var openai = Shared.Value;
-            var merges = ReadOpenAiMerges();
-            File.WriteAllLines(Path.Combine(dir.FullName, "merges.txt"), ["#version: 0.2", .. merges]);
-            var vocab = new Dictionary<string, int>();
-            for (var id = 0; id < openai.VocabularySize; id++)
-            {
-                vocab[openai.TokenOf(id)] = id;
-            }
-
-            File.WriteAllText(Path.Combine(dir.FullName, "vocab.json"), JsonSerializer.Serialize(vocab));
-            var hf = ClipTokenizer.Load(Path.Combine(dir.FullName, "vocab.json"));
-            foreach (var c in Cases())
-            {
-                Assert.Equal((int[])c[1], hf.EncodeWithSpecialTokens((string)c[0]));
-            }
+            vocab[openai.TokenOf(id)] = id;
         }
-        finally
+
+        File.WriteAllText(Path.Combine(dir, "vocab.json"), JsonSerializer.Serialize(vocab));
+        var hf = ClipTokenizer.Load(Path.Combine(dir, "vocab.json"));
+        foreach (var c in Cases())
         {
-            dir.Delete(recursive: true);
+            Assert.Equal((int[])c[1], hf.EncodeWithSpecialTokens((string)c[0]));
         }
     }
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using FaceClip.Core.Evaluation;
+using FaceClip.TestSupport;
 
 namespace FaceClip.Core.Tests.Evaluation;
 
@@ -58,20 +59,13 @@ public sealed class LandmarkSetTests
     [Fact]
     public void LoadsFromTheFolderOrTheFile()
     {
-        var folder = Directory.CreateTempSubdirectory("landmark-set-");
-        try
-        {
-            var file = Path.Combine(folder.FullName, LandmarkSet.FileName);
-            File.WriteAllText(file, TinySet(), Encoding.UTF8);
-            Assert.Equal(3, LandmarkSet.Load(folder.FullName).FaceCount);
-            var fromFile = LandmarkSet.Load(file);
-            Assert.Equal(folder.FullName, fromFile.Folder);
-            Assert.Throws<FileNotFoundException>(() => LandmarkSet.Load(Path.Combine(folder.FullName, "missing")));
-        }
-        finally
-        {
-            folder.Delete(recursive: true);
-        }
+        using var cleanup = TempFolder.Create("landmark-set-", out var folder);
+        var file = Path.Combine(folder, LandmarkSet.FileName);
+        File.WriteAllText(file, TinySet(), Encoding.UTF8);
+        Assert.Equal(3, LandmarkSet.Load(folder).FaceCount);
+        var fromFile = LandmarkSet.Load(file);
+        Assert.Equal(folder, fromFile.Folder);
+        Assert.Throws<FileNotFoundException>(() => LandmarkSet.Load(Path.Combine(folder, "missing")));
     }
 
     [Theory]

@@ -4,6 +4,7 @@ using FaceClip.Core.Losses;
 using FaceClip.Core.Optimisation;
 using FaceClip.Core.Reconstruction;
 using FaceClip.Core.Vision;
+using FaceClip.TestSupport;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 
@@ -94,76 +95,62 @@ public sealed class ExpressionTransferTests(TransferFixture fixture) : IClassFix
     [Fact]
     public void WritesMeshesRendersCodesAndLossesPerPrompt()
     {
-        var folder = Directory.CreateTempSubdirectory("faceclip-transfer-").FullName;
-        try
+        using var cleanup = TempFolder.Create("faceclip-transfer-", out var folder);
+        var files = TransferWriter.Write(fixture.Result, fixture.Reconstructor.Model, folder, textureSize: 64);
+        foreach (var slug in new[] { "very-sad", "surprised" })
         {
-            var files = TransferWriter.Write(fixture.Result, fixture.Reconstructor.Model, folder, textureSize: 64);
-            foreach (var slug in new[] { "very-sad", "surprised" })
+            foreach (var name in new[] { "mesh.obj", "mesh.mtl", "texture.png", "mesh-obj.zip", "mesh.ply", "mesh.glb", "render.png", "composite.png", "overlay.png", "codes.json", "losses.json" })
             {
-                foreach (var name in new[] { "mesh.obj", "mesh.mtl", "texture.png", "mesh-obj.zip", "mesh.ply", "mesh.glb", "render.png", "composite.png", "overlay.png", "codes.json", "losses.json" })
-                {
-                    Assert.Contains($"{slug}/{name}", files);
-                    Assert.True(new FileInfo(Path.Combine(folder, slug, name)).Length > 0, $"{slug}/{name}");
-                }
+                Assert.Contains($"{slug}/{name}", files);
+                Assert.True(new FileInfo(Path.Combine(folder, slug, name)).Length > 0, $"{slug}/{name}");
             }
-
-            // The OBJ is the subject's identity in the prompt's expression: the transfer's own vertices.
-            var sad = fixture.Result.Prompts.Single(p => p.Slug == "very-sad");
-            var source = fixture.Reconstruction.Mesh.SourceVertices!;
-            var objVertices = File.ReadLines(Path.Combine(folder, "very-sad", "mesh.obj")).Where(l => l.StartsWith("v ", StringComparison.Ordinal))
-                .Select(l => l[2..].Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(x => float.Parse(x, System.Globalization.CultureInfo.InvariantCulture)).ToArray()).ToList();
-            Assert.Equal(source.Length, objVertices.Count);
-            var worst = Enumerable.Range(0, source.Length).Max(i => Enumerable.Range(0, 3).Max(k => Math.Abs(objVertices[i][k] - sad.Vertices[(3 * source[i]) + k])));
-            Assert.True(worst < 1e-3, $"OBJ vertex off the transfer's vertices by {worst}");
-            using (var zip = System.IO.Compression.ZipFile.OpenRead(Path.Combine(folder, "very-sad", "mesh-obj.zip")))
-            {
-                Assert.Equal(["mesh.mtl", "mesh.obj", "texture.png"], zip.Entries.Select(e => e.Name).Order(StringComparer.Ordinal));
-            }
-
-            using var codes = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "very-sad", "codes.json")));
-            var root = codes.RootElement;
-            Assert.Equal("very sad", root.GetProperty("prompt").GetString());
-            Assert.Equal("face", root.GetProperty("critic").GetString());
-            Assert.Equal("sad", root.GetProperty("target").GetProperty("dominant").GetString());
-            Assert.Equal(53, root.GetProperty("codes").GetProperty("expression").EnumerateObject().Count());
-            using var losses = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "very-sad", "losses.json")));
-            Assert.Equal(fixture.Options.Iterations, losses.RootElement.GetArrayLength());
-            using var overlay = Image.Load<Rgb24>(Path.Combine(folder, "very-sad", "overlay.png"));
-            Assert.Equal((fixture.Reconstruction.PhotoWidth, fixture.Reconstruction.PhotoHeight), (overlay.Width, overlay.Height));
-            var glb = File.ReadAllBytes(Path.Combine(folder, "very-sad", "mesh.glb"));
-            Assert.Equal("glTF"u8.ToArray(), glb[..4]);
-            var json = System.Text.Encoding.UTF8.GetString(glb, 20, BitConverter.ToInt32(glb, 12));
-            Assert.Contains("\"animations\"", json, StringComparison.Ordinal);
-            Assert.Contains("mouthSmile_L", json, StringComparison.Ordinal);
-            using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, TransferWriter.SummaryFile)));
-            Assert.Equal(2, summary.RootElement.GetProperty("prompts").GetArrayLength());
         }
-        finally
+
+        // The OBJ is the subject's identity in the prompt's expression: the transfer's own vertices.
+        var sad = fixture.Result.Prompts.Single(p => p.Slug == "very-sad");
+        var source = fixture.Reconstruction.Mesh.SourceVertices!;
+        var objVertices = File.ReadLines(Path.Combine(folder, "very-sad", "mesh.obj")).Where(l => l.StartsWith("v ", StringComparison.Ordinal))
+            .Select(l => l[2..].Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(x => float.Parse(x, System.Globalization.CultureInfo.InvariantCulture)).ToArray()).ToList();
+        Assert.Equal(source.Length, objVertices.Count);
+        var worst = Enumerable.Range(0, source.Length).Max(i => Enumerable.Range(0, 3).Max(k => Math.Abs(objVertices[i][k] - sad.Vertices[(3 * source[i]) + k])));
+        Assert.True(worst < 1e-3, $"OBJ vertex off the transfer's vertices by {worst}");
+        using (var zip = System.IO.Compression.ZipFile.OpenRead(Path.Combine(folder, "very-sad", "mesh-obj.zip")))
         {
-            Directory.Delete(folder, recursive: true);
+            Assert.Equal(["mesh.mtl", "mesh.obj", "texture.png"], zip.Entries.Select(e => e.Name).Order(StringComparer.Ordinal));
         }
+
+        using var codes = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "very-sad", "codes.json")));
+        var root = codes.RootElement;
+        Assert.Equal("very sad", root.GetProperty("prompt").GetString());
+        Assert.Equal("face", root.GetProperty("critic").GetString());
+        Assert.Equal("sad", root.GetProperty("target").GetProperty("dominant").GetString());
+        Assert.Equal(53, root.GetProperty("codes").GetProperty("expression").EnumerateObject().Count());
+        using var losses = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "very-sad", "losses.json")));
+        Assert.Equal(fixture.Options.Iterations, losses.RootElement.GetArrayLength());
+        using var overlay = Image.Load<Rgb24>(Path.Combine(folder, "very-sad", "overlay.png"));
+        Assert.Equal((fixture.Reconstruction.PhotoWidth, fixture.Reconstruction.PhotoHeight), (overlay.Width, overlay.Height));
+        var glb = File.ReadAllBytes(Path.Combine(folder, "very-sad", "mesh.glb"));
+        Assert.Equal("glTF"u8.ToArray(), glb[..4]);
+        var json = System.Text.Encoding.UTF8.GetString(glb, 20, BitConverter.ToInt32(glb, 12));
+        Assert.Contains("\"animations\"", json, StringComparison.Ordinal);
+        Assert.Contains("mouthSmile_L", json, StringComparison.Ordinal);
+        using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, TransferWriter.SummaryFile)));
+        Assert.Equal(2, summary.RootElement.GetProperty("prompts").GetArrayLength());
     }
 
     [Fact]
     public void GivenTheReconstructionsMeshEachPromptKeepsThePhotoTexture()
     {
-        var folder = Directory.CreateTempSubdirectory("faceclip-transfer-").FullName;
-        try
-        {
-            TransferWriter.Write(fixture.Result, fixture.Reconstructor.Model, folder, subjectMesh: fixture.Reconstruction.Mesh);
-            AssertSameTexture(fixture.Reconstruction.Texture, Path.Combine(folder, "surprised", "texture.png"));
-            Assert.NotNull(fixture.Reconstruction.Mesh.Texture); // the writer leaves the caller's mesh alone
+        using var cleanup = TempFolder.Create("faceclip-transfer-", out var folder);
+        TransferWriter.Write(fixture.Result, fixture.Reconstructor.Model, folder, subjectMesh: fixture.Reconstruction.Mesh);
+        AssertSameTexture(fixture.Reconstruction.Texture, Path.Combine(folder, "surprised", "texture.png"));
+        Assert.NotNull(fixture.Reconstruction.Mesh.Texture); // the writer leaves the caller's mesh alone
 
-            // Without the reconstruction's mesh (a subject read from params.json, as faceclip transfer does), the
-            // subject's own texture is used, not the model's albedo.
-            var again = Path.Combine(folder, "from-codes");
-            TransferWriter.Write(fixture.Result, fixture.Reconstructor.Model, again);
-            AssertSameTexture(fixture.Subject.Texture!, Path.Combine(again, "surprised", "texture.png")); // (read after the write: still the subject's)
-        }
-        finally
-        {
-            Directory.Delete(folder, recursive: true);
-        }
+        // Without the reconstruction's mesh (a subject read from params.json, as faceclip transfer does), the
+        // subject's own texture is used, not the model's albedo.
+        var again = Path.Combine(folder, "from-codes");
+        TransferWriter.Write(fixture.Result, fixture.Reconstructor.Model, again);
+        AssertSameTexture(fixture.Subject.Texture!, Path.Combine(again, "surprised", "texture.png")); // (read after the write: still the subject's)
     }
 
     private static void AssertSameTexture(Image<Rgb24> baked, string path)
@@ -185,38 +172,31 @@ public sealed class ExpressionTransferTests(TransferFixture fixture) : IClassFix
     [Fact]
     public void ASubjectRebuiltFromParamsJsonHasTheSameCodesTextureAndPhoto()
     {
-        var folder = Directory.CreateTempSubdirectory("faceclip-subject-").FullName;
-        try
+        using var cleanup = TempFolder.Create("faceclip-subject-", out var folder);
+        ReconstructionWriter.Write(fixture.Reconstruction, folder, "sample2.jpg");
+        var names = fixture.Reconstructor.Model.Data.ExpressionNames;
+        var layout = fixture.Reconstructor.Model.Layout;
+        using (var withoutPhoto = TransferSubject.FromParamsJson(Path.Combine(folder, "params.json"), names, layout))
         {
-            ReconstructionWriter.Write(fixture.Reconstruction, folder, "sample2.jpg");
-            var names = fixture.Reconstructor.Model.Data.ExpressionNames;
-            var layout = fixture.Reconstructor.Model.Layout;
-            using (var withoutPhoto = TransferSubject.FromParamsJson(Path.Combine(folder, "params.json"), names, layout))
-            {
-                Assert.Null(withoutPhoto.Photo); // the photo is not beside params.json
-                Assert.NotNull(withoutPhoto.Texture);
-                Assert.Equal(fixture.Reconstruction.Codes, withoutPhoto.Codes);
-                Assert.Equal(fixture.Reconstruction.Camera, withoutPhoto.Camera);
-                Assert.Equal(fixture.Reconstruction.Crop, withoutPhoto.Crop);
-            }
-
-            // The photo params.json names, found in a given folder of photos.
-            using (var fromFolder = TransferSubject.FromParamsJson(Path.Combine(folder, "params.json"), names, layout, photoFolder: TestPaths.SamplePhotos))
-            {
-                Assert.NotNull(fromFolder.Photo);
-                Assert.Equal("sample2.jpg", fromFolder.PhotoName);
-            }
-
-            File.Copy(TransferFixture.PhotoPath, Path.Combine(folder, "sample2.jpg"));
-            using var withPhoto = TransferSubject.FromParamsJson(Path.Combine(folder, "params.json"), names, layout);
-            Assert.NotNull(withPhoto.Photo);
-            Assert.Equal("sample2.jpg", withPhoto.PhotoName);
-            Assert.Throws<FileNotFoundException>(() => TransferSubject.FromParamsJson(Path.Combine(folder, "params.json"), names, layout, Path.Combine(folder, "missing.jpg")));
+            Assert.Null(withoutPhoto.Photo); // the photo is not beside params.json
+            Assert.NotNull(withoutPhoto.Texture);
+            Assert.Equal(fixture.Reconstruction.Codes, withoutPhoto.Codes);
+            Assert.Equal(fixture.Reconstruction.Camera, withoutPhoto.Camera);
+            Assert.Equal(fixture.Reconstruction.Crop, withoutPhoto.Crop);
         }
-        finally
+
+        // The photo params.json names, found in a given folder of photos.
+        using (var fromFolder = TransferSubject.FromParamsJson(Path.Combine(folder, "params.json"), names, layout, photoFolder: TestPaths.SamplePhotos))
         {
-            Directory.Delete(folder, recursive: true);
+            Assert.NotNull(fromFolder.Photo);
+            Assert.Equal("sample2.jpg", fromFolder.PhotoName);
         }
+
+        File.Copy(TransferFixture.PhotoPath, Path.Combine(folder, "sample2.jpg"));
+        using var withPhoto = TransferSubject.FromParamsJson(Path.Combine(folder, "params.json"), names, layout);
+        Assert.NotNull(withPhoto.Photo);
+        Assert.Equal("sample2.jpg", withPhoto.PhotoName);
+        Assert.Throws<FileNotFoundException>(() => TransferSubject.FromParamsJson(Path.Combine(folder, "params.json"), names, layout, Path.Combine(folder, "missing.jpg")));
     }
 
     [Fact]

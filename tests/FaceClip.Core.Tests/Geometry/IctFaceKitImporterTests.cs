@@ -1,4 +1,5 @@
 using FaceClip.Core.Geometry;
+using FaceClip.TestSupport;
 
 namespace FaceClip.Core.Tests.Geometry;
 
@@ -133,22 +134,15 @@ public sealed class IctFaceKitImporterTests(IctFaceKitFixture fixture) : IClassF
     [Fact]
     public void CacheWithAnotherSourceKeyIsIgnored()
     {
-        var folder = Directory.CreateTempSubdirectory("faceclip-cache-").FullName;
-        try
-        {
-            var path = Path.Combine(folder, "ict.safetensors");
-            var small = _data.Subset(_data.FittingTriangleIds());
-            IctFaceKitImporter.WriteCache(path, small);
-            var same = IctFaceKitImporter.TryReadCache(path, small.SourceKey);
-            Assert.NotNull(same);
-            Assert.Equal(small.Neutral, same.Neutral);
-            Assert.Null(IctFaceKitImporter.TryReadCache(path, small.SourceKey + "-changed"));
-            File.WriteAllText(path, "not a safetensors file");
-            Assert.Null(IctFaceKitImporter.TryReadCache(path, small.SourceKey));
-        }
-        finally
-        {
-            Directory.Delete(folder, recursive: true);
-        }
+        using var cleanup = TempFolder.Create("faceclip-cache-", out var folder);
+        var path = Path.Combine(folder, "ict.safetensors");
+        var small = _data.Subset(_data.FittingTriangleIds());
+        IctFaceKitImporter.WriteCache(path, small);
+        var same = IctFaceKitImporter.TryReadCache(path, small.SourceKey);
+        Assert.NotNull(same);
+        Assert.Equal(small.Neutral, same.Neutral);
+        Assert.Null(IctFaceKitImporter.TryReadCache(path, small.SourceKey + "-changed"));
+        File.WriteAllText(path, "not a safetensors file");
+        Assert.Null(IctFaceKitImporter.TryReadCache(path, small.SourceKey));
     }
 }

@@ -6,6 +6,7 @@ using FaceClip.Core.Optimisation;
 using FaceClip.Core.Reconstruction;
 using FaceClip.Core.Rendering;
 using FaceClip.Core.Vision;
+using FaceClip.TestSupport;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 
@@ -106,26 +107,19 @@ public sealed class FitParametersTests
     [Fact]
     public void TheWritersParamsJsonReadsBackAsATransferSubject()
     {
-        var folder = Directory.CreateTempSubdirectory("faceclip-params-").FullName;
-        try
-        {
-            using var fit = Fit();
-            ReconstructionWriter.Write(fit, folder, "photo.jpg");
-            var path = Path.Combine(folder, ReconstructionWriter.ParamsFile);
-            Assert.Equal(LegacyParamsJson.Write(fit, "photo.jpg"), File.ReadAllText(path));
+        using var cleanup = TempFolder.Create("faceclip-params-", out var folder);
+        using var fit = Fit();
+        ReconstructionWriter.Write(fit, folder, "photo.jpg");
+        var path = Path.Combine(folder, ReconstructionWriter.ParamsFile);
+        Assert.Equal(LegacyParamsJson.Write(fit, "photo.jpg"), File.ReadAllText(path));
 
-            using var subject = TransferSubject.FromParamsJson(path, Names, Layout);
-            Assert.Equal(fit.Codes, subject.Codes);
-            Assert.Equal(fit.Camera, subject.Camera);
-            Assert.Equal(fit.Crop, subject.Crop);
-            Assert.Equal("photo.jpg", subject.PhotoName);
-            Assert.Null(subject.Photo); // the photo is not beside params.json
-            Assert.Equal((2, 2), (subject.Texture!.Width, subject.Texture.Height));
-        }
-        finally
-        {
-            Directory.Delete(folder, recursive: true);
-        }
+        using var subject = TransferSubject.FromParamsJson(path, Names, Layout);
+        Assert.Equal(fit.Codes, subject.Codes);
+        Assert.Equal(fit.Camera, subject.Camera);
+        Assert.Equal(fit.Crop, subject.Crop);
+        Assert.Equal("photo.jpg", subject.PhotoName);
+        Assert.Null(subject.Photo); // the photo is not beside params.json
+        Assert.Equal((2, 2), (subject.Texture!.Width, subject.Texture.Height));
     }
 
     [Fact]

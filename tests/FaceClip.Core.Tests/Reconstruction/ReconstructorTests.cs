@@ -3,6 +3,7 @@ using FaceClip.Core.Losses;
 using FaceClip.Core.Optimisation;
 using FaceClip.Core.Reconstruction;
 using FaceClip.Core.Vision;
+using FaceClip.TestSupport;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 
@@ -144,40 +145,33 @@ public sealed class ReconstructorTests(ReconstructorFixture fixture) : IClassFix
     [Fact]
     public void WritesParamsTextureAndPictures()
     {
-        var folder = Directory.CreateTempSubdirectory("faceclip-recon-").FullName;
-        try
-        {
-            var files = ReconstructionWriter.Write(fixture.Result, folder, "sample1.jpg");
-            Assert.Equal(
-                ["mesh-obj.zip", "mesh.glb", "mesh.mtl", "mesh.obj", "mesh.ply", "overlay.png", "params.json", "render.png", "texture.png"],
-                files.Order(StringComparer.Ordinal));
-            Assert.Contains("map_Kd texture.png", File.ReadAllText(Path.Combine(folder, "mesh.mtl")));
-            var glb = SharpGLTF.Schema2.ModelRoot.Load(Path.Combine(folder, "mesh.glb"));
-            var glbMesh = glb.LogicalMeshes.Single();
-            Assert.Equal(53, glbMesh.Primitives[0].MorphTargetsCount);
-            var weights = glbMesh.MorphWeights;
-            var expression = fixture.Result.ExpressionWeights;
-            Assert.Equal(expression[0], weights[0], 5);
-            Assert.Equal(expression.Max(), weights.Max(), 5);
-            using var zip = System.IO.Compression.ZipFile.OpenRead(Path.Combine(folder, "mesh-obj.zip"));
-            Assert.Equal(["mesh.mtl", "mesh.obj", "texture.png"], zip.Entries.Select(e => e.FullName).Order(StringComparer.Ordinal));
-            using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "params.json")));
-            var root = doc.RootElement;
-            Assert.Equal("ict-facekit", root.GetProperty("model").GetString());
-            Assert.Equal(68, root.GetProperty("landmarks2d").GetArrayLength());
-            Assert.Equal(68, root.GetProperty("detected_landmarks2d").GetArrayLength());
-            Assert.Equal(53, root.GetProperty("codes").GetProperty("expression").EnumerateObject().Count());
-            Assert.Equal("face", root.GetProperty("critic").GetString());
-            Assert.Equal("landmarks", root.GetProperty("initialiser").GetString());
-            Assert.True(root.GetProperty("loss_history").GetArrayLength() > 100);
-            using var overlay = Image.Load<Rgb24>(Path.Combine(folder, "overlay.png"));
-            Assert.Equal((fixture.Result.PhotoWidth, fixture.Result.PhotoHeight), (overlay.Width, overlay.Height));
-            Assert.Empty(Directory.GetDirectories(folder));
-        }
-        finally
-        {
-            Directory.Delete(folder, recursive: true);
-        }
+        using var cleanup = TempFolder.Create("faceclip-recon-", out var folder);
+        var files = ReconstructionWriter.Write(fixture.Result, folder, "sample1.jpg");
+        Assert.Equal(
+            ["mesh-obj.zip", "mesh.glb", "mesh.mtl", "mesh.obj", "mesh.ply", "overlay.png", "params.json", "render.png", "texture.png"],
+            files.Order(StringComparer.Ordinal));
+        Assert.Contains("map_Kd texture.png", File.ReadAllText(Path.Combine(folder, "mesh.mtl")));
+        var glb = SharpGLTF.Schema2.ModelRoot.Load(Path.Combine(folder, "mesh.glb"));
+        var glbMesh = glb.LogicalMeshes.Single();
+        Assert.Equal(53, glbMesh.Primitives[0].MorphTargetsCount);
+        var weights = glbMesh.MorphWeights;
+        var expression = fixture.Result.ExpressionWeights;
+        Assert.Equal(expression[0], weights[0], 5);
+        Assert.Equal(expression.Max(), weights.Max(), 5);
+        using var zip = System.IO.Compression.ZipFile.OpenRead(Path.Combine(folder, "mesh-obj.zip"));
+        Assert.Equal(["mesh.mtl", "mesh.obj", "texture.png"], zip.Entries.Select(e => e.FullName).Order(StringComparer.Ordinal));
+        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "params.json")));
+        var root = doc.RootElement;
+        Assert.Equal("ict-facekit", root.GetProperty("model").GetString());
+        Assert.Equal(68, root.GetProperty("landmarks2d").GetArrayLength());
+        Assert.Equal(68, root.GetProperty("detected_landmarks2d").GetArrayLength());
+        Assert.Equal(53, root.GetProperty("codes").GetProperty("expression").EnumerateObject().Count());
+        Assert.Equal("face", root.GetProperty("critic").GetString());
+        Assert.Equal("landmarks", root.GetProperty("initialiser").GetString());
+        Assert.True(root.GetProperty("loss_history").GetArrayLength() > 100);
+        using var overlay = Image.Load<Rgb24>(Path.Combine(folder, "overlay.png"));
+        Assert.Equal((fixture.Result.PhotoWidth, fixture.Result.PhotoHeight), (overlay.Width, overlay.Height));
+        Assert.Empty(Directory.GetDirectories(folder));
     }
 
     [Fact]
@@ -236,8 +230,7 @@ public sealed class ReconstructorTests(ReconstructorFixture fixture) : IClassFix
         Assert.Equal((4 * options.DetailResolution, 2 * options.DetailResolution), (r.Mesh.NormalTexture!.Width, r.Mesh.NormalTexture.Height));
         Assert.True(r.Mesh.BumpScale > 0);
 
-        var folder = Directory.CreateTempSubdirectory("faceclip-detail-").FullName;
-        try
+        using (TempFolder.Create("faceclip-detail-", out var folder))
         {
             var files = ReconstructionWriter.Write(r, folder, "sample1.jpg");
             Assert.Contains(ReconstructionWriter.DisplacementFile, files);
@@ -267,10 +260,6 @@ public sealed class ReconstructorTests(ReconstructorFixture fixture) : IClassFix
 
             var glb = SharpGLTF.Schema2.ModelRoot.Load(Path.Combine(folder, ReconstructionWriter.GlbFile));
             Assert.NotNull(glb.LogicalMaterials[0].FindChannel("Normal")!.Value.Texture);
-        }
-        finally
-        {
-            Directory.Delete(folder, recursive: true);
         }
 
         Assert.Null(fixture.Result.Details); // off unless asked for

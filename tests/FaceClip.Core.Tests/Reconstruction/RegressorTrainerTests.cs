@@ -2,6 +2,7 @@ using FaceClip.Core.Losses;
 using FaceClip.Core.Optimisation;
 using FaceClip.Core.Reconstruction;
 using FaceClip.Core.Vision;
+using FaceClip.TestSupport;
 using static TorchSharp.torch;
 
 namespace FaceClip.Core.Tests.Reconstruction;
@@ -32,40 +33,33 @@ public sealed class RegressorTrainerTests(RegressorFixture fixture) : IClassFixt
     [Fact]
     public void AShortRunLowersTheLossAndResumesFromItsCheckpoint()
     {
-        var folder = Directory.CreateTempSubdirectory("faceclip-train-").FullName;
-        try
+        using var cleanup = TempFolder.Create("faceclip-train-", out var folder);
+        var output = Path.Combine(folder, "regressor.safetensors");
+        var o = Short(16);
+        var trainer = new RegressorTrainer(fixture.Reconstructor);
+        using var faces = fixture.Data.Subset([0]);
+        var (trained, history) = trainer.Train(faces, output, o);
+        using (trained)
         {
-            var output = Path.Combine(folder, "regressor.safetensors");
-            var o = Short(16);
-            var trainer = new RegressorTrainer(fixture.Reconstructor);
-            using var faces = fixture.Data.Subset([0]);
-            var (trained, history) = trainer.Train(faces, output, o);
-            using (trained)
-            {
-                Assert.Equal(Enumerable.Range(1, 16), history.Select(h => h.Iteration));
-                Assert.Equal(4e-4 * 0.75, history[4].LearningRate!.Value, 9);
-                using var untrained = new ParameterRegressor(fixture.Reconstructor.Faces.RecognitionNet, fixture.Reconstructor.Model.Layout, o.Network);
-                untrained.SetTranslationBase(trained.TranslationBase);
-                var before = EvaluationLoss(untrained, o, faces);
-                var after = EvaluationLoss(trained, o, faces);
-                Assert.True(after < before * 0.95, $"loss {before:F4} -> {after:F4}");
-            }
+            Assert.Equal(Enumerable.Range(1, 16), history.Select(h => h.Iteration));
+            Assert.Equal(4e-4 * 0.75, history[4].LearningRate!.Value, 9);
+            using var untrained = new ParameterRegressor(fixture.Reconstructor.Faces.RecognitionNet, fixture.Reconstructor.Model.Layout, o.Network);
+            untrained.SetTranslationBase(trained.TranslationBase);
+            var before = EvaluationLoss(untrained, o, faces);
+            var after = EvaluationLoss(trained, o, faces);
+            Assert.True(after < before * 0.95, $"loss {before:F4} -> {after:F4}");
+        }
 
-            Assert.True(File.Exists(output));
-            Assert.True(File.Exists(RegressorTrainer.CheckpointPath(output)));
-            var resumed = Short(18);
-            resumed.Resume = true;
-            var (again, more) = trainer.Train(faces, output, resumed);
-            again.Dispose();
-            Assert.Equal([17, 18], more.Select(h => h.Iteration));
-            var log = File.ReadAllLines(RegressorTrainer.LogPath(output));
-            Assert.StartsWith("batch,learning_rate,photo,landmarks,identity", log[0], StringComparison.Ordinal);
-            Assert.Equal(19, log.Length);
-        }
-        finally
-        {
-            Directory.Delete(folder, recursive: true);
-        }
+        Assert.True(File.Exists(output));
+        Assert.True(File.Exists(RegressorTrainer.CheckpointPath(output)));
+        var resumed = Short(18);
+        resumed.Resume = true;
+        var (again, more) = trainer.Train(faces, output, resumed);
+        again.Dispose();
+        Assert.Equal([17, 18], more.Select(h => h.Iteration));
+        var log = File.ReadAllLines(RegressorTrainer.LogPath(output));
+        Assert.StartsWith("batch,learning_rate,photo,landmarks,identity", log[0], StringComparison.Ordinal);
+        Assert.Equal(19, log.Length);
     }
 
     [Fact]

@@ -2,6 +2,7 @@ using FaceClip.Core.Evaluation.Synthetic;
 using FaceClip.Core.Geometry;
 using FaceClip.Core.Reconstruction;
 using FaceClip.Core.Tests.Evaluation.Synthetic;
+using FaceClip.TestSupport;
 using static TorchSharp.torch;
 
 namespace FaceClip.Core.Tests.Reconstruction;
@@ -88,36 +89,29 @@ public sealed class SyntheticTrainingSetTests(SyntheticBenchFixture fixture) : I
             SyntheticBatches = batches, SyntheticBatchSize = 4, SyntheticLearningRate = 2e-3, SyntheticHeldOut = 0.25, SyntheticCheckpointEvery = 2, Resume = resume,
         };
         var (regressor, set) = Build(Options(6));
-        var folder = Directory.CreateTempSubdirectory("faceclip-resume-").FullName;
-        try
+        using var cleanup = TempFolder.Create("faceclip-resume-", out var folder);
+        using (set)
         {
-            using (set)
+            var trainer = new RegressorTrainer(fixture.Reconstructor);
+            var (_, unbroken, _, _) = trainer.TrainSynthetic(regressor, set, null, Options(6));
+            regressor.Dispose();
+
+            var path = Path.Combine(folder, "r.safetensors");
+            using (var part = trainer.NewRegressor(Options(6)))
             {
-                var trainer = new RegressorTrainer(fixture.Reconstructor);
-                var (_, unbroken, _, _) = trainer.TrainSynthetic(regressor, set, null, Options(6));
-                regressor.Dispose();
-
-                var path = Path.Combine(folder, "r.safetensors");
-                using (var part = trainer.NewRegressor(Options(6)))
-                {
-                    trainer.TrainSynthetic(part, set, path, Options(3));
-                }
-
-                Assert.True(File.Exists(RegressorTrainer.CheckpointPath(path)));
-                using var resumedNet = trainer.NewRegressor(Options(6));
-                var (_, resumed, _, _) = trainer.TrainSynthetic(resumedNet, set, path, Options(6, resume: true));
-                Assert.Equal([4, 5, 6], resumed.Select(p => p.Iteration));
-                // Batch 4 is the same faces seen by the same weights (those after batch 3), so its loss is the unbroken run's.
-                Assert.Equal(unbroken[3].Losses["total"], resumed[0].Losses["total"], 5);
-                Assert.NotEqual(unbroken[0].Losses["total"], resumed[0].Losses["total"], 3);
-                var log = File.ReadAllLines(RegressorTrainer.LogPath(path));
-                Assert.Equal(7, log.Length);
-                Assert.Equal(["1", "2", "3", "4", "5", "6"], log.Skip(1).Select(l => l.Split(',')[0]));
+                trainer.TrainSynthetic(part, set, path, Options(3));
             }
-        }
-        finally
-        {
-            Directory.Delete(folder, recursive: true);
+
+            Assert.True(File.Exists(RegressorTrainer.CheckpointPath(path)));
+            using var resumedNet = trainer.NewRegressor(Options(6));
+            var (_, resumed, _, _) = trainer.TrainSynthetic(resumedNet, set, path, Options(6, resume: true));
+            Assert.Equal([4, 5, 6], resumed.Select(p => p.Iteration));
+            // Batch 4 is the same faces seen by the same weights (those after batch 3), so its loss is the unbroken run's.
+            Assert.Equal(unbroken[3].Losses["total"], resumed[0].Losses["total"], 5);
+            Assert.NotEqual(unbroken[0].Losses["total"], resumed[0].Losses["total"], 3);
+            var log = File.ReadAllLines(RegressorTrainer.LogPath(path));
+            Assert.Equal(7, log.Length);
+            Assert.Equal(["1", "2", "3", "4", "5", "6"], log.Skip(1).Select(l => l.Split(',')[0]));
         }
     }
 }

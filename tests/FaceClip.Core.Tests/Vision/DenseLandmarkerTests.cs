@@ -1,5 +1,6 @@
 using System.Text.Json;
 using FaceClip.Core.Vision;
+using FaceClip.TestSupport;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 using Xunit.Abstractions;
@@ -59,21 +60,14 @@ public sealed class DenseLandmarkerTests(FacePipelineFixture faces, ITestOutputH
     [Fact]
     public void AnUnknownOpIsRefusedWhenTheModelLoads()
     {
-        var dir = Directory.CreateTempSubdirectory("graph-");
-        try
-        {
-            var source = Path.Combine(TestPaths.NodeModules, "@vladmandic", "human", "models");
-            File.Copy(Path.Combine(source, "iris.bin"), Path.Combine(dir.FullName, "iris.bin"));
-            var json = File.ReadAllText(Path.Combine(source, "iris.json")).Replace("\"op\":\"MaxPool\"", "\"op\":\"MaxPoolWithArgmax\"", StringComparison.Ordinal);
-            Assert.Contains("MaxPoolWithArgmax", json, StringComparison.Ordinal);
-            File.WriteAllText(Path.Combine(dir.FullName, "iris.json"), json);
-            var ex = Assert.Throws<InvalidDataException>(() => TfjsGraphModel.Load(Path.Combine(dir.FullName, "iris.json")));
-            Assert.Contains("MaxPoolWithArgmax", ex.Message, StringComparison.Ordinal);
-        }
-        finally
-        {
-            dir.Delete(recursive: true);
-        }
+        using var cleanup = TempFolder.Create("graph-", out var dir);
+        var source = Path.Combine(TestPaths.NodeModules, "@vladmandic", "human", "models");
+        File.Copy(Path.Combine(source, "iris.bin"), Path.Combine(dir, "iris.bin"));
+        var json = File.ReadAllText(Path.Combine(source, "iris.json")).Replace("\"op\":\"MaxPool\"", "\"op\":\"MaxPoolWithArgmax\"", StringComparison.Ordinal);
+        Assert.Contains("MaxPoolWithArgmax", json, StringComparison.Ordinal);
+        File.WriteAllText(Path.Combine(dir, "iris.json"), json);
+        var ex = Assert.Throws<InvalidDataException>(() => TfjsGraphModel.Load(Path.Combine(dir, "iris.json")));
+        Assert.Contains("MaxPoolWithArgmax", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]

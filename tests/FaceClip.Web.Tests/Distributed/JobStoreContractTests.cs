@@ -1,4 +1,5 @@
 using FaceClip.Core.Losses;
+using FaceClip.TestSupport;
 using FaceClip.Web.Jobs;
 
 namespace FaceClip.Web.Tests.Distributed;
@@ -125,20 +126,13 @@ public sealed class PostgresJobStoreTests : JobStoreContractTests
     public async Task NodesStartingTogetherShareOneSchema()
     {
         var database = await DistributedServices.NewDatabaseAsync();
-        var data = Directory.CreateTempSubdirectory("faceclip-store-").FullName;
-        try
+        using var cleanup = TempFolder.Create("faceclip-store-", out var data);
+        var stores = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() => new PostgresJobStore(data, database))));
+        var job = await stores[0].CreateAsync("alice", "input.jpg", new MemoryStream([1]), new JobRequest(), CancellationToken.None);
+        foreach (var s in stores)
         {
-            var stores = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() => new PostgresJobStore(data, database))));
-            var job = await stores[0].CreateAsync("alice", "input.jpg", new MemoryStream([1]), new JobRequest(), CancellationToken.None);
-            foreach (var s in stores)
-            {
-                Assert.Equal(job.Id, (await s.GetAsync(job.Id))!.Id);
-                s.Dispose();
-            }
-        }
-        finally
-        {
-            Directory.Delete(data, recursive: true);
+            Assert.Equal(job.Id, (await s.GetAsync(job.Id))!.Id);
+            s.Dispose();
         }
     }
 }

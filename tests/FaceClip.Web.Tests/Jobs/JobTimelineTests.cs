@@ -37,7 +37,7 @@ public sealed class JobTimelineTests
     [Fact]
     public async Task AFinishedJobReplaysItsWholeHistoryAfterARestart()
     {
-        var data = Directory.CreateTempSubdirectory("faceclip-timeline-").FullName;
+        using var cleanup = TempFolder.Create("faceclip-timeline-", out var data);
         string id;
         await using (var host = await JobHost.StartAsync(new ScriptedExecutor(steps: 4), data))
         {
@@ -56,8 +56,6 @@ public sealed class JobTimelineTests
             Assert.Equal([1, 2, 3, 4], history.Steps.Select(p => p.Iteration));
             Assert.Equal(0.25, history.Steps[^1].Losses["photo"], 6);
         }
-
-        Directory.Delete(data, recursive: true);
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using FaceClip.Core.Evaluation.Synthetic;
 using FaceClip.Core.Tests.Geometry;
+using FaceClip.TestSupport;
 using SkiaSharp;
 
 namespace FaceClip.Core.Tests.Evaluation.Synthetic;
@@ -11,54 +12,46 @@ public sealed class SyntheticCorpusTests(IctFaceKitFixture ict) : IClassFixture<
     [Fact]
     public void ACorpusIsTheSameWrittenInOneRunOrResumedOnMoreThreadsAndItsLabelsMatchItsPhotos()
     {
-        var one = Directory.CreateTempSubdirectory("faceclip-corpus-").FullName;
-        var two = Directory.CreateTempSubdirectory("faceclip-corpus-").FullName;
-        try
+        using var cleanupOne = TempFolder.Create("faceclip-corpus-", out var one);
+        using var cleanupTwo = TempFolder.Create("faceclip-corpus-", out var two);
+        var corpus = new SyntheticCorpus(ict.Data, 80, Small, supersampling: 1);
+        var whole = corpus.Write(one, 3, seed: 5, threads: 1);
+        Assert.Equal((0, 3), (whole.Existing, whole.Written));
+
+        Assert.Equal(2, corpus.Write(two, 2, seed: 5, threads: 2).Written);
+        // A run cut short mid-line leaves half a label: it is dropped and the face written again.
+        File.AppendAllText(Path.Combine(two, SyntheticCorpus.LabelsFile), "{\"index\":2,\"ima");
+        var resumed = corpus.Write(two, 3, seed: 5, threads: 2);
+        Assert.Equal((2, 1), (resumed.Existing, resumed.Written));
+
+        var (info, a) = SyntheticCorpus.Read(one);
+        var (_, b) = SyntheticCorpus.Read(two);
+        Assert.Equal(SyntheticCorpus.Format, info.Format);
+        Assert.Equal(ict.Data.ExpressionNames, info.ExpressionNames);
+        Assert.Equal([0, 1, 2], a.Select(l => l.Index));
+        Assert.Equal(a.Select(l => l.Identity.Sum()), b.Select(l => l.Identity.Sum()));
+        for (var i = 0; i < 3; i++)
         {
-            var corpus = new SyntheticCorpus(ict.Data, 80, Small, supersampling: 1);
-            var whole = corpus.Write(one, 3, seed: 5, threads: 1);
-            Assert.Equal((0, 3), (whole.Existing, whole.Written));
-
-            Assert.Equal(2, corpus.Write(two, 2, seed: 5, threads: 2).Written);
-            // A run cut short mid-line leaves half a label: it is dropped and the face written again.
-            File.AppendAllText(Path.Combine(two, SyntheticCorpus.LabelsFile), "{\"index\":2,\"ima");
-            var resumed = corpus.Write(two, 3, seed: 5, threads: 2);
-            Assert.Equal((2, 1), (resumed.Existing, resumed.Written));
-
-            var (info, a) = SyntheticCorpus.Read(one);
-            var (_, b) = SyntheticCorpus.Read(two);
-            Assert.Equal(SyntheticCorpus.Format, info.Format);
-            Assert.Equal(ict.Data.ExpressionNames, info.ExpressionNames);
-            Assert.Equal([0, 1, 2], a.Select(l => l.Index));
-            Assert.Equal(a.Select(l => l.Identity.Sum()), b.Select(l => l.Identity.Sum()));
-            for (var i = 0; i < 3; i++)
-            {
-                Assert.Equal(File.ReadAllBytes(Path.Combine(one, a[i].Image)), File.ReadAllBytes(Path.Combine(two, b[i].Image)));
-            }
-
-            // The labels are the generator's faces, and their landmarks lie on the photos.
-            var faces = new SyntheticFaceGenerator(ict.Data, 80, Small).Draw(3, 5);
-            Assert.Equal(faces.Select(f => f.Yaw), a.Select(l => l.Yaw));
-            Assert.Equal(faces.Select(f => f.Expression.Sum()), a.Select(l => l.Expression.Sum()));
-            Assert.All(a, l => Assert.NotEqual("", l.Occluders));
-            foreach (var label in a)
-            {
-                using var photo = SKBitmap.Decode(Path.Combine(one, label.Image));
-                Assert.Equal((96, 96), (photo.Width, photo.Height));
-                Assert.Equal(68, label.Landmarks.Length);
-                Assert.True(label.Landmarks.Count(p => p[0] is >= 0 and < 96 && p[1] is >= 0 and < 96) >= 60, $"face {label.Index}: landmarks off the photo");
-            }
-
-            // Another seed is another corpus: it is not written into this one.
-            var other = Assert.Throws<InvalidOperationException>(() => corpus.Write(one, 4, seed: 6));
-            Assert.Contains("other settings", other.Message, StringComparison.Ordinal);
-            Assert.Equal(3, SyntheticCorpus.Read(one).Labels.Count);
+            Assert.Equal(File.ReadAllBytes(Path.Combine(one, a[i].Image)), File.ReadAllBytes(Path.Combine(two, b[i].Image)));
         }
-        finally
+
+        // The labels are the generator's faces, and their landmarks lie on the photos.
+        var faces = new SyntheticFaceGenerator(ict.Data, 80, Small).Draw(3, 5);
+        Assert.Equal(faces.Select(f => f.Yaw), a.Select(l => l.Yaw));
+        Assert.Equal(faces.Select(f => f.Expression.Sum()), a.Select(l => l.Expression.Sum()));
+        Assert.All(a, l => Assert.NotEqual("", l.Occluders));
+        foreach (var label in a)
         {
-            Directory.Delete(one, recursive: true);
-            Directory.Delete(two, recursive: true);
+            using var photo = SKBitmap.Decode(Path.Combine(one, label.Image));
+            Assert.Equal((96, 96), (photo.Width, photo.Height));
+            Assert.Equal(68, label.Landmarks.Length);
+            Assert.True(label.Landmarks.Count(p => p[0] is >= 0 and < 96 && p[1] is >= 0 and < 96) >= 60, $"face {label.Index}: landmarks off the photo");
         }
+
+        // Another seed is another corpus: it is not written into this one.
+        var other = Assert.Throws<InvalidOperationException>(() => corpus.Write(one, 4, seed: 6));
+        Assert.Contains("other settings", other.Message, StringComparison.Ordinal);
+        Assert.Equal(3, SyntheticCorpus.Read(one).Labels.Count);
     }
 
     [Fact]

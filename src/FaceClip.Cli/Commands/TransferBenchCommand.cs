@@ -115,9 +115,10 @@ public static class TransferBenchCommand
         context.Output.WriteLine($"device {compute.Description}; {files.Count} photo(s) x {prompts.Length} prompt(s); {options.Iterations} iterations; " +
                                  $"texture {(cleanTexture ? "skin only (default)" : "the photo as it projects (--photo-texture)")}");
         context.Output.WriteLine($"{"face",-10} {"prompt",-12} {"top",-10} {"ok",3} {"held-out",-10} {"ok",3} {"render: 2nd",-11} {"ok",3} {"id dist",8} {"|Δβ|",6} {"s/prompt",9}");
-        var rows = new List<(bool Ok, bool HeldOk, bool? SecondOk, double Id, double Delta, double Seconds)>();
+        var rows = new List<(bool Ok, bool HeldOk, bool SecondOk, double Id, double Delta, double Seconds)>();
         var cells = new List<Image<Rgb24>>();
         var skippedSteps = 0;
+        var missed = 0; // renders face-api finds no face on
         string? critic = null;
         foreach (var file in files)
         {
@@ -163,7 +164,7 @@ public static class TransferBenchCommand
                 var perPrompt = clock.Elapsed.TotalSeconds / prompts.Length;
                 critic = $"{result.Critic.Name()} ({result.CriticDescription})";
                 context.Output.WriteLine($"{name,-10} {"(subject)",-12} {new FaceExpressions(result.SourceProbabilities).Dominant,-10} {"",3} {new FaceExpressions(result.SourceHeldOutProbabilities).Dominant,-10} {"",3} " +
-                                         $"{judge.Judge(result.SourceRenderPng)?.Dominant ?? "no face",-11}");
+                                         $"{judge.Judge(result.SourceRenderPng, result.SourceRenderLandmarks).Dominant,-11}");
                 skippedSteps += results.Sum(r => r.SkippedSteps);
                 cells.Add(Cell(result.SourceRenderPng, null, null));
                 foreach (var p in results.SelectMany(r => r.Prompts))
@@ -172,10 +173,18 @@ public static class TransferBenchCommand
                     var held = new FaceExpressions(p.HeldOutProbabilities).Dominant;
                     var ok = TransferWriter.Succeeded(p);
                     var heldOk = TransferWriter.Succeeded(p, heldOut: true);
-                    var second = judge.Judge(p.RenderPng);
-                    bool? secondOk = second is null ? null : second.Dominant == p.Target?.Dominant;
+                    // Read where the model's own landmarks put the face: face-api, trained on photos, misses some
+                    // renders of the bald head, and a person looking at render.png sees a face whatever it finds.
+                    var second = judge.Judge(p.RenderPng, p.RenderLandmarks);
+                    var found = judge.Judge(p.RenderPng) is not null;
+                    var secondOk = second.Dominant == p.Target?.Dominant;
+                    if (!found)
+                    {
+                        missed++;
+                    }
+
                     rows.Add((ok, heldOk, secondOk, p.IdentityDistance, p.MeanAbsoluteDelta, perPrompt));
-                    context.Output.WriteLine($"{name,-10} {Trim(p.Prompt),-12} {top,-10} {(ok ? "yes" : "no"),3} {held,-10} {(heldOk ? "yes" : "no"),3} {second?.Dominant ?? "no face",-11} " +
+                    context.Output.WriteLine($"{name,-10} {Trim(p.Prompt),-12} {top,-10} {(ok ? "yes" : "no"),3} {held,-10} {(heldOk ? "yes" : "no"),3} {second.Dominant,-11} " +
                                              $"{(secondOk is true ? "yes" : "no"),3} {p.IdentityDistance,8:F3} {p.MeanAbsoluteDelta,6:F3} {perPrompt,9:F1}");
                     cells.Add(Cell(p.RenderPng, ok, secondOk));
                 }
@@ -194,9 +203,9 @@ public static class TransferBenchCommand
         context.Output.WriteLine($"critic {critic}");
         context.Output.WriteLine($"success (top class = prompt's class, optimised view): {success.Successes}/{success.Total} = {success.Percent:F0}%  [circular with the embedded critic: the same net judges]");
         context.Output.WriteLine($"held-out success (head turned {options.HeldOutYaw:F2} rad, light mirrored left-right; never optimised): {heldOutSuccess.Successes}/{heldOutSuccess.Total} = {heldOutSuccess.Percent:F0}%");
-        var secondSuccess = SuccessRate.Count(rows, r => r.SecondOk is true);
+        var secondSuccess = SuccessRate.Count(rows, r => r.SecondOk);
         context.Output.WriteLine($"second judge on the user-facing render.png ({ExpressionJudge.Name}; never optimised): {secondSuccess.Successes}/{secondSuccess.Total} = {secondSuccess.Percent:F0}%" +
-                                 $"{(rows.Any(r => r.SecondOk is null) ? $"; no face found on {rows.Count(r => r.SecondOk is null)}" : string.Empty)}");
+                                 $" (read at the model's landmarks; face-api finds no face on {missed} of the renders)");
         context.Output.WriteLine($"identity distance: mean {identity.Mean:F3}, max {identity.Maximum:F3}; mean |Δβ| {Statistics.Mean(rows.Select(r => r.Delta)):F3}; seconds per prompt {Statistics.Mean(rows.Select(r => r.Seconds)):F1} (transfer only, reconstruction excluded)");
         if (skippedSteps > 0)
         {
@@ -248,7 +257,7 @@ public static class TransferBenchCommand
     private static string Trim(string prompt) => prompt.Length <= 12 ? prompt : prompt[..11] + "…";
 
     /// <summary>A 160-pixel cell with a bar along the bottom: left half the critic's net on the optimised view, right half
-    /// the second judge on the render (green: the top class is the prompt's, red: it is not or no face was found; grey
+    /// the second judge on the render (green: the top class is the prompt's, red: it is not; grey
     /// for the subject).</summary>
     private static Image<Rgb24> Cell(byte[] png, bool? ok, bool? secondOk)
     {

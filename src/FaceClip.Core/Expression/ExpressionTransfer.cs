@@ -435,6 +435,7 @@ public sealed class ExpressionTransfer : IDisposable
         var heldProbabilities = Faces.ExpressionNet.Probabilities(ExpressionCrops.Extract(heldOut, heldBoxes)).cpu().data<float>().ToArray();
         var descriptors = Descriptors(scene1, composite, posedHeads).cpu().data<float>().ToArray();
         var shown = scene1.Display(all, _display);
+        var shownLandmarks = scene1.DisplayLandmarks(posedHeads);
         var unposed = Model.ComputeShape(scene1.Shape.expand(count + 1, -1), all).cpu().data<float>().ToArray();
         var posed = posedHeads.cpu().data<float>().ToArray();
         var weightValues = all.cpu().data<float>().ToArray();
@@ -462,6 +463,7 @@ public sealed class ExpressionTransfer : IDisposable
                 Vertices = Row(unposed, k + 1, stride),
                 PosedVertices = Row(posed, k + 1, stride),
                 RenderPng = PngOf(shown.Image.narrow(0, k + 1, 1), shown.Mask.narrow(0, k + 1, 1), 0.5f),
+                RenderLandmarks = shownLandmarks[k + 1],
                 CompositePng = PngOf(composite.narrow(0, k + 1, 1), null, 1f),
                 OverlayPng = Overlay(k + 1),
                 Probabilities = Row(probabilities, k + 1, 7),
@@ -479,6 +481,7 @@ public sealed class ExpressionTransfer : IDisposable
             CriticDescription = critic.Description,
             Device = TorchRuntime.Describe(Model.Device),
             SourceRenderPng = PngOf(shown.Image.narrow(0, 0, 1), shown.Mask.narrow(0, 0, 1), 0.5f),
+            SourceRenderLandmarks = shownLandmarks[0],
             SourceCompositePng = PngOf(composite.narrow(0, 0, 1), null, 1f),
             SourceProbabilities = Row(probabilities, 0, 7),
             SourceHeldOutProbabilities = Row(heldProbabilities, 0, 7),

@@ -30,6 +30,9 @@ public sealed record PromptTransfer
     /// <summary>The whole head rendered (textured when the subject has a texture) over grey, PNG.</summary>
     public required byte[] RenderPng { get; init; }
 
+    /// <summary>The model's 68 landmarks of the new expression in <see cref="RenderPng"/>'s pixels.</summary>
+    public required IReadOnlyList<(float X, float Y)> RenderLandmarks { get; init; }
+
     /// <summary>The render composited over the photo crop, as the critic saw it, PNG.</summary>
     public required byte[] CompositePng { get; init; }
 

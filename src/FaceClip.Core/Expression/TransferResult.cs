@@ -22,6 +22,9 @@ public sealed record TransferResult : IDisposable
     /// <summary>The subject's own expression rendered like the prompts' renders, PNG.</summary>
     public required byte[] SourceRenderPng { get; init; }
 
+    /// <summary>The model's 68 landmarks of the subject's own expression in <see cref="SourceRenderPng"/>'s pixels.</summary>
+    public required IReadOnlyList<(float X, float Y)> SourceRenderLandmarks { get; init; }
+
     /// <summary>The subject's own expression over the photo crop, PNG.</summary>
     public required byte[] SourceCompositePng { get; init; }
 

@@ -169,19 +169,20 @@ internal sealed class TransferScene
     public IReadOnlyList<FaceBox> DescriptorBoxes(Tensor posed) =>
         Boxes(Camera.ToCameraSpace(posed), p => FaceAligner.DescriptorBox(p));
 
-    private IReadOnlyList<FaceBox> Boxes(Tensor cameraVertices, Func<IReadOnlyList<(double X, double Y)>, FaceBox> box)
+    private IReadOnlyList<FaceBox> Boxes(Tensor cameraVertices, Func<IReadOnlyList<(double X, double Y)>, FaceBox> box) =>
+        Landmarks(cameraVertices).Select(points => box(points.Select(p => ((double)p.X, (double)p.Y)).ToArray())).ToList();
+
+    /// <summary>The model's 68 landmarks of posed heads [N, V, 3] in the pixels of the scene's renders (render.png).</summary>
+    public IReadOnlyList<(float X, float Y)[]> DisplayLandmarks(Tensor posed) => Landmarks(Camera.ToCameraSpace(posed));
+
+    private List<(float X, float Y)[]> Landmarks(Tensor cameraVertices)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var ids = _owner.Model.LandmarkIndices;
         var projected = Camera.Project(cameraVertices.detach().index_select(1, ids)).cpu().data<float>().ToArray();
-        var boxes = new List<FaceBox>();
-        for (var k = 0; k < cameraVertices.shape[0]; k++)
-        {
-            var points = Enumerable.Range(0, 68).Select(i => ((double)projected[(k * 68 + i) * 3], (double)projected[((k * 68 + i) * 3) + 1])).ToArray();
-            boxes.Add(box(points));
-        }
-
-        return boxes;
+        return Enumerable.Range(0, (int)cameraVertices.shape[0])
+            .Select(k => Enumerable.Range(0, 68).Select(i => (projected[((k * 68) + i) * 3], projected[(((k * 68) + i) * 3) + 1])).ToArray())
+            .ToList();
     }
 }

@@ -93,6 +93,34 @@ public sealed class ExpressionTransferTests(TransferFixture fixture) : IClassFix
     }
 
     [Fact]
+    public void TheRenderLandmarksLieOnTheRenderedFaceAndFollowTheNewExpression()
+    {
+        var r = fixture.Result;
+        static double Gap(IReadOnlyList<(float X, float Y)> p) => Math.Abs(p[66].Y - p[62].Y); // the inner lips' opening
+        using var source = Image.Load<Rgb24>(r.SourceRenderPng);
+        foreach (var (png, landmarks) in r.Prompts.Select(p => (p.RenderPng, p.RenderLandmarks)).Append((r.SourceRenderPng, r.SourceRenderLandmarks)))
+        {
+            using var image = Image.Load<Rgb24>(png);
+            Assert.Equal(68, landmarks.Count);
+            Assert.All(landmarks, p => Assert.True(p.X > 0 && p.Y > 0 && p.X < image.Width && p.Y < image.Height, $"{p} outside the render"));
+            // The nose tip, the eye corners and the mouth corners are on the face, not on the grey background.
+            foreach (var i in new[] { 30, 36, 45, 48, 54 })
+            {
+                var pixel = image[(int)landmarks[i].X, (int)landmarks[i].Y];
+                Assert.True(Math.Abs(pixel.R - 128) + Math.Abs(pixel.G - 128) + Math.Abs(pixel.B - 128) > 6, $"landmark {i} at {landmarks[i]} is on the background");
+            }
+
+            // Left eye corner left of the right one in the picture (the subject's right is the image's left).
+            Assert.True(landmarks[36].X < landmarks[45].X);
+        }
+
+        // "surprised" opens the mouth: its landmarks open with it.
+        var surprised = r.Prompts.Single(p => p.Prompt == "surprised");
+        Assert.True(Gap(surprised.RenderLandmarks) > Gap(r.SourceRenderLandmarks) + 0.5,
+            $"inner lips {Gap(r.SourceRenderLandmarks):F1} px apart on the subject, {Gap(surprised.RenderLandmarks):F1} px surprised");
+    }
+
+    [Fact]
     public void WritesMeshesRendersCodesAndLossesPerPrompt()
     {
         using var cleanup = TempFolder.Create("faceclip-transfer-", out var folder);

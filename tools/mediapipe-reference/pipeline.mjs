@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { readRgb } from './raw-rgb.mjs';
 
 const require = createRequire(import.meta.url);
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -55,9 +56,8 @@ async function main() {
   const result = { generator: 'tools/mediapipe-reference/pipeline.mjs', human: human.version, backend: human.tf.getBackend(), images: [] };
   for (const file of images) {
     const name = path.basename(file);
-    const dims = JSON.parse(fs.readFileSync(path.join(rgbDir, `${name}.json`), 'utf8'));
-    const data = new Uint8Array(fs.readFileSync(path.join(rgbDir, `${name}.rgb`)));
-    const input = human.tf.tensor3d(data, [dims.height, dims.width, 3], 'int32');
+    const { width, height, data } = readRgb(rgbDir, file);
+    const input = human.tf.tensor3d(data, [height, width, 3], 'int32');
     const res = await human.detect(input);
     human.tf.dispose(input);
     result.images.push({ file: name, faces: res.face.map((f) => ({ score: f.score, box: f.box, mesh: f.mesh.map((p) => [p[0], p[1], p[2]]) })) });

@@ -12,6 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { readRgb } from './raw-rgb.mjs';
 
 const require = createRequire(import.meta.url);
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -28,14 +29,6 @@ async function loadGraph(name) {
   const weightData = new Uint8Array(Buffer.concat(buffers)).buffer;
   const weightSpecs = manifest.flatMap((g) => g.weights);
   return tf.loadGraphModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs, weightData, format: json.format, signature: json.signature }));
-}
-
-function readRgb(dir, file) {
-  const name = path.basename(file);
-  const dims = JSON.parse(fs.readFileSync(path.join(dir, `${name}.json`), 'utf8'));
-  const data = new Uint8Array(fs.readFileSync(path.join(dir, `${name}.rgb`)));
-  if (data.length !== dims.width * dims.height * 3) throw new Error(`${name}: raw RGB size does not match ${dims.width} x ${dims.height}`);
-  return { width: dims.width, height: dims.height, data };
 }
 
 async function main() {

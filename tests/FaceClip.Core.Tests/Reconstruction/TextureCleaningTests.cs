@@ -95,11 +95,10 @@ public sealed class TextureCleaningTests(IctFaceKitFixture fixture) : IClassFixt
         Assert.Contains(reference, v => data.Neutral[3 * v] < -2);
     }
 
-    [Fact]
-    public void TheBakeGivesHairTheSkinToneAndKeepsTheSkin()
+    /// <summary>A 4 x 4 grid of quads facing the camera (x, y from -2 to 2 at z = -10; u, v from 0 to 1): its UVs, triangles,
+    /// vertices [1, 25, 3] and vertices per side.</summary>
+    private static (float[] Uvs, int[] Triangles, Tensor Vertices, int Side) FacingGrid()
     {
-        using var scope = NewDisposeScope();
-        // A 4 x 4 grid of quads facing the camera; the photo is skin-coloured except a dark band (hair) over the top row.
         const int n = 5;
         var verts = new List<float>();
         var uv = new List<float>();
@@ -122,8 +121,16 @@ public sealed class TextureCleaningTests(IctFaceKitFixture fixture) : IClassFixt
             }
         }
 
+        return (uv.ToArray(), tris.ToArray(), tensor(verts.ToArray()).view(1, n * n, 3), n);
+    }
+
+    [Fact]
+    public void TheBakeGivesHairTheSkinToneAndKeepsTheSkin()
+    {
+        using var scope = NewDisposeScope();
+        // A 4 x 4 grid of quads facing the camera; the photo is skin-coloured except a dark band (hair) over the top row.
+        var (uvs, tri, vertices, n) = FacingGrid();
         var count = n * n;
-        var vertices = tensor(verts.ToArray()).view(1, count, 3);
         var camera = new PerspectiveCamera(64, 64, Focal: 64, Distance: 10);
         var crop = new FaceCrop(0, 0, 64, 64);
         var skin = new[] { 200f, 150f, 125f };
@@ -137,10 +144,9 @@ public sealed class TextureCleaningTests(IctFaceKitFixture fixture) : IClassFixt
         // No features; the lower three rows are the reference skin; no expression strain.
         var reference = Enumerable.Range(0, count).Select(v => v / n < 3).ToArray();
         var cleaning = new TextureBaker.Cleaning(new TextureCleaning.SkinParts(new float[count], reference), zeros(count));
-        var tri = tris.ToArray();
 
-        var plain = TextureBaker.Bake(uv.ToArray(), tri, tri, 64, 64, count, vertices, camera, crop, photo, albedo, lighting);
-        var cleaned = TextureBaker.Bake(uv.ToArray(), tri, tri, 64, 64, count, vertices, camera, crop, photo, albedo, lighting, cleaning: cleaning);
+        var plain = TextureBaker.Bake(uvs, tri, tri, 64, 64, count, vertices, camera, crop, photo, albedo, lighting);
+        var cleaned = TextureBaker.Bake(uvs, tri, tri, 64, 64, count, vertices, camera, crop, photo, albedo, lighting, cleaning: cleaning);
         // Texture row 0 is v = 1 (the top of the quad grid, under the hair); row 40 is skin, row 61 the crease.
         float[] At(Tensor t, int row, int column) => [.. Enumerable.Range(0, 3).Select(c => t[0, c, row, column].item<float>() * 255)];
         var hairPlain = At(plain, 2, 32);
@@ -153,14 +159,14 @@ public sealed class TextureCleaningTests(IctFaceKitFixture fixture) : IClassFixt
         // The crease is shaded skin, so it stays; where the expression strained the skin it fades to the skin tone.
         var creasePlain = At(cleaned, 61, 32);
         var strained = new TextureBaker.Cleaning(cleaning.Parts, tensor(Enumerable.Range(0, count).Select(v => v / n == 0 ? 1f : 0f).ToArray()));
-        var creaseStrained = At(TextureBaker.Bake(uv.ToArray(), tri, tri, 64, 64, count, vertices, camera, crop, photo, albedo, lighting, cleaning: strained), 61, 32);
+        var creaseStrained = At(TextureBaker.Bake(uvs, tri, tri, 64, 64, count, vertices, camera, crop, photo, albedo, lighting, cleaning: strained), 61, 32);
         Assert.True(creasePlain[1] < 130, $"without strain the crease is the photo's: {string.Join(", ", creasePlain)}");
         Assert.True(creaseStrained.Zip(skin).All(x => Math.Abs(x.First - x.Second) < 12), $"a strained crease takes the skin tone: {string.Join(", ", creaseStrained)}");
         // A feature (a lip, a brow) keeps the photo even where the expression strained it.
         var feature = new TextureBaker.Cleaning(new TextureCleaning.SkinParts([.. Enumerable.Range(0, count).Select(v => v / n <= 1 ? 1f : 0f)], reference), strained.Strain);
-        var creaseFeature = At(TextureBaker.Bake(uv.ToArray(), tri, tri, 64, 64, count, vertices, camera, crop, photo, albedo, lighting, cleaning: feature), 61, 32);
+        var creaseFeature = At(TextureBaker.Bake(uvs, tri, tri, 64, 64, count, vertices, camera, crop, photo, albedo, lighting, cleaning: feature), 61, 32);
         Assert.True(creaseFeature.Zip(new[] { 160f, 120f, 100f }).All(x => Math.Abs(x.First - x.Second) < 3), $"a strained feature keeps the photo: {string.Join(", ", creaseFeature)}");
-        Assert.Throws<ArgumentException>(() => TextureBaker.Bake(uv.ToArray(), tri, tri, 64, 64, count, vertices, camera, crop, photo, albedo, lighting,
+        Assert.Throws<ArgumentException>(() => TextureBaker.Bake(uvs, tri, tri, 64, 64, count, vertices, camera, crop, photo, albedo, lighting,
             cleaning: new TextureBaker.Cleaning(cleaning.Parts, zeros(3))));
     }
 
@@ -171,30 +177,8 @@ public sealed class TextureCleaningTests(IctFaceKitFixture fixture) : IClassFixt
         // A 4 x 4 grid of quads facing the camera: skin, with lips over the middle (y from -1.2 to 1.2: photo rows
         // 25-39) and the teeth of an open mouth across them (y from -0.3 to 0.3: rows 30-34), as when the fit's lips are
         // a little more closed than the photo's.
-        const int n = 5;
-        var verts = new List<float>();
-        var uv = new List<float>();
-        for (var j = 0; j < n; j++)
-        {
-            for (var i = 0; i < n; i++)
-            {
-                verts.AddRange([-2 + i, -2 + j, -10]);
-                uv.AddRange([i / (float)(n - 1), j / (float)(n - 1)]);
-            }
-        }
-
-        var tris = new List<int>();
-        for (var j = 0; j < n - 1; j++)
-        {
-            for (var i = 0; i < n - 1; i++)
-            {
-                var a = (j * n) + i;
-                tris.AddRange([a, a + 1, a + n + 1, a, a + n + 1, a + n]);
-            }
-        }
-
+        var (uvs, tri, vertices, n) = FacingGrid();
         var count = n * n;
-        var vertices = tensor(verts.ToArray()).view(1, count, 3);
         var camera = new PerspectiveCamera(64, 64, Focal: 64, Distance: 10);
         var crop = new FaceCrop(0, 0, 64, 64);
         var lip = new[] { 170f, 85f, 90f };
@@ -210,9 +194,8 @@ public sealed class TextureCleaningTests(IctFaceKitFixture fixture) : IClassFixt
         var features = Enumerable.Range(0, count).Select(v => Row(v) is >= 1 and <= 3 ? 1f : 0f).ToArray();
         var reference = Enumerable.Range(0, count).Select(v => Row(v) is 0 or 4).ToArray();
         var lipReference = Enumerable.Range(0, count).Select(v => Row(v) is 1 or 3).ToArray();
-        var tri = tris.ToArray();
         Tensor Bake(TextureCleaning.SkinParts parts) =>
-            TextureBaker.Bake(uv.ToArray(), tri, tri, 64, 64, count, vertices, camera, crop, photo, albedo, lighting, cleaning: new TextureBaker.Cleaning(parts, zeros(count)));
+            TextureBaker.Bake(uvs, tri, tri, 64, 64, count, vertices, camera, crop, photo, albedo, lighting, cleaning: new TextureBaker.Cleaning(parts, zeros(count)));
         // Texture row 32 is y = 0 (the teeth), row 19 is y = 0.8 (lip).
         float[] At(Tensor t, int row, int column) => [.. Enumerable.Range(0, 3).Select(c => t[0, c, row, column].item<float>() * 255)];
         bool Near(float[] a, float[] b, float tolerance) => a.Zip(b).All(x => Math.Abs(x.First - x.Second) < tolerance);

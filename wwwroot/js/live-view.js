@@ -85,7 +85,14 @@ class LiveView {
     this.connection.onclose(() => { this.root.dataset.connection = 'closed'; });
     await this.connection.start();
     this.root.dataset.connection = 'connected';
-    await this.connection.invoke('Subscribe', this.jobId);
+    try {
+      await this.connection.invoke('Subscribe', this.jobId);
+    } catch (e) {
+      // The job went while the view was starting (deleted from this page or another): the hub refuses it. The page
+      // stays usable; a rejected attach would end the page's whole Blazor circuit.
+      this.root.dataset.connection = 'refused';
+      console.warn('subscribing to the job failed', e);
+    }
   }
 
   // ---- the 3D view

@@ -89,8 +89,23 @@ public sealed partial class Reconstructor : IDisposable
     public IAsyncEnumerable<OptimisationProgress<ReconstructionResult>> RunAsync(FaceImage image, ReconstructionOptions options, CancellationToken cancellationToken = default) =>
         RunCoreAsync(() => image, options, cancellationToken, ownsImage: false);
 
+    /// <summary>Fits a face of a decoded image whose faces the caller has already found (<paramref name="analysis"/>,
+    /// from <see cref="FacePipeline.Analyse(FaceImage, bool, bool)"/> of this image): the fit does not detect them again.</summary>
+    public IAsyncEnumerable<OptimisationProgress<ReconstructionResult>> RunAsync(FaceImage image, FaceAnalysis analysis, ReconstructionOptions options,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        ArgumentNullException.ThrowIfNull(analysis);
+        if (analysis.Width != image.Width || analysis.Height != image.Height)
+        {
+            throw new ArgumentException($"The faces were found in a {analysis.Width}x{analysis.Height} image, not in this {image.Width}x{image.Height} one.", nameof(analysis));
+        }
+
+        return RunCoreAsync(() => image, options, cancellationToken, ownsImage: false, analysis);
+    }
+
     private async IAsyncEnumerable<OptimisationProgress<ReconstructionResult>> RunCoreAsync(Func<FaceImage> open, ReconstructionOptions options,
-        [EnumeratorCancellation] CancellationToken cancellationToken, bool ownsImage = true)
+        [EnumeratorCancellation] CancellationToken cancellationToken, bool ownsImage = true, FaceAnalysis? analysis = null)
     {
         options.Validate();
         var stream = ProgressStream.Run<OptimisationProgress<ReconstructionResult>>((report, ct) =>
@@ -98,7 +113,7 @@ public sealed partial class Reconstructor : IDisposable
             var image = open();
             try
             {
-                Fit(image, options, report, ct);
+                Fit(image, options, report, ct, analysis);
             }
             finally
             {
@@ -150,12 +165,13 @@ public sealed partial class Reconstructor : IDisposable
         return result ?? throw new InvalidOperationException("The fit ended without a result.");
     }
 
-    private void Fit(FaceImage image, ReconstructionOptions o, Action<OptimisationProgress<ReconstructionResult>> report, CancellationToken ct)
+    private void Fit(FaceImage image, ReconstructionOptions o, Action<OptimisationProgress<ReconstructionResult>> report, CancellationToken ct,
+        FaceAnalysis? found = null)
     {
         var clock = Stopwatch.StartNew();
         // The fit reads the faces' boxes and landmarks; the expression and descriptor nets would run on every face of
         // the photo for nothing (the identity term computes the chosen face's own features).
-        var analysis = Faces.Analyse(image, expressions: false, descriptors: false);
+        var analysis = found ?? Faces.Analyse(image, expressions: false, descriptors: false);
         var detection = clock.Elapsed.TotalSeconds;
         var (faceIndex, face) = PickFace(analysis, o);
 
@@ -169,7 +185,11 @@ public sealed partial class Reconstructor : IDisposable
         var (initialiser, start) = InitialCodes(photo, target, camera, o);
         var schedule = ScheduleOf(o);
         var run = new FitRun(Model, loss, o, schedule, start, target, report, clock, ct, photo) { Dense = DenseTargetOf(image, face, crop, o) };
-        run.Timings["detection"] = detection;
+        if (found is null)
+        {
+            run.Timings["detection"] = detection; // faces found by the caller were timed there
+        }
+
         run.Timings["initialiser"] = clock.Elapsed.TotalSeconds - detection;
 
         // Stage 1: rigid pose from the landmarks. Stage 2: shape and expression from the landmarks.

@@ -36,32 +36,21 @@ public sealed class ReconstructionJobExecutor(
         var reconstructor = await Task.Run(provider.Get, cancellationToken);
 
         await reporter.StageAsync("finding the face");
-        options.FaceIndex = await Task.Run(() => ChooseFace(reconstructor, job, options.FaceIndex), cancellationToken);
-        await reporter.FaceAsync(options.FaceIndex.Value);
-
-        var critic = reconstructor.Critics.Resolve(options.Critic).Name();
-        OptimisationStage? stage = null;
-        ReconstructionResult? result = null;
-        // When a run took a step, on the job's clock: the run's own clock from where it started (never later than now).
-        var runStart = clock.Elapsed.TotalSeconds;
-        double TakenAt(TimeSpan elapsed) => Math.Min(clock.Elapsed.TotalSeconds, runStart + elapsed.TotalSeconds);
-        await foreach (var p in reconstructor.RunAsync(job.InputPath, options, cancellationToken))
+        var image = await Task.Run(() => FaceImage.Load(job.InputPath), cancellationToken);
+        ReconstructionResult result;
+        try
         {
-            if (p.Stage != stage)
-            {
-                stage = p.Stage;
-                await reporter.StageAsync(p.Stage == OptimisationStage.Done ? "writing the fit" : p.Stage.Name(), critic: critic);
-                if (p.Stage == OptimisationStage.Done)
-                {
-                    progress.Begin("writing the fit");
-                }
-            }
-
-            await ReportAsync(reporter, p, progress, TakenAt(p.Elapsed));
-            result = p.Result ?? result;
+            var (faceIndex, analysis) = await Task.Run(() => ChooseFace(reconstructor, job, image, options.FaceIndex), cancellationToken);
+            options.FaceIndex = faceIndex;
+            await reporter.FaceAsync(faceIndex);
+            result = await FitAsync(reconstructor, image, analysis, options, reporter, progress, clock, cancellationToken);
+        }
+        finally
+        {
+            image.Dispose(); // the photo's pixels are not held through the transfer
         }
 
-        using var fitted = result ?? throw new InvalidOperationException("The fit ended without a result.");
+        using var fitted = result;
         var files = ReconstructionWriter.Write(fitted, job.OutputDirectory, Path.GetFileName(job.InputPath)).ToList();
         if (prompts.Count == 0)
         {
@@ -75,7 +64,8 @@ public sealed class ReconstructionJobExecutor(
         await reporter.StageAsync("transfer", critic: transfer.Critics.Resolve(transferOptions.Critic) == CriticKind.Clip ? "clip" : "face expression net");
         TransferResult? transferred = null;
         progress.Begin("transfer");
-        runStart = clock.Elapsed.TotalSeconds;
+        var runStart = clock.Elapsed.TotalSeconds;
+        double TakenAt(TimeSpan elapsed) => Math.Min(clock.Elapsed.TotalSeconds, runStart + elapsed.TotalSeconds);
         await foreach (var p in transfer.RunAsync(subject, prompts, transferOptions, null, cancellationToken))
         {
             if (p.Stage == OptimisationStage.Done)
@@ -94,13 +84,42 @@ public sealed class ReconstructionJobExecutor(
         return files;
     }
 
+    /// <summary>Runs the fit of the chosen face, streaming its steps; the faces found are not detected again.</summary>
+    private static async Task<ReconstructionResult> FitAsync(Reconstructor reconstructor, FaceImage image, FaceAnalysis analysis, ReconstructionOptions options,
+        IJobReporter reporter, JobProgress progress, System.Diagnostics.Stopwatch clock, CancellationToken cancellationToken)
+    {
+        var critic = reconstructor.Critics.Resolve(options.Critic).Name();
+        OptimisationStage? stage = null;
+        ReconstructionResult? result = null;
+        // When a run took a step, on the job's clock: the run's own clock from where it started (never later than now).
+        var runStart = clock.Elapsed.TotalSeconds;
+        double TakenAt(TimeSpan elapsed) => Math.Min(clock.Elapsed.TotalSeconds, runStart + elapsed.TotalSeconds);
+        await foreach (var p in reconstructor.RunAsync(image, analysis, options, cancellationToken))
+        {
+            if (p.Stage != stage)
+            {
+                stage = p.Stage;
+                await reporter.StageAsync(p.Stage == OptimisationStage.Done ? "writing the fit" : p.Stage.Name(), critic: critic);
+                if (p.Stage == OptimisationStage.Done)
+                {
+                    progress.Begin("writing the fit");
+                }
+            }
+
+            await ReportAsync(reporter, p, progress, TakenAt(p.Elapsed));
+            result = p.Result ?? result;
+        }
+
+        return result ?? throw new InvalidOperationException("The fit ended without a result.");
+    }
+
     /// <summary>The face the job fits: the one asked for, else the largest (<see cref="FaceChoice"/>, as the studio
     /// preselects); its crop is kept as <see cref="FaceFile"/>. An index past the faces found is left to the fit, which
-    /// says how many there are.</summary>
-    private static int ChooseFace(Reconstructor reconstructor, JobExecution job, int? requested)
+    /// says how many there are. The faces found are the fit's too.</summary>
+    private static (int Index, FaceAnalysis Analysis) ChooseFace(Reconstructor reconstructor, JobExecution job, FaceImage image, int? requested)
     {
-        using var image = FaceImage.Load(job.InputPath);
-        var faces = reconstructor.Faces.Analyse(image).Faces;
+        var analysis = reconstructor.Faces.Analyse(image, expressions: false, descriptors: false);
+        var faces = analysis.Faces;
         var index = FaceChoice.Resolve(requested, faces) ?? throw new ReconstructionException("No face was found in the image.");
         if (index < faces.Count)
         {
@@ -112,7 +131,7 @@ public sealed class ReconstructionJobExecutor(
             File.Move(temporary, path, overwrite: true);
         }
 
-        return index;
+        return (index, analysis);
     }
 
     /// <summary>Streams one step to the job's watchers: its losses and where the whole job stands, and its preview and

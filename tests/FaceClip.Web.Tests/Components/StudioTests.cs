@@ -97,14 +97,15 @@ public sealed class StudioTests : BunitContext, IAsyncLifetime
         cut.WaitForAssertion(() => Assert.Equal(3, cut.FindAll("#faces .face-box").Count), TestWaits.HangCap);
         int Chosen() => int.Parse(cut.FindAll("#faces .face-box").Single(b => b.GetAttribute("aria-checked") == "true").GetAttribute("data-face")!);
 
+        // Each change is read once the studio has rendered it (a key moves the focus too, which renders again).
         var first = Chosen();
         cut.Find($"#faces .face-box[data-face='{first}']").KeyDown(new KeyboardEventArgs { Key = "ArrowRight" });
-        Assert.Equal((first + 1) % 3, Chosen());
+        cut.WaitForAssertion(() => Assert.Equal((first + 1) % 3, Chosen()), TestWaits.HangCap);
         cut.Find($"#faces .face-box[data-face='{Chosen()}']").KeyDown(new KeyboardEventArgs { Key = "ArrowLeft" });
-        Assert.Equal(first, Chosen());
+        cut.WaitForAssertion(() => Assert.Equal(first, Chosen()), TestWaits.HangCap);
         var other = (first + 2) % 3;
         cut.Find($"#faces .face-box[data-face='{other}']").Click();
-        Assert.Equal(other, Chosen());
+        cut.WaitForAssertion(() => Assert.Equal(other, Chosen()), TestWaits.HangCap);
         Assert.Equal("-1", cut.Find($"#faces .face-box[data-face='{first}']").GetAttribute("tabindex"));
 
         cut.Find("#start").Click();
